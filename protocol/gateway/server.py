@@ -1,0 +1,320 @@
+"""The simulated OpenD's TCP server: one session per connection, dispatch by proto ID.
+
+The server speaks exactly the wire the official SDK speaks (see protocol/frame.py and
+protocol/crypto.py). Handlers are plain callables registered per proto ID; they get the
+session and the request's C2S and return an S2C, or raise `ServiceError` for a failure
+reply. Any proto ID without a handler gets a failure reply that names it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import ipaddress
+import itertools
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from google.protobuf.message import DecodeError, EncodeError, Message
+
+from protocol import ids
+from protocol.crypto import ALGO_AES_CBC, ALGO_AES_ECB, ALGO_NONE, RsaCipher, aes_cipher, random_key_text
+from protocol.frame import DEFAULT_MAX_BODY, FMT_PROTOBUF, BodyCrypto, Frame, FrameDecoder, ProtocolError, encode_frame
+from protocol.proto import GetGlobalState_pb2, InitConnect_pb2, KeepAlive_pb2
+
+log = logging.getLogger("futu_opend_sim")
+
+SERVER_VER = 1011  # reported as OpenD 10.11
+SERVER_BUILD = 7108
+LOGIN_USER_ID = 10_000_001
+MAX_CONNECTIONS = 128  # OpenD's documented ceiling
+WRITE_BUFFER_LIMIT = 32 * 1024 * 1024  # a client this far behind on pushes is dropped
+READ_CHUNK = 256 * 1024
+
+Handler = Callable[["Session", Message], Message | Awaitable[Message]]
+
+
+class ServiceError(Exception):
+    """Raised by a handler: becomes a reply with this retType and retMsg."""
+
+    def __init__(self, message: str, ret_type: int = -1, err_code: int = 0) -> None:
+        super().__init__(message)
+        self.ret_type = ret_type
+        self.err_code = err_code
+
+
+def _error_body(message: str, ret_type: int = -1, err_code: int = 0) -> bytes:
+    # Every Response shares fields 1-3 (retType, retMsg, errCode), so any one encodes it.
+    resp = KeepAlive_pb2.Response(retType=ret_type, retMsg=message)
+    if err_code:
+        resp.errCode = err_code
+    return resp.SerializeToString()
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass
+class Session:
+    """One client connection and everything OpenD keeps per connection."""
+
+    gateway: Gateway
+    conn_id: int
+    peer: str
+    writer: asyncio.StreamWriter
+    crypto: BodyCrypto
+    initialized: bool = False
+    recv_notify: bool = False
+    client_id: str = ""
+    encryption: str = "none"
+    frames_in: int = 0
+    pushes_out: int = 0
+    closed: bool = False
+    data: dict[str, Any] = field(default_factory=dict)  # per-connection state of services
+
+    def send(self, proto_id: int, serial_no: int, body: bytes) -> None:
+        if self.closed:
+            return
+        self.writer.write(encode_frame(proto_id, serial_no, body, self.crypto))
+
+    def reply(self, frame: Frame, response: Message) -> None:
+        self.send(frame.proto_id, frame.serial_no, response.SerializeToString())
+
+    def push(self, proto_id: int, response: Message) -> bool:
+        """Send a push; False (and the session is dropped) if the client has fallen too far behind."""
+        if self.closed or not self.initialized:
+            return False
+        if self.writer.transport.get_write_buffer_size() > WRITE_BUFFER_LIMIT:
+            self.gateway._abort(self, "client is not reading its pushes")
+            return False
+        self.pushes_out += 1
+        self.send(proto_id, self.pushes_out, response.SerializeToString())
+        return True
+
+
+class Gateway:
+    """The server end of the OpenD protocol."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 11111,
+        *,
+        rsa: RsaCipher | None = None,
+        keepalive_interval: int = 10,
+        max_connections: int = MAX_CONNECTIONS,
+        max_body: int = DEFAULT_MAX_BODY,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.rsa = rsa
+        self.keepalive_interval = keepalive_interval
+        self.max_connections = max_connections
+        self.max_body = max_body
+        self.sessions: dict[int, Session] = {}
+        self.handlers: dict[int, Handler] = {}
+        self.market_state: Callable[[], dict[str, int]] = lambda: {}
+        self.on_close: list[Callable[[Session], None]] = []  # services forget a session here
+        self._conn_ids = itertools.count(7_000_000_001)
+        self._server: asyncio.base_events.Server | None = None
+        self._session_tasks: set[asyncio.Task] = set()
+        self.register(ids.KEEP_ALIVE, self._keep_alive)
+        self.register(ids.GET_GLOBAL_STATE, self._global_state)
+
+    @property
+    def trading_allowed(self) -> bool:
+        """OpenD refuses trading on a non-loopback listener that has no RSA key."""
+        return self.rsa is not None or is_loopback(self.host)
+
+    def register(self, proto_id: int, handler: Handler) -> None:
+        self.handlers[proto_id] = handler
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._on_connect, self.host, self.port, limit=READ_CHUNK)
+        self.port = self._server.sockets[0].getsockname()[1]
+        log.info("listening on %s:%d (%s)", self.host, self.port, "RSA + AES" if self.rsa else "plain")
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            with contextlib.suppress(Exception):
+                await self._server.wait_closed()
+            self._server = None
+        for session in list(self.sessions.values()):
+            self._abort(session, "simulator shutting down")
+        tasks = list(self._session_tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def __aenter__(self) -> Gateway:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    # -- connections -------------------------------------------------------------------
+
+    async def _on_connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        self._session_tasks.add(task)
+        try:
+            await self._serve(reader, writer)
+        finally:
+            self._session_tasks.discard(task)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        peer = "%s:%s" % writer.get_extra_info("peername")[:2]
+        if len(self.sessions) >= self.max_connections:
+            log.warning("refused connection from %s: %d connections already open", peer, len(self.sessions))
+            writer.close()
+            return
+        session = Session(self, next(self._conn_ids), peer, writer, BodyCrypto(rsa=self.rsa))
+        self.sessions[session.conn_id] = session
+        log.info("conn %d from %s: open", session.conn_id, peer)
+        decoder = FrameDecoder(session.crypto, self.max_body)
+        reason = "closed by client"
+        try:
+            while not session.closed:
+                data = await reader.read(READ_CHUNK)
+                if not data:
+                    break
+                decoder.feed(data)
+                for frame in decoder:
+                    session.frames_in += 1
+                    await self._handle(session, frame)
+                    if session.closed:
+                        break
+                await writer.drain()
+        except ProtocolError as exc:
+            reason = f"protocol error: {exc}"
+        except (ConnectionError, OSError) as exc:
+            reason = f"connection error: {exc}"
+        except asyncio.CancelledError:
+            reason = "simulator shutting down"
+        finally:
+            self._abort(session, reason)
+            log.info("conn %d from %s: closed (%s; %d frames in, %d pushes out)",
+                     session.conn_id, peer, reason, session.frames_in, session.pushes_out)
+
+    def _abort(self, session: Session, reason: str) -> None:
+        if session.closed:
+            return
+        session.closed = True
+        self.sessions.pop(session.conn_id, None)
+        for hook in self.on_close:
+            try:
+                hook(session)
+            except Exception:
+                log.exception("close hook failed")
+        session.writer.close()
+        if reason not in ("closed by client", "simulator shutting down"):
+            log.debug("conn %d dropped: %s", session.conn_id, reason)
+
+    # -- dispatch ----------------------------------------------------------------------
+
+    async def _handle(self, session: Session, frame: Frame) -> None:
+        pid, name = frame.proto_id, ids.name_of(frame.proto_id)
+        if frame.fmt != FMT_PROTOBUF:
+            session.send(pid, frame.serial_no, _error_body(f"{name}: only protobuf bodies are supported"))
+            return
+        if pid == ids.INIT_CONNECT:
+            self._init_connect(session, frame)
+            return
+        if not session.initialized:
+            session.send(pid, frame.serial_no, _error_body(f"{name}: send InitConnect first"))
+            return
+        if ids.is_trade(pid) and not self.trading_allowed:
+            session.send(pid, frame.serial_no, _error_body(
+                f"{name}: trading is disabled: this OpenD listens on {self.host} without an RSA key"))
+            return
+        handler = self.handlers.get(pid)
+        if handler is None:
+            session.send(pid, frame.serial_no, _error_body(f"{name} (proto ID {pid}) is not served by this simulator"))
+            return
+        mod = ids.module_for(pid)
+        req = mod.Request()
+        try:
+            req.ParseFromString(frame.body)
+        except DecodeError as exc:
+            session.send(pid, frame.serial_no, _error_body(f"{name}: cannot parse request: {exc}"))
+            return
+        try:
+            result = handler(session, req.c2s)
+            if inspect.isawaitable(result):
+                result = await result
+            resp = mod.Response(retType=0)
+            if result is not None:
+                resp.s2c.CopyFrom(result)
+            body = resp.SerializeToString()
+        except ServiceError as exc:
+            body = _error_body(f"{exc}", exc.ret_type, exc.err_code)
+        except EncodeError as exc:
+            log.error("%s: reply misses required fields: %s", name, exc)
+            body = _error_body(f"{name}: simulator built an incomplete reply: {exc}")
+        except Exception as exc:  # one bad request must not take the session down
+            log.exception("%s handler failed", name)
+            body = _error_body(f"{name}: simulator error: {exc!r}")
+        session.send(pid, frame.serial_no, body)
+
+    def _init_connect(self, session: Session, frame: Frame) -> None:
+        req = InitConnect_pb2.Request()
+        try:
+            req.ParseFromString(frame.body)
+        except DecodeError as exc:
+            session.send(frame.proto_id, frame.serial_no, _error_body(f"InitConnect: cannot parse request: {exc}"))
+            return
+        c2s = req.c2s
+        algo = c2s.packetEncAlgo if c2s.HasField("packetEncAlgo") else None
+        if session.initialized:
+            session.send(frame.proto_id, frame.serial_no, _error_body("InitConnect: this connection is already initialised"))
+            return
+        if algo == ALGO_AES_ECB:
+            session.send(frame.proto_id, frame.serial_no, _error_body("InitConnect: standard AES-ECB is not supported; use 0 (FTAES-ECB) or 2 (AES-CBC)"))
+            return
+        key = random_key_text()
+        s2c = InitConnect_pb2.S2C(
+            serverVer=SERVER_VER, loginUserID=LOGIN_USER_ID, connID=session.conn_id,
+            connAESKey=key, keepAliveInterval=self.keepalive_interval, userAttribution=1,
+        )
+        encrypt = self.rsa is not None and algo != ALGO_NONE
+        iv = random_key_text() if encrypt and algo == ALGO_AES_CBC else None
+        if iv:
+            s2c.aesCBCiv = iv
+        session.send(frame.proto_id, frame.serial_no, InitConnect_pb2.Response(retType=0, s2c=s2c).SerializeToString())
+        # The reply went out under RSA only; AES covers every frame after it.
+        if encrypt:
+            session.crypto.aes = aes_cipher(key, iv)
+            session.encryption = "aes-cbc" if iv else "ftaes-ecb"
+        session.initialized = True
+        session.recv_notify = c2s.recvNotify
+        session.client_id = c2s.clientID
+        log.info("conn %d: InitConnect from %s (%s)", session.conn_id, c2s.clientID or "?", session.encryption)
+
+    # -- built-in services ---------------------------------------------------------------
+
+    def _keep_alive(self, session: Session, c2s: Message) -> Message:
+        return KeepAlive_pb2.S2C(time=int(time.time()))
+
+    def _global_state(self, session: Session, c2s: Message) -> Message:
+        states = {"HK": 3, "US": 3, "SH": 3, "SZ": 3, "HKFuture": 3} | self.market_state()
+        now = time.time()
+        return GetGlobalState_pb2.S2C(
+            marketHK=states["HK"], marketUS=states["US"], marketSH=states["SH"], marketSZ=states["SZ"],
+            marketHKFuture=states["HKFuture"], qotLogined=True, trdLogined=True,
+            serverVer=SERVER_VER, serverBuildNo=SERVER_BUILD, time=int(now), localTime=now,
+            connID=session.conn_id,
+        )

@@ -1,0 +1,64 @@
+from protocol.proto import Qot_Common_pb2 as _Qot_Common_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class C2S(_message.Message):
+    __slots__ = ("rehabType", "klType", "security", "beginTime", "endTime", "maxAckKLNum", "needKLFieldsFlag", "nextReqKey", "extendedTime", "session", "header")
+    REHABTYPE_FIELD_NUMBER: _ClassVar[int]
+    KLTYPE_FIELD_NUMBER: _ClassVar[int]
+    SECURITY_FIELD_NUMBER: _ClassVar[int]
+    BEGINTIME_FIELD_NUMBER: _ClassVar[int]
+    ENDTIME_FIELD_NUMBER: _ClassVar[int]
+    MAXACKKLNUM_FIELD_NUMBER: _ClassVar[int]
+    NEEDKLFIELDSFLAG_FIELD_NUMBER: _ClassVar[int]
+    NEXTREQKEY_FIELD_NUMBER: _ClassVar[int]
+    EXTENDEDTIME_FIELD_NUMBER: _ClassVar[int]
+    SESSION_FIELD_NUMBER: _ClassVar[int]
+    HEADER_FIELD_NUMBER: _ClassVar[int]
+    rehabType: int
+    klType: int
+    security: _Qot_Common_pb2.Security
+    beginTime: str
+    endTime: str
+    maxAckKLNum: int
+    needKLFieldsFlag: int
+    nextReqKey: bytes
+    extendedTime: bool
+    session: int
+    header: _Qot_Common_pb2.QotHeader
+    def __init__(self, rehabType: _Optional[int] = ..., klType: _Optional[int] = ..., security: _Optional[_Union[_Qot_Common_pb2.Security, _Mapping]] = ..., beginTime: _Optional[str] = ..., endTime: _Optional[str] = ..., maxAckKLNum: _Optional[int] = ..., needKLFieldsFlag: _Optional[int] = ..., nextReqKey: _Optional[bytes] = ..., extendedTime: _Optional[bool] = ..., session: _Optional[int] = ..., header: _Optional[_Union[_Qot_Common_pb2.QotHeader, _Mapping]] = ...) -> None: ...
+
+class S2C(_message.Message):
+    __slots__ = ("security", "name", "klList", "nextReqKey")
+    SECURITY_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    KLLIST_FIELD_NUMBER: _ClassVar[int]
+    NEXTREQKEY_FIELD_NUMBER: _ClassVar[int]
+    security: _Qot_Common_pb2.Security
+    name: str
+    klList: _containers.RepeatedCompositeFieldContainer[_Qot_Common_pb2.KLine]
+    nextReqKey: bytes
+    def __init__(self, security: _Optional[_Union[_Qot_Common_pb2.Security, _Mapping]] = ..., name: _Optional[str] = ..., klList: _Optional[_Iterable[_Union[_Qot_Common_pb2.KLine, _Mapping]]] = ..., nextReqKey: _Optional[bytes] = ...) -> None: ...
+
+class Request(_message.Message):
+    __slots__ = ("c2s",)
+    C2S_FIELD_NUMBER: _ClassVar[int]
+    c2s: C2S
+    def __init__(self, c2s: _Optional[_Union[C2S, _Mapping]] = ...) -> None: ...
+
+class Response(_message.Message):
+    __slots__ = ("retType", "retMsg", "errCode", "s2c")
+    RETTYPE_FIELD_NUMBER: _ClassVar[int]
+    RETMSG_FIELD_NUMBER: _ClassVar[int]
+    ERRCODE_FIELD_NUMBER: _ClassVar[int]
+    S2C_FIELD_NUMBER: _ClassVar[int]
+    retType: int
+    retMsg: str
+    errCode: int
+    s2c: S2C
+    def __init__(self, retType: _Optional[int] = ..., retMsg: _Optional[str] = ..., errCode: _Optional[int] = ..., s2c: _Optional[_Union[S2C, _Mapping]] = ...) -> None: ...
