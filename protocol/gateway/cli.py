@@ -23,6 +23,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rsa-key", metavar="FILE", help="PKCS#1 RSA-1024 private key: encrypt like OpenD's rsa_private_key")
     p.add_argument("--seed", type=int, default=1, help="seed of the synthetic market (default 1)")
     p.add_argument("--keepalive", type=int, default=10, help="keepalive interval in seconds sent to clients (default 10)")
+    p.add_argument("--aes", choices=("auto", "ecb"), default="auto",
+                   help="with --rsa-key: AES-CBC when the client asks for it (auto), or always FTAES-ECB")
     p.add_argument("--gen-rsa-key", metavar="FILE", help="write a new RSA-1024 key to FILE and exit")
     p.add_argument("-v", "--verbose", action="store_true", help="log debug details")
     return p
@@ -62,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     if rsa is None and not is_loopback(args.host):
         logging.warning("listening on %s without an RSA key: trading protocols are refused", args.host)
-    gateway = Gateway(args.host, args.port, rsa=rsa, keepalive_interval=args.keepalive)
+    gateway = Gateway(args.host, args.port, rsa=rsa, keepalive_interval=args.keepalive, aes_mode=args.aes)
     try:
         asyncio.run(serve(gateway))
     except OSError as exc:

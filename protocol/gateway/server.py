@@ -78,6 +78,7 @@ class Session:
     client_id: str = ""
     encryption: str = "none"
     frames_in: int = 0
+    serial_no: int = 0  # serial of the request being handled (trade handlers check PacketID)
     pushes_out: int = 0
     closed: bool = False
     data: dict[str, Any] = field(default_factory=dict)  # per-connection state of services
@@ -112,6 +113,7 @@ class Gateway:
         *,
         rsa: RsaCipher | None = None,
         keepalive_interval: int = 10,
+        aes_mode: str = "auto",
         max_connections: int = MAX_CONNECTIONS,
         max_body: int = DEFAULT_MAX_BODY,
     ) -> None:
@@ -119,6 +121,7 @@ class Gateway:
         self.port = port
         self.rsa = rsa
         self.keepalive_interval = keepalive_interval
+        self.aes_mode = aes_mode  # "auto": CBC when the client asks for it; "ecb": always FTAES-ECB
         self.max_connections = max_connections
         self.max_body = max_body
         self.sessions: dict[int, Session] = {}
@@ -195,6 +198,7 @@ class Gateway:
                 decoder.feed(data)
                 for frame in decoder:
                     session.frames_in += 1
+                    session.serial_no = frame.serial_no
                     await self._handle(session, frame)
                     if session.closed:
                         break
@@ -291,7 +295,8 @@ class Gateway:
             connAESKey=key, keepAliveInterval=self.keepalive_interval, userAttribution=1,
         )
         encrypt = self.rsa is not None and algo != ALGO_NONE
-        iv = random_key_text() if encrypt and algo == ALGO_AES_CBC else None
+        cbc = algo == ALGO_AES_CBC and self.aes_mode != "ecb"
+        iv = random_key_text() if encrypt and cbc else None
         if iv:
             s2c.aesCBCiv = iv
         session.send(frame.proto_id, frame.serial_no, InitConnect_pb2.Response(retType=0, s2c=s2c).SerializeToString())

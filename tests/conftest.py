@@ -1,0 +1,77 @@
+"""Shared fixtures: an RSA key file, the simulated OpenD as a real subprocess."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from protocol.crypto import RsaCipher
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def rsa_key_file(tmp_path_factory) -> Path:
+    """A PKCS#1 RSA-1024 private key shared by the simulator and the clients."""
+    path = tmp_path_factory.mktemp("rsa") / "opend_rsa.pem"
+    path.write_bytes(RsaCipher.generate().private_pem())
+    return path
+
+
+class SimProcess:
+    """`futu-opend-sim` running as a subprocess on a free port; stderr is captured."""
+
+    def __init__(self, *args: str) -> None:
+        self.log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"opend-sim-{os.getpid()}-{time.monotonic_ns()}.log"
+        self._log = open(self.log_path, "w+")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "protocol.gateway.cli", "--port", "0", *args],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=self._log, text=True,
+        )
+        self.port = self._wait_for_port()
+
+    def _wait_for_port(self, timeout: float = 20.0) -> int:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            match = re.search(r"listening on [\d.]+:(\d+)", self.log())
+            if match:
+                return int(match.group(1))
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"futu-opend-sim exited early:\n{self.log()}")
+            time.sleep(0.05)
+        raise RuntimeError(f"futu-opend-sim did not start:\n{self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text()
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+        return self.proc.returncode
+
+
+@pytest.fixture
+def sim_process():
+    started: list[SimProcess] = []
+
+    def start(*args: str) -> SimProcess:
+        sim = SimProcess(*args)
+        started.append(sim)
+        return sim
+
+    yield start
+    for sim in started:
+        sim.stop()
