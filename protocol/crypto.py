@@ -101,7 +101,11 @@ class AesCbcCipher:
     def __init__(self, key: bytes, iv: bytes) -> None:
         if len(iv) != AES_BLOCK:
             raise CryptoError(f"AES IV must be 16 bytes, got {len(iv)}")
+        self._iv = iv
         self._cipher = Cipher(_aes(key), modes.CBC(iv))
+        # CBC decryption is ECB then XOR with the previous ciphertext block (the IV first);
+        # one stateless ECB context saves building a CBC context for every frame.
+        self._ecb = Cipher(_aes(key), modes.ECB()).decryptor()
 
     def encrypt(self, plain: bytes) -> bytes:
         pad = AES_BLOCK - len(plain) % AES_BLOCK
@@ -111,8 +115,9 @@ class AesCbcCipher:
     def decrypt(self, wire: bytes) -> bytes:
         if not wire or len(wire) % AES_BLOCK:
             raise CryptoError(f"AES-CBC body of {len(wire)} bytes is not a positive multiple of 16")
-        dec = self._cipher.decryptor()
-        plain = dec.update(wire) + dec.finalize()
+        n = len(wire)
+        mixed = int.from_bytes(self._ecb.update(wire), "little") ^ int.from_bytes(self._iv + wire[:-AES_BLOCK], "little")
+        plain = mixed.to_bytes(n, "little")
         pad = plain[-1]
         if not 1 <= pad <= AES_BLOCK or plain[-pad:] != bytes((pad,)) * pad:
             raise CryptoError("AES-CBC padding is invalid (wrong key or corrupt body)")

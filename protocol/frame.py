@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import hashlib
 import struct
-from dataclasses import dataclass
+from collections.abc import Iterator
+from typing import NamedTuple
 
 from protocol.crypto import BodyCipher, CryptoError, RsaCipher
 
@@ -42,8 +43,7 @@ class ProtocolError(Exception):
     """The byte stream broke the OpenD wire format; the message says what and where."""
 
 
-@dataclass(frozen=True, slots=True)
-class Frame:
+class Frame(NamedTuple):
     proto_id: int
     serial_no: int
     body: bytes  # plaintext (decrypted, SHA-1 checked)
@@ -125,34 +125,53 @@ class FrameDecoder:
         return self._error
 
     def next_frame(self) -> Frame | None:
+        for frame in self:
+            return frame
+        return None
+
+    def _where(self, proto_id: int, serial_no: int, start: int) -> str:
+        return f"proto_id {proto_id}, serial {serial_no}, at stream offset {self._dropped + start}"
+
+    def __iter__(self) -> Iterator[Frame]:
+        """Yield frames until the buffer holds no complete one.
+
+        Lazy on purpose: each frame is decrypted with the crypto in force when it is
+        taken, so the caller may switch AES on between two frames (see class doc).
+        """
         if self._error is not None:
             raise self._error
-        buf, pos = self._buf, self._pos
-        avail = len(buf) - pos
-        if avail < HEADER_SIZE:
-            if avail >= 2 and buf[pos:pos + 2] != FLAG:
-                raise self._fail(f"bad frame flag {bytes(buf[pos:pos + 2])!r} at stream offset {self.offset} (expected b'FT')")
-            return None
-        flag, proto_id, fmt, _ver, serial_no, body_len, sha, _ = HEADER.unpack_from(buf, pos)
-        where = f"proto_id {proto_id}, serial {serial_no}, at stream offset {self.offset}"
-        if flag != FLAG:
-            raise self._fail(f"bad frame flag {flag!r} at stream offset {self.offset} (expected b'FT')")
-        if body_len > self.max_body:
-            raise self._fail(f"body_len {body_len} exceeds the {self.max_body}-byte limit ({where})")
-        if fmt not in (FMT_PROTOBUF, FMT_JSON):
-            raise self._fail(f"unknown body format {fmt} ({where})")
-        end = pos + HEADER_SIZE + body_len
-        if len(buf) < end:
-            return None
-        wire = bytes(buf[pos + HEADER_SIZE:end])
-        self._advance(end)
-        try:
-            body = self.crypto.open(proto_id, wire)
-        except CryptoError as exc:
-            raise self._fail(f"cannot decrypt body: {exc} ({where})") from None
-        if _sha1(body).digest() != sha:
-            raise self._fail(f"SHA-1 mismatch: body does not match its header ({where})")
-        return Frame(proto_id, serial_no, body, fmt)
+        buf = self._buf
+        unpack = HEADER.unpack_from
+        max_body = self.max_body
+        crypto = self.crypto
+        while True:
+            pos = self._pos
+            avail = len(buf) - pos
+            if avail < HEADER_SIZE:
+                if avail >= 2 and buf[pos:pos + 2] != FLAG:
+                    raise self._fail(f"bad frame flag {bytes(buf[pos:pos + 2])!r} at stream offset {self.offset} (expected b'FT')")
+                return
+            flag, proto_id, fmt, _ver, serial_no, body_len, sha, _ = unpack(buf, pos)
+            if flag != FLAG:
+                raise self._fail(f"bad frame flag {flag!r} at stream offset {self.offset} (expected b'FT')")
+            if body_len > max_body:
+                raise self._fail(f"body_len {body_len} exceeds the {max_body}-byte limit ({self._where(proto_id, serial_no, pos)})")
+            if fmt > FMT_JSON:
+                raise self._fail(f"unknown body format {fmt} ({self._where(proto_id, serial_no, pos)})")
+            end = pos + HEADER_SIZE + body_len
+            if len(buf) < end:
+                return
+            body = bytes(buf[pos + HEADER_SIZE:end])
+            self._advance(end)
+            cipher = crypto.rsa if proto_id == INIT_CONNECT else crypto.aes
+            if cipher is not None:
+                try:
+                    body = cipher.decrypt(body)
+                except CryptoError as exc:
+                    raise self._fail(f"cannot decrypt body: {exc} ({self._where(proto_id, serial_no, pos)})") from None
+            if _sha1(body).digest() != sha:
+                raise self._fail(f"SHA-1 mismatch: body does not match its header ({self._where(proto_id, serial_no, pos)})")
+            yield Frame(proto_id, serial_no, body, fmt)
 
     def _advance(self, end: int) -> None:
         if end == len(self._buf):
@@ -165,11 +184,6 @@ class FrameDecoder:
             self._pos = 0
         else:
             self._pos = end
-
-    def __iter__(self):
-        """Yield frames until the buffer holds no complete one (lazy: see class doc)."""
-        while (frame := self.next_frame()) is not None:
-            yield frame
 
     def frames(self, data: bytes) -> list[Frame]:
         """Feed and return every complete frame (all decrypted with the current crypto)."""
