@@ -18,7 +18,7 @@ def test_opend_sim_logs_connections_and_exits_cleanly_on_sigterm(sim_process):
     assert f"connected to OpenD at 127.0.0.1:{sim.port}" in result.stdout
     assert sim.stop() == 0
     log = sim.log()
-    assert ": open" in log and "closed (" in log and "stopping" in log
+    assert "(futu-tui, none): closed after" in log and "stopping" in log
 
 
 def test_futu_tui_sim_connects_for_real():

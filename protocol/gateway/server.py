@@ -187,7 +187,8 @@ class Gateway:
             return
         session = Session(self, next(self._conn_ids), peer, writer, BodyCrypto(rsa=self.rsa))
         self.sessions[session.conn_id] = session
-        log.info("conn %d from %s: open", session.conn_id, peer)
+        log.debug("conn %d from %s: open", session.conn_id, peer)
+        opened = time.monotonic()
         decoder = FrameDecoder(session.crypto, self.max_body)
         reason = "closed by client"
         try:
@@ -211,8 +212,10 @@ class Gateway:
             reason = "simulator shutting down"
         finally:
             self._abort(session, reason)
-            log.info("conn %d from %s: closed (%s; %d frames in, %d pushes out)",
-                     session.conn_id, peer, reason, session.frames_in, session.pushes_out)
+            # The one line per connection: who, how, how long, how much, why it ended.
+            log.info("conn %d from %s (%s, %s): closed after %.1f s (%s; %d frames in, %d pushes out)",
+                     session.conn_id, peer, session.client_id or "no InitConnect", session.encryption,
+                     time.monotonic() - opened, reason, session.frames_in, session.pushes_out)
 
     def _abort(self, session: Session, reason: str) -> None:
         if session.closed:
@@ -307,7 +310,7 @@ class Gateway:
         session.initialized = True
         session.recv_notify = c2s.recvNotify
         session.client_id = c2s.clientID
-        log.info("conn %d: InitConnect from %s (%s)", session.conn_id, c2s.clientID or "?", session.encryption)
+        log.debug("conn %d: InitConnect from %s (%s)", session.conn_id, c2s.clientID or "?", session.encryption)
 
     # -- built-in services ---------------------------------------------------------------
 
