@@ -1,72 +1,71 @@
-"""`futu-tui`: connect to OpenD (or the built-in simulator with --sim).
-
-Until the Textual workstation lands, this connects for real, prints what it found and exits.
-"""
+"""`futu-tui`: the workstation. Flags beat environment variables beat the config file beat defaults."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 
-from protocol import ids
-from protocol.client import OpenDClient, OpenDError
+from protocol.client import OpenDClient
 from protocol.crypto import CryptoError, RsaCipher
-from protocol.gateway.server import Gateway
-from protocol.proto import GetGlobalState_pb2
-
-MARKET_STATE_NAMES = {0: "NONE", 1: "AUCTION", 2: "WAITING_OPEN", 3: "MORNING", 4: "REST", 5: "AFTERNOON", 6: "CLOSED"}
+from workstation import config as cfg
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="futu-tui", description="Terminal trading workstation for Futu / moomoo OpenD.")
-    p.add_argument("--host", default="127.0.0.1", help="OpenD host (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=11111, help="OpenD port (default 11111)")
-    p.add_argument("--rsa-key", metavar="FILE", help="RSA private key shared with OpenD (turns on encryption)")
-    p.add_argument("--sim", action="store_true", help="start the simulated OpenD in-process and connect to it")
-    p.add_argument("--seed", type=int, default=1, help="seed of the simulated market (with --sim)")
-    return p
-
-
-async def run(args: argparse.Namespace, rsa: RsaCipher | None) -> int:
-    gateway = None
-    host, port = args.host, args.port
-    if args.sim:
-        gateway = Gateway("127.0.0.1", 0, rsa=rsa)
-        await gateway.start()
-        host, port = "127.0.0.1", gateway.port
-    client = OpenDClient(host, port, rsa=rsa)
-    try:
-        info = await client.connect()
-        state = await client.request(ids.GET_GLOBAL_STATE, GetGlobalState_pb2.C2S(userID=info.login_user_id))
-    except OpenDError as exc:
-        print(f"futu-tui: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        await client.close()
-        if gateway is not None:
-            await gateway.stop()
-    where = "simulated OpenD" if args.sim else "OpenD"
-    print(f"connected to {where} at {host}:{port}: conn {info.conn_id}, server version {info.server_ver}, "
-          f"keepalive {info.keepalive_interval} s, encryption {info.encryption}")
-    markets = ", ".join(
-        f"{m} {MARKET_STATE_NAMES.get(getattr(state, 'market' + m), getattr(state, 'market' + m))}"
-        for m in ("HK", "US", "SH", "SZ")
+    p = argparse.ArgumentParser(
+        prog="futu-tui",
+        description="Terminal trading workstation for Futu / moomoo OpenD.",
+        epilog=("Settings come from flags, then environment variables (FUTU_TUI_HOST, FUTU_TUI_PORT, "
+                "FUTU_TUI_RSA_KEY, FUTU_TUI_SEED, FUTU_TUI_THEME, FUTU_TUI_COLORS, FUTU_TUI_SIM, FUTU_TUI_CONFIG), "
+                f"then the TOML config file (default {cfg.config_dir() / 'config.toml'}), then defaults."),
     )
-    print(f"quote server logged in: {state.qotLogined}, trade server logged in: {state.trdLogined}; {markets}")
-    return 0
+    p.add_argument("--host", help="OpenD host (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="OpenD port (default 11111)")
+    p.add_argument("--rsa-key", metavar="FILE", help="RSA private key shared with OpenD (turns on encryption)")
+    p.add_argument("--sim", action="store_const", const=True, help="start the simulated OpenD in-process and use it")
+    p.add_argument("--seed", type=int, help="seed of the simulated market (default 1)")
+    p.add_argument("--theme", help="dark, light or contrast (default dark)")
+    p.add_argument("--colors", help="red-up (HK / mainland, default) or green-up (US)")
+    p.add_argument("--config", metavar="FILE", help="config file to read")
+    p.add_argument("--print-config", action="store_true", help="print the merged settings and exit")
+    return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    flags = {k: getattr(args, k) for k in ("host", "port", "rsa_key", "sim", "seed", "theme", "colors", "config")}
+    try:
+        config = cfg.load(flags)
+    except (ValueError, OSError) as exc:
+        print(f"futu-tui: bad settings: {exc}", file=sys.stderr)
+        return 2
+    if args.print_config:
+        print(cfg.describe(config))
+        return 0
     rsa = None
-    if args.rsa_key:
+    if config.rsa_key and not config.sim:
         try:
-            rsa = RsaCipher.from_file(args.rsa_key)
+            rsa = RsaCipher.from_file(config.rsa_key)
         except (OSError, CryptoError) as exc:
-            print(f"futu-tui: cannot use RSA key {args.rsa_key}: {exc}", file=sys.stderr)
+            print(f"futu-tui: cannot use RSA key {config.rsa_key}: {exc}", file=sys.stderr)
             return 2
-    return asyncio.run(run(args, rsa))
+
+    from protocol.gateway.sim import SimThread
+    from workstation.app import FutuTui
+
+    sim = SimThread(seed=config.seed)
+    host, port = config.host, config.port
+    if config.sim:
+        host, port = "127.0.0.1", sim.start()
+
+    def client_factory() -> OpenDClient:
+        return OpenDClient(host, port, rsa=rsa)
+
+    app = FutuTui(config, client_factory, start_sim=sim.start)
+    try:
+        app.run()
+    finally:
+        sim.stop()
+    return 0
 
 
 if __name__ == "__main__":

@@ -72,3 +72,74 @@ class Simulator:
 
     def step(self, now: float) -> None:
         """Advance the market to `now` and fan the result out (pushes, order matching)."""
+
+
+class SimThread:
+    """A Simulator on its own event loop in a daemon thread (for `futu-tui --sim` and tests).
+
+    `start()` returns the port once the simulator listens; `stop()` shuts it down. Keeping
+    the simulated exchange off the app's event loop means a busy market never delays keys.
+    """
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("port", 0)
+        self.kwargs = kwargs
+        self.sim: Simulator | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._thread = None
+
+    def start(self) -> int:
+        import threading
+
+        if self.sim is not None:
+            return self.sim.port
+        ready = threading.Event()
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            self.loop = loop
+            try:
+                self.sim = Simulator(**self.kwargs)
+                loop.run_until_complete(self.sim.start())
+            except BaseException as exc:  # report to the starting thread
+                failure.append(exc)
+                ready.set()
+                loop.close()
+                return
+            ready.set()
+            loop.run_forever()
+            loop.run_until_complete(self.sim.stop())
+            loop.close()
+
+        self._thread = threading.Thread(target=run, name="futu-opend-sim", daemon=True)
+        self._thread.start()
+        ready.wait(30)
+        if failure:
+            self.sim = None
+            raise failure[0]
+        assert self.sim is not None
+        return self.sim.port
+
+    def call(self, fn, *args):
+        """Run fn(*args) on the simulator's loop and return its result (for tests and fault hooks)."""
+        import concurrent.futures
+
+        assert self.loop is not None
+        future: concurrent.futures.Future = concurrent.futures.Future()
+
+        def run() -> None:
+            try:
+                future.set_result(fn(*args))
+            except BaseException as exc:
+                future.set_exception(exc)
+
+        self.loop.call_soon_threadsafe(run)
+        return future.result(10)
+
+    def stop(self) -> None:
+        if self.loop is None or self._thread is None:
+            return
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(10)
+        self.loop = self._thread = self.sim = None

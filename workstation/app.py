@@ -1,0 +1,365 @@
+"""The futu-tui App: panels, bindings, the flush timer, screens and the command palette."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.containers import Container
+from textual.widgets import Footer, Tab, Tabs
+from textual.worker import Worker, WorkerState
+
+import themes
+from protocol.client import ConnState, OpenDClient
+from workstation.config import Config, Watchlist as WatchlistFile
+from workstation.feed import Feed, load_universe
+from workstation.messages import AccountChanged, FeedNotice, FeedStateChanged, FillReceived, OrderUpdated
+from workstation.screens.help import HelpScreen
+from workstation.screens.symbol import SymbolSearch
+from workstation.store import Store
+from workstation.widgets.account import AccountPanel
+from workstation.widgets.chart import PERIODS, ChartPanel
+from workstation.widgets.flow import FlowPanel
+from workstation.widgets.orderbook import OrderBookPanel
+from workstation.widgets.statusbar import StatusBar
+from workstation.widgets.tape import TapePanel
+from workstation.widgets.watchlist import Watchlist
+
+PANELS = (("watchlist", "Watchlist"), ("chart", "Chart"), ("book", "Book"),
+          ("account", "Account"), ("flow", "Flow"), ("tape", "Tape"))
+NARROW_WIDTH, NARROW_HEIGHT = 110, 32
+
+
+class WorkstationCommands(Provider):
+    """Command palette: symbol jump, chart period, theme, colours and panel commands."""
+
+    def _commands(self) -> list[tuple[str, Callable[[], None], str]]:
+        app: FutuTui = self.app  # type: ignore[assignment]
+        cmds = []
+        for code in app.watchlist_codes:
+            name = app.store.names.get(code, "")
+            cmds.append((f"Go to {code} {name}".rstrip(), lambda c=code: app.choose(c), "show this symbol"))
+        for p in PERIODS:
+            cmds.append((f"Chart period: {p}", lambda p=p: app.set_period(p), "K-line period"))
+        for palette in themes.PALETTES:
+            cmds.append((f"Theme: {palette}", lambda t=palette: app.set_theme(palette=t), "colour palette"))
+        for conv in themes.CONVENTIONS:
+            cmds.append((f"Colours: {conv}", lambda c=conv: app.set_theme(convention=c), "price colour convention"))
+        for key, label in PANELS:
+            cmds.append((f"Panel: {label}", lambda k=key: app.action_show_panel(k), "focus this panel"))
+        cmds.append(("Symbol search…", app.action_search, "find any symbol"))
+        return cmds
+
+    async def discover(self) -> Hits:
+        for text, callback, help_text in self._commands():
+            yield DiscoveryHit(text, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for text, callback, help_text in self._commands():
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(score, matcher.highlight(text), callback, help=help_text)
+
+
+class FutuTui(App):
+    CSS_PATH = themes.CSS_PATH
+    TITLE = "futu-tui"
+    COMMANDS = App.COMMANDS | {WorkstationCommands}
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit"),
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("slash", "search", "Symbol", id="app.search"),
+        Binding("t", "cycle_palette", "Theme", id="app.theme"),
+        Binding("u", "toggle_convention", "Up colour", id="app.colors"),
+        Binding("S", "use_simulator", "Simulator", show=False, id="app.simulator"),
+        *[Binding(str(i + 1), f"show_panel('{key}')", f"{label}", show=False, id=f"app.panel.{key}")
+          for i, (key, label) in enumerate(PANELS)],
+        Binding("tab", "next_panel", "Next panel", show=False, id="app.next_panel"),
+    ]
+
+    def __init__(self, config: Config, client_factory: Callable[[], OpenDClient],
+                 watchlist_file: WatchlistFile | None = None, start_sim: Callable[[], int] | None = None) -> None:
+        super().__init__()
+        self.config = config
+        self.store = Store()
+        self.client_factory = client_factory
+        self.start_sim = start_sim
+        self.feed = Feed(client_factory(), self.store, self.post_message)
+        self.watchlist_file = watchlist_file or WatchlistFile()
+        self.watchlist_codes = self.watchlist_file.load()
+        self.palette = config.theme
+        self.convention = config.colors
+        self.focus_code: str | None = None
+        self.active_panel = "watchlist"
+        self.universe: list[tuple[str, str]] = []
+        self.panels: dict[str, object] = {}
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        """Our variables exist before the first theme is applied (the CSS refers to them)."""
+        return {**super().get_theme_variable_defaults(), **themes.build_themes()[0].variables}
+
+    # -- layout ------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        self.watchlist = Watchlist(self.store, id="watchlist")
+        self.chart = ChartPanel(self.store, id="chart")
+        self.book = OrderBookPanel(self.store, id="book")
+        self.account = AccountPanel(self.store, id="account")
+        self.flow = FlowPanel(self.store, id="flow")
+        self.tape = TapePanel(self.store, id="tape")
+        self.panels = {"watchlist": self.watchlist, "chart": self.chart, "book": self.book,
+                       "account": self.account, "flow": self.flow, "tape": self.tape}
+        yield Tabs(*[Tab(label, id=f"tab-{key}") for key, label in PANELS], id="panel-tabs")
+        with Container(id="main"):
+            for key, label in PANELS:
+                panel = self.panels[key]
+                panel.add_class("panel")
+                panel.border_title = label
+                yield panel
+        self.status = StatusBar(id="status")
+        yield self.status
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for theme in themes.build_themes():
+            self.register_theme(theme)
+        self.theme = themes.theme_name(self.palette, self.convention)
+        self.watchlist.set_codes(self.watchlist_codes)
+        self.feed.set_watchlist(self.watchlist_codes)
+        if self.watchlist_codes:
+            self.choose(self.watchlist_codes[0])
+        self.watchlist.focus()
+        self._layout_for(self.size.width, self.size.height)
+        self.set_interval(1 / self.config.flush_hz, self.flush, name="flush")
+        self.set_interval(1.0, self._tick_status, name="status")
+        self.start_feed()
+
+    def start_feed(self) -> None:
+        self.run_worker(self.feed.run(), name="feed", group="feed", exclusive=True, exit_on_error=False,
+                        description="hold the OpenD connection and apply pushes")
+
+    def on_resize(self, event) -> None:
+        self._layout_for(event.size.width, event.size.height)
+
+    def _layout_for(self, width: int, height: int) -> None:
+        """Below ~110x32 the panels collapse into tabs: one panel at a time."""
+        narrow = width < NARROW_WIDTH or height < NARROW_HEIGHT
+        self.screen.set_class(narrow, "-narrow")
+        for key, panel in self.panels.items():
+            panel.set_class(key == self.active_panel, "-active")
+
+    @property
+    def narrow(self) -> bool:
+        return self.screen.has_class("-narrow")
+
+    def is_visible(self, key: str) -> bool:
+        return not self.narrow or key == self.active_panel
+
+    # -- the flush timer -----------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Repaint what changed since the last flush; hidden panels catch up when shown."""
+        quotes, books, tapes, bars, flows, account = self.store.take_dirty()
+        code = self.focus_code
+        with self.batch_update():
+            if quotes and self.is_visible("watchlist"):
+                self.watchlist.refresh_codes(quotes)
+            if code in books and self.is_visible("book"):
+                self.book.refresh_book()
+            if code in tapes and self.is_visible("tape"):
+                self.tape.refresh_tape()
+            if (code, self.chart.kl_type) in bars and self.is_visible("chart"):
+                self.chart.refresh_chart()
+            if code in flows and self.is_visible("flow"):
+                self.flow.refresh_flow()
+            if account and self.is_visible("account"):
+                self.account.refresh_account()
+        # Changes a hidden panel missed are kept for when it shows again.
+        if self.narrow:
+            self.store.dirty_quotes |= quotes if not self.is_visible("watchlist") else set()
+
+    def _tick_status(self) -> None:
+        s = self.status
+        s.last_push = self.store.last_push
+        s.quota = (self.feed.quota_used, self.feed.quota_total)
+        acc = self.feed.account
+        s.account = acc.label if acc else ""
+        s.env = "REAL" if acc and acc.env == 1 else "SIM"
+        s.render_status()
+
+    def refresh_all(self) -> None:
+        self.watchlist.repaint_all()
+        self.book.refresh_book()
+        self.tape.refresh_tape()
+        self.chart.refresh_chart(force=True)
+        self.flow.refresh_flow()
+        self.account.refresh_account()
+
+    # -- symbol and period ---------------------------------------------------------------
+
+    def choose(self, code: str) -> None:
+        if code == self.focus_code:
+            return
+        self.focus_code = code
+        self.feed.focus(code, self.chart.period)
+        self.book.show(code)
+        self.tape.show(code)
+        self.chart.show(code)
+        self.flow.show(code)
+
+    def set_period(self, period: str) -> None:
+        self.chart.show(self.focus_code, period)
+        if self.focus_code:
+            self.feed.focus(self.focus_code, period)
+
+    @on(Watchlist.SymbolChosen)
+    def _symbol_chosen(self, event: Watchlist.SymbolChosen) -> None:
+        self.choose(event.code)
+
+    @on(ChartPanel.PeriodChanged)
+    def _period_changed(self, event: ChartPanel.PeriodChanged) -> None:
+        if self.focus_code:
+            self.feed.focus(self.focus_code, event.period)
+
+    # -- watchlist edits -------------------------------------------------------------------
+
+    @on(Watchlist.AddRequested)
+    def _add_requested(self) -> None:
+        self._pick_symbol("Add to watchlist", self.add_symbol)
+
+    @on(Watchlist.RemoveRequested)
+    def _remove_requested(self, event: Watchlist.RemoveRequested) -> None:
+        self.remove_symbol(event.code)
+
+    def add_symbol(self, code: str | None) -> None:
+        if not code or code in self.watchlist_codes:
+            return
+        self.watchlist_codes.append(code)
+        self._watchlist_changed()
+        self.notify(f"added {code}", timeout=2)
+
+    def remove_symbol(self, code: str) -> None:
+        if code not in self.watchlist_codes:
+            return
+        self.watchlist_codes.remove(code)
+        self._watchlist_changed()
+        self.notify(f"removed {code}", timeout=2)
+
+    def _watchlist_changed(self) -> None:
+        self.watchlist_file.save(self.watchlist_codes)
+        self.watchlist.set_codes(self.watchlist_codes)
+        self.feed.set_watchlist(self.watchlist_codes)
+
+    # -- actions -------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        sections = [("Workstation", [b for b in self.BINDINGS if isinstance(b, Binding)])]
+        for key, label in PANELS:
+            panel = self.panels[key]
+            bindings = [b for b in getattr(type(panel), "BINDINGS", []) if isinstance(b, Binding)]
+            if bindings:
+                sections.append((label, bindings))
+        self.push_screen(HelpScreen(sections))
+
+    def action_search(self) -> None:
+        self._pick_symbol("Go to symbol", lambda code: code and self.choose(code))
+
+    @work(group="universe", exclusive=True)
+    async def _pick_symbol(self, title: str, then: Callable[[str | None], object]) -> None:
+        if not self.universe and self.feed.client.ready:
+            try:
+                self.universe = await load_universe(self.feed.client)
+            except Exception as exc:  # offline: still allow typing a code by hand
+                self.notify(f"symbol list unavailable: {exc}", severity="warning")
+        choices = self.universe or [(c, self.store.names.get(c, "")) for c in self.watchlist_codes]
+        self.push_screen(SymbolSearch(choices, title), then)
+
+    def action_show_panel(self, key: str) -> None:
+        self.active_panel = key
+        self._layout_for(self.size.width, self.size.height)
+        tabs = self.query_one("#panel-tabs", Tabs)
+        tabs.active = f"tab-{key}"
+        target = {"flow": self.flow.plot, "account": self.account.orders}.get(key, self.panels[key])
+        if target.focusable:
+            target.focus()
+        self.refresh_all()
+
+    def action_next_panel(self) -> None:
+        keys = [k for k, _ in PANELS]
+        self.action_show_panel(keys[(keys.index(self.active_panel) + 1) % len(keys)])
+
+    @on(Tabs.TabActivated, "#panel-tabs")
+    def _tab_activated(self, event: Tabs.TabActivated) -> None:
+        key = event.tab.id.removeprefix("tab-") if event.tab and event.tab.id else None
+        if key and key != self.active_panel:
+            self.action_show_panel(key)
+
+    def set_theme(self, palette: str | None = None, convention: str | None = None) -> None:
+        self.palette = palette or self.palette
+        self.convention = convention or self.convention
+        self.theme = themes.theme_name(self.palette, self.convention)
+        self.refresh_all()
+
+    def action_cycle_palette(self) -> None:
+        i = themes.PALETTES.index(self.palette)
+        self.set_theme(palette=themes.PALETTES[(i + 1) % len(themes.PALETTES)])
+        self.notify(f"theme {self.palette}", timeout=1.5)
+
+    def action_toggle_convention(self) -> None:
+        self.set_theme(convention="green-up" if self.convention == "red-up" else "red-up")
+        self.notify(f"prices: {self.convention.replace('-', ' ')}", timeout=1.5)
+
+    async def action_use_simulator(self) -> None:
+        """One key when OpenD is unreachable: switch to the built-in simulator."""
+        if self.start_sim is None or self.feed.client.ready:
+            return
+        port = self.start_sim()
+        await self.feed.stop()
+        client = self.client_factory()
+        client.host, client.port, client.rsa = "127.0.0.1", port, None
+        self.feed = Feed(client, self.store, self.post_message)
+        self.feed.set_watchlist(self.watchlist_codes)
+        if self.focus_code:
+            self.feed.focus(self.focus_code, self.chart.period)
+        self.start_feed()
+        self.notify("switched to the simulated OpenD", timeout=3)
+
+    # -- feed events ---------------------------------------------------------------------
+
+    @on(FeedStateChanged)
+    def _feed_state(self, event: FeedStateChanged) -> None:
+        self.status.state, self.status.reason = event.state, event.reason
+        self.status.render_status()
+        if event.state is ConnState.LOST:
+            hint = "  Press S for the simulator." if self.start_sim and not self.feed.client.info else ""
+            self.notify(f"{event.reason}{hint}", severity="warning", timeout=4)
+        elif event.state is ConnState.READY:
+            self.notify(event.reason, timeout=2)
+
+    @on(FeedNotice)
+    def _feed_notice(self, event: FeedNotice) -> None:
+        self.notify(event.text, severity=event.severity, timeout=4)
+
+    @on(OrderUpdated)
+    def _order_updated(self, event: OrderUpdated) -> None:
+        self.store.dirty_account = True
+
+    @on(FillReceived)
+    def _fill_received(self, event: FillReceived) -> None:
+        f = event.fill
+        self.notify(f"filled {f.qty:g} {f.code} @ {f.price:g}", timeout=3)
+
+    @on(AccountChanged)
+    def _account_changed(self) -> None:
+        self._tick_status()
+
+    @on(Worker.StateChanged)
+    def _worker_state(self, event: Worker.StateChanged) -> None:
+        """A trader's session never ends because the feed hiccupped: restart it."""
+        if event.worker.group == "feed" and event.state is WorkerState.ERROR:
+            self.notify(f"feed stopped: {event.worker.error!r}; restarting", severity="error")
+            self.set_timer(1.0, self.start_feed)

@@ -1,0 +1,408 @@
+"""The background protocol worker: owns the OpenD client, keeps subscriptions, fills the store.
+
+The App starts `Feed.run()` as a worker on its own event loop. Pushes are applied to the
+store (coalesced: the App's flush timer repaints what is dirty); order, fill and
+connection events are posted as messages. UI code never awaits the network: it calls the
+non-blocking methods here (`set_watchlist`, `focus`, ...), which schedule requests as tasks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from protocol import ids
+from protocol.client import ConnState, OpenDClient, OpenDError
+from protocol.codes import KL_SUBTYPES, SUB_BROKER, SUB_ORDER_BOOK, SUB_QUOTE, SUB_TICKER, code_of, security
+from protocol.proto import (
+    Qot_GetBasicQot_pb2,
+    Qot_GetCapitalDistribution_pb2,
+    Qot_GetCapitalFlow_pb2,
+    Qot_GetStaticInfo_pb2,
+    Qot_GetSubInfo_pb2,
+    Qot_GetUserSecurity_pb2,
+    Qot_GetUserSecurityGroup_pb2,
+    Qot_RequestHistoryKL_pb2,
+    Qot_Sub_pb2,
+    Trd_GetAccList_pb2,
+    Trd_GetFunds_pb2,
+    Trd_GetOrderFillList_pb2,
+    Trd_GetOrderList_pb2,
+    Trd_GetPositionList_pb2,
+    Trd_SubAccPush_pb2,
+)
+from workstation.messages import AccountChanged, FeedNotice, FeedStateChanged, FillReceived, OrderUpdated
+from workstation.store import Store
+
+log = logging.getLogger(__name__)
+
+MIN_SUB_AGE = 60.0  # OpenD refuses to unsubscribe anything younger than a minute
+FLOW_EVERY = 6.0  # capital flow + distribution: 30 calls / 30 s each allowed; stay well under
+ACCOUNT_DEBOUNCE = 3.0  # funds/positions: 10 calls / 30 s allowed
+HISTORY_DAYS = {"day": 500, "week": 2000, "month": 4000}
+HISTORY_BARS = 600
+CURRENCY = {1: "HKD", 2: "USD", 3: "CNH"}
+ACC_MARKET_CURRENCY = {1: 1, 2: 2, 3: 3}
+
+
+class Account:
+    __slots__ = ("acc_id", "env", "markets", "firm", "card")
+
+    def __init__(self, acc) -> None:
+        self.acc_id = acc.accID
+        self.env = acc.trdEnv
+        self.markets = list(acc.trdMarketAuthList)
+        self.firm = acc.securityFirm if acc.HasField("securityFirm") else 0
+        self.card = acc.cardNum if acc.HasField("cardNum") else str(acc.accID)
+
+    @property
+    def label(self) -> str:
+        env = "REAL" if self.env == 1 else "SIM"
+        from protocol.codes import TRD_MARKET_NAMES
+
+        return f"{env} {'/'.join(TRD_MARKET_NAMES.get(m, str(m)) for m in self.markets)} {self.card}"
+
+
+class Feed:
+    def __init__(self, client: OpenDClient, store: Store, post: Callable[[object], object]) -> None:
+        self.client = client
+        self.store = store
+        self.post = post
+        client.on_state = self._on_state
+        client.on_ready = self._on_ready
+        self.watch: list[str] = []
+        self.focus_code: str | None = None
+        self.period = "day"
+        self.want: set[tuple[str, int]] = set()
+        self.have: dict[tuple[str, int], float] = {}  # -> monotonic time subscribed
+        self.quota_used = 0
+        self.quota_total = 0
+        self.accounts: list[Account] = []
+        self.account: Account | None = None
+        self._sync_lock = asyncio.Lock()
+        self._tasks: set[asyncio.Task] = set()
+        self._account_refresh: asyncio.TimerHandle | None = None
+        self._history_loaded: set[tuple[str, int]] = set()
+        client.on_push(ids.QOT_UPDATE_BASIC_QOT, lambda r: store.apply_basic_qots(r.s2c.basicQotList))
+        client.on_push(ids.QOT_UPDATE_ORDER_BOOK, lambda r: store.apply_order_book(r.s2c))
+        client.on_push(ids.QOT_UPDATE_TICKER, lambda r: store.apply_tickers(r.s2c))
+        client.on_push(ids.QOT_UPDATE_KL, lambda r: store.apply_kl(r.s2c))
+        client.on_push(ids.QOT_UPDATE_BROKER, lambda r: store.apply_broker(r.s2c))
+        client.on_push(ids.TRD_UPDATE_ORDER, self._on_order_push)
+        client.on_push(ids.TRD_UPDATE_ORDER_FILL, self._on_fill_push)
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Connect and stay connected until `stop()`; the App runs this as a worker."""
+        flows = asyncio.create_task(self._flow_loop(), name="feed-flow")
+        subs = asyncio.create_task(self._sub_loop(), name="feed-subs")
+        try:
+            await self.client.run()
+        finally:
+            flows.cancel()
+            subs.cancel()
+            for task in list(self._tasks):
+                task.cancel()
+
+    async def stop(self) -> None:
+        await self.client.close()
+
+    def _on_state(self, state: ConnState, reason: str) -> None:
+        if state is not ConnState.READY:
+            self.have.clear()  # a new connection starts with no subscriptions
+            self._history_loaded.clear()
+        self.post(FeedStateChanged(state, reason))
+
+    async def _on_ready(self) -> None:
+        """After every (re)connect: subscriptions, names, account, orders."""
+        await self._sync_subscriptions()
+        self.spawn(self._load_names(self.watch))
+        self.spawn(self._load_accounts())
+        if self.focus_code:
+            self.spawn(self._load_focus(self.focus_code, self.period))
+
+    def spawn(self, coro) -> asyncio.Task:
+        """Run a request in the background; failures become notices, never exceptions."""
+        task = asyncio.create_task(self._guard(coro))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def _guard(self, coro) -> None:
+        try:
+            await coro
+        except OpenDError as exc:
+            if self.client.ready:
+                self.post(FeedNotice(str(exc), "warning"))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a bug in a request must not take the feed down
+            log.exception("feed task failed")
+            self.post(FeedNotice(f"internal error: {exc!r}", "error"))
+
+    # -- what the UI asks for ------------------------------------------------------------
+
+    def set_watchlist(self, codes: list[str]) -> None:
+        added = [c for c in codes if c not in self.watch]
+        self.watch = list(codes)
+        self._recompute_wants()
+        if self.client.ready:
+            self.spawn(self._sync_subscriptions())
+            if added:
+                self.spawn(self._load_names(added))
+
+    def focus(self, code: str, period: str | None = None) -> None:
+        """Drive book, tape, chart and flow from this code (and chart period)."""
+        self.focus_code = code
+        if period:
+            self.period = period
+        self._recompute_wants()
+        if self.client.ready:
+            self.spawn(self._sync_subscriptions())
+            self.spawn(self._load_focus(code, self.period))
+
+    def _recompute_wants(self) -> None:
+        want = {(c, SUB_QUOTE) for c in self.watch} | {(c, SUB_ORDER_BOOK) for c in self.watch}
+        code = self.focus_code
+        if code:
+            want |= {(code, SUB_QUOTE), (code, SUB_ORDER_BOOK), (code, SUB_TICKER), (code, KL_SUBTYPES[self.period][0])}
+            if code.startswith("HK."):
+                want.add((code, SUB_BROKER))
+        self.want = want
+
+    # -- subscriptions -------------------------------------------------------------------
+
+    async def _sync_subscriptions(self) -> None:
+        async with self._sync_lock:
+            missing = sorted(self.want - self.have.keys(), key=self._priority)
+            room = self.quota_total - self.quota_used if self.quota_total else len(missing)
+            if self.quota_total and len(missing) > room:
+                self.post(FeedNotice(f"subscription quota full: {len(missing) - room} subscriptions left out", "warning"))
+                missing = missing[:max(0, room)]
+            by_type: dict[int, list[str]] = {}
+            for code, sub in missing:
+                by_type.setdefault(sub, []).append(code)
+            for sub, codes in by_type.items():
+                await self._subscribe(codes, [sub], True)
+            now = time.monotonic()
+            stale = [k for k, t in self.have.items() if k not in self.want and now - t >= MIN_SUB_AGE]
+            by_type = {}
+            for code, sub in stale:
+                by_type.setdefault(sub, []).append(code)
+            for sub, codes in by_type.items():
+                await self._subscribe(codes, [sub], False)
+            await self._refresh_quota()
+
+    def _priority(self, key: tuple[str, int]) -> tuple[int, str]:
+        return (0 if key[0] == self.focus_code else 1, key[0])
+
+    async def _subscribe(self, codes: list[str], subs: list[int], on: bool) -> None:
+        for i in range(0, len(codes), 100):
+            chunk = codes[i:i + 100]
+            c2s = Qot_Sub_pb2.C2S(isSubOrUnSub=on, isRegOrUnRegPush=on, isFirstPush=on, subTypeList=subs)
+            for code in chunk:
+                market, symbol = security(code)
+                c2s.securityList.add(market=market, code=symbol)
+            try:
+                await self.client.request(ids.QOT_SUB, c2s)
+            except OpenDError as exc:
+                self.post(FeedNotice(f"{'subscribe' if on else 'unsubscribe'} {', '.join(chunk[:3])}: {exc}", "warning"))
+                continue
+            now = time.monotonic()
+            for code in chunk:
+                for sub in subs:
+                    if on:
+                        self.have[(code, sub)] = now
+                    else:
+                        self.have.pop((code, sub), None)
+
+    async def _refresh_quota(self) -> None:
+        s2c = await self.client.request(ids.QOT_GET_SUB_INFO, Qot_GetSubInfo_pb2.C2S(isReqAllConn=False))
+        self.quota_used = s2c.totalUsedQuota
+        self.quota_total = s2c.totalUsedQuota + s2c.remainQuota
+
+    async def _sub_loop(self) -> None:
+        """Release subscriptions that are no longer on screen once they are a minute old."""
+        while True:
+            await asyncio.sleep(10)
+            if self.client.ready and (self.have.keys() - self.want):
+                with contextlib.suppress(OpenDError):
+                    await self._sync_subscriptions()
+
+    # -- quote data ----------------------------------------------------------------------
+
+    async def _load_names(self, codes: list[str]) -> None:
+        if not codes:
+            return
+        c2s = Qot_GetStaticInfo_pb2.C2S()
+        for code in codes:
+            market, symbol = security(code)
+            c2s.securityList.add(market=market, code=symbol)
+        s2c = await self.client.request(ids.QOT_GET_STATIC_INFO, c2s)
+        for info in s2c.staticInfoList:
+            b = info.basic
+            code = code_of(b.security.market, b.security.code)
+            self.store.names[code] = b.name
+            q = self.store.quote(code)
+            q.name, q.lot_size = b.name, b.lotSize
+            self.store.dirty_quotes.add(code)
+        qc2s = Qot_GetBasicQot_pb2.C2S()
+        qc2s.securityList.extend(c2s.securityList)
+        with contextlib.suppress(OpenDError):  # needs QUOTE subscribed; pushes fill it anyway
+            s2c = await self.client.request(ids.QOT_GET_BASIC_QOT, qc2s)
+            self.store.apply_basic_qots(s2c.basicQotList)
+
+    async def _load_focus(self, code: str, period: str) -> None:
+        await asyncio.gather(self._load_history(code, period), self._load_flow(code))
+
+    async def _load_history(self, code: str, period: str) -> None:
+        kl_type = KL_SUBTYPES[period][1]
+        if (code, kl_type) in self._history_loaded:
+            return
+        market, symbol = security(code)
+        now = datetime.now()
+        minutes = {"1m": 1, "3m": 3, "5m": 5, "10m": 10, "15m": 15, "30m": 30, "60m": 60}.get(period)
+        if minutes:
+            begin = now - timedelta(days=max(2, minutes * HISTORY_BARS // 330 + 2))
+        else:
+            begin = now - timedelta(days=HISTORY_DAYS.get(period, 3000))
+        c2s = Qot_RequestHistoryKL_pb2.C2S(
+            rehabType=1, klType=kl_type, beginTime=begin.strftime("%Y-%m-%d %H:%M:%S"),
+            endTime=now.strftime("%Y-%m-%d 23:59:59"), maxAckKLNum=1000,
+        )
+        c2s.security.market, c2s.security.code = market, symbol
+        rows = []
+        while True:
+            s2c = await self.client.request(ids.QOT_REQUEST_HISTORY_KL, c2s)
+            rows.extend(s2c.klList)
+            if not s2c.HasField("nextReqKey") or len(rows) >= 3000:
+                break
+            c2s.nextReqKey = s2c.nextReqKey
+        live = self.store.bars.get((code, kl_type), [])
+        self.store.set_bars(code, kl_type, rows)
+        bars = self.store.bars[(code, kl_type)]
+        for bar in live:  # pushes that arrived while history was loading win
+            if bars and bar.time == bars[-1].time:
+                bars[-1] = bar
+            elif not bars or bar.time > bars[-1].time:
+                bars.append(bar)
+        self._history_loaded.add((code, kl_type))
+
+    async def _load_flow(self, code: str) -> None:
+        market, symbol = security(code)
+        c2s = Qot_GetCapitalFlow_pb2.C2S(periodType=1)
+        c2s.security.market, c2s.security.code = market, symbol
+        s2c = await self.client.request(ids.QOT_GET_CAPITAL_FLOW, c2s)
+        self.store.set_flow(code, s2c.flowItemList)
+        d2s = Qot_GetCapitalDistribution_pb2.C2S()
+        d2s.security.market, d2s.security.code = market, symbol
+        dist = await self.client.request(ids.QOT_GET_CAPITAL_DISTRIBUTION, d2s)
+        self.store.set_distribution(code, dist)
+
+    async def _flow_loop(self) -> None:
+        while True:
+            await asyncio.sleep(FLOW_EVERY)
+            if self.client.ready and self.focus_code:
+                await self._guard(self._load_flow(self.focus_code))
+
+    async def watchlist_groups(self) -> dict[str, list[str]]:
+        """The account's Futu watchlist groups (Qot_GetUserSecurityGroup / Qot_GetUserSecurity)."""
+        s2c = await self.client.request(ids.QOT_GET_USER_SECURITY_GROUP, Qot_GetUserSecurityGroup_pb2.C2S(groupType=3))
+        groups: dict[str, list[str]] = {}
+        for g in s2c.groupList:
+            sec = await self.client.request(ids.QOT_GET_USER_SECURITY, Qot_GetUserSecurity_pb2.C2S(groupName=g.groupName))
+            groups[g.groupName] = [code_of(i.basic.security.market, i.basic.security.code) for i in sec.staticInfoList]
+        return groups
+
+    # -- account -------------------------------------------------------------------------
+
+    def header(self, account: Account | None = None):
+        acc = account or self.account
+        from protocol.proto import Trd_Common_pb2
+
+        return Trd_Common_pb2.TrdHeader(trdEnv=acc.env, accID=acc.acc_id, trdMarket=acc.markets[0])
+
+    async def _load_accounts(self) -> None:
+        assert self.client.info is not None
+        s2c = await self.client.request(ids.TRD_GET_ACC_LIST, Trd_GetAccList_pb2.C2S(
+            userID=self.client.info.login_user_id, trdCategory=1, needGeneralSecAccount=True))
+        self.accounts = [Account(a) for a in s2c.accList if a.trdMarketAuthList]
+        if not self.accounts:
+            return
+        if self.account is None or all(a.acc_id != self.account.acc_id for a in self.accounts):
+            sims = [a for a in self.accounts if a.env == 0]
+            self.account = (sims or self.accounts)[0]
+        await self.client.request(ids.TRD_SUB_ACC_PUSH, Trd_SubAccPush_pb2.C2S(accIDList=[a.acc_id for a in self.accounts]))
+        self.post(AccountChanged())
+        await self.refresh_account(orders=True)
+
+    def select_account(self, account: Account) -> None:
+        self.account = account
+        self.store.orders.clear()
+        self.store.fills.clear()
+        self.store.positions.clear()
+        self.post(AccountChanged())
+        if self.client.ready:
+            self.spawn(self.refresh_account(orders=True))
+
+    async def refresh_account(self, orders: bool = False) -> None:
+        acc = self.account
+        if acc is None:
+            return
+        head = self.header(acc)
+        if orders:
+            s2c = await self.client.request(ids.TRD_GET_ORDER_LIST, Trd_GetOrderList_pb2.C2S(header=head))
+            for o in s2c.orderList:
+                self.store.apply_order(o, acc.acc_id)
+            s2c = await self.client.request(ids.TRD_GET_ORDER_FILL_LIST, Trd_GetOrderFillList_pb2.C2S(header=head))
+            for f in s2c.orderFillList:
+                self.store.apply_fill(f, acc.acc_id)
+        s2c = await self.client.request(ids.TRD_GET_POSITION_LIST, Trd_GetPositionList_pb2.C2S(header=head))
+        self.store.set_positions(s2c.positionList)
+        currency = ACC_MARKET_CURRENCY.get(acc.markets[0], 1)
+        s2c = await self.client.request(ids.TRD_GET_FUNDS, Trd_GetFunds_pb2.C2S(header=head, currency=currency))
+        self.store.set_funds(s2c.funds, CURRENCY.get(currency, ""))
+
+    def _schedule_account_refresh(self) -> None:
+        """Coalesce refreshes after fills: funds and positions are rate limited."""
+        if self._account_refresh is not None:
+            return
+        loop = asyncio.get_running_loop()
+
+        def fire() -> None:
+            self._account_refresh = None
+            if self.client.ready:
+                self.spawn(self.refresh_account())
+
+        self._account_refresh = loop.call_later(ACCOUNT_DEBOUNCE, fire)
+
+    def _on_order_push(self, resp) -> None:
+        s2c = resp.s2c
+        if self.account is None or s2c.header.accID != self.account.acc_id:
+            return
+        row = self.store.apply_order(s2c.order, s2c.header.accID)
+        self.post(OrderUpdated(row))
+
+    def _on_fill_push(self, resp) -> None:
+        s2c = resp.s2c
+        if self.account is None or s2c.header.accID != self.account.acc_id:
+            return
+        row, new = self.store.apply_fill(s2c.orderFill, s2c.header.accID)
+        if new:
+            self.post(FillReceived(row))
+            self._schedule_account_refresh()
+
+
+async def load_universe(client: OpenDClient) -> list[tuple[str, str]]:
+    """Every stock, ETF and index OpenD lists in HK, US, SH and SZ: (code, name)."""
+    out: list[tuple[str, str]] = []
+    for market in (1, 11, 21, 22):
+        for sec_type in (3, 4, 6):
+            s2c = await client.request(ids.QOT_GET_STATIC_INFO, Qot_GetStaticInfo_pb2.C2S(market=market, secType=sec_type))
+            out.extend((code_of(i.basic.security.market, i.basic.security.code), i.basic.name) for i in s2c.staticInfoList)
+    return sorted(set(out))

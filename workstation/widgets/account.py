@@ -1,0 +1,100 @@
+"""Account area: orders, fills, positions (with P&L) and funds, as tabs."""
+
+from __future__ import annotations
+
+import math
+
+from rich.text import Text
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
+
+from protocol.codes import ORDER_STATUS, ORDER_TYPES, TRD_SIDES
+from workstation.store import Store
+from workstation.widgets.common import fmt_big, fmt_price, price_styles
+
+ORDER_COLS = (("id", "Order"), ("code", "Code"), ("side", "Side"), ("type", "Type"), ("qty", "Qty"),
+              ("price", "Price"), ("filled", "Filled"), ("avg", "Avg"), ("status", "Status"),
+              ("time", "Updated"), ("msg", "Message"))
+FILL_COLS = (("id", "Fill"), ("order", "Order"), ("code", "Code"), ("side", "Side"), ("qty", "Qty"),
+             ("price", "Price"), ("time", "Time"))
+POS_COLS = (("code", "Code"), ("name", "Name"), ("qty", "Qty"), ("sell", "Can sell"), ("cost", "Cost"),
+            ("price", "Price"), ("value", "Value"), ("pl", "P&L"), ("plr", "P&L%"))
+
+
+class KeyedTable(DataTable):
+    """A DataTable kept in step with a dict of rows: add, update changed cells, remove."""
+
+    def __init__(self, columns, **kwargs) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        self._columns = columns
+        self._shown: dict[str, tuple] = {}
+
+    def on_mount(self) -> None:
+        for key, label in self._columns:
+            self.add_column(label, key=key)
+
+    def sync(self, rows: dict[str, tuple], newest_first: bool = False) -> None:
+        for key in [k for k in self._shown if k not in rows]:
+            self.remove_row(key)
+            del self._shown[key]
+        for key, cells in rows.items():
+            old = self._shown.get(key)
+            if old is None:
+                self.add_row(*cells, key=key)
+            elif old != cells:
+                for (col, _), new, was in zip(self._columns, cells, old):
+                    if new != was:
+                        self.update_cell(key, col, new)
+            self._shown[key] = cells
+
+
+class AccountPanel(TabbedContent):
+    def __init__(self, store: Store, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.store = store
+        self.orders = KeyedTable(ORDER_COLS, id="orders")
+        self.fills = KeyedTable(FILL_COLS, id="fills")
+        self.positions = KeyedTable(POS_COLS, id="positions")
+        self.funds = Static("", id="funds")
+        self.flushes = 0
+
+    def compose(self):
+        with TabPane("Orders", id="tab-orders"):
+            yield self.orders
+        with TabPane("Fills", id="tab-fills"):
+            yield self.fills
+        with TabPane("Positions", id="tab-positions"):
+            yield self.positions
+        with TabPane("Funds", id="tab-funds"):
+            yield self.funds
+
+    def refresh_account(self) -> None:
+        self.flushes += 1
+        up, down, flat = price_styles(self.app)
+        s = self.store
+        orders = sorted(s.orders.values(), key=lambda o: (o.create_time, o.order_id), reverse=True)
+        self.orders.sync({o.order_id: (
+            o.order_id, o.code, TRD_SIDES.get(o.side, str(o.side)), ORDER_TYPES.get(o.order_type, str(o.order_type)),
+            f"{o.qty:g}", fmt_price(o.price), f"{o.fill_qty:g}", fmt_price(o.fill_avg_price) if o.fill_qty else "-",
+            ORDER_STATUS.get(o.status, str(o.status)), o.update_time[11:19] or o.update_time, Text(o.last_error),
+        ) for o in orders})
+        fills = sorted(s.fills.values(), key=lambda f: (f.create_time, f.fill_id), reverse=True)
+        self.fills.sync({f.fill_id: (
+            f.fill_id, f.order_id, f.code, TRD_SIDES.get(f.side, str(f.side)), f"{f.qty:g}", fmt_price(f.price),
+            f.create_time[11:19] or f.create_time,
+        ) for f in fills})
+        self.positions.sync({p.code: (
+            p.code, Text(p.name), f"{p.qty:g}", f"{p.can_sell_qty:g}", fmt_price(p.cost_price), fmt_price(p.price),
+            fmt_big(p.value), Text(f"{p.pl_val:+,.2f}", style=up if p.pl_val > 0 else down if p.pl_val < 0 else flat),
+            Text("-" if math.isnan(p.pl_ratio) else f"{p.pl_ratio * 100:+.2f}%",
+                 style=up if p.pl_val > 0 else down if p.pl_val < 0 else flat),
+        ) for p in s.positions.values()})
+        f = s.funds
+        self.funds.update(Text.assemble(
+            ("Total assets  ", "dim"), f"{fmt_big(f.total_assets)} {f.currency}\n",
+            ("Cash          ", "dim"), f"{fmt_big(f.cash)}\n",
+            ("Buying power  ", "dim"), f"{fmt_big(f.power)}\n",
+            ("Market value  ", "dim"), f"{fmt_big(f.market_value)}\n",
+            ("Frozen cash   ", "dim"), f"{fmt_big(f.frozen_cash)}\n",
+            ("Unrealized P&L ", "dim"), f"{fmt_big(f.unrealized_pl)}\n",
+            ("Realized P&L  ", "dim"), f"{fmt_big(f.realized_pl)}",
+        ))

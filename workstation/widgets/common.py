@@ -1,0 +1,45 @@
+"""Small helpers shared by panels: number formats and price colours from the theme."""
+
+from __future__ import annotations
+
+import math
+
+from textual.app import App
+
+
+def price_styles(app: App) -> tuple[str, str, str]:
+    """(up, down, flat) colours of the current theme's price convention."""
+    v = app.current_theme.variables
+    return v.get("price-up", "red"), v.get("price-down", "green"), v.get("price-flat", "")
+
+
+def direction_style(value: float, base: float, styles: tuple[str, str, str]) -> str:
+    if math.isnan(value) or math.isnan(base) or value == base:
+        return styles[2]
+    return styles[0] if value > base else styles[1]
+
+
+def fmt_price(x: float, digits: int = 3) -> str:
+    if x is None or math.isnan(x):
+        return "-"
+    text = f"{x:,.{digits}f}"
+    return text.rstrip("0").rstrip(".") if "." in text and digits > 2 and text.endswith("0") and not text.endswith(".00") else text
+
+
+def fmt_big(x: float) -> str:
+    """1234567 -> 1.23M; keeps columns narrow."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    a = abs(x)
+    for div, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if a >= div:
+            return f"{x / div:,.2f}{suffix}"
+    return f"{x:,.0f}"
+
+
+def fmt_pct(x: float) -> str:
+    return "-" if math.isnan(x) else f"{x:+.2f}%"
+
+
+def fmt_change(x: float) -> str:
+    return "-" if math.isnan(x) else f"{x:+,.3f}".rstrip("0").rstrip(".")

@@ -1,0 +1,79 @@
+"""Capital flow: intraday cumulative net inflow by class, and today's in/out distribution."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.containers import Vertical
+from textual.widgets import Static
+from textual_plotext import PlotextPlot
+
+from workstation.store import Store
+from workstation.widgets.common import fmt_big, price_styles
+
+CLASSES = (("super", "Super"), ("big", "Big"), ("mid", "Mid"), ("small", "Small"))
+BAR = 14
+
+
+class FlowPanel(Vertical):
+    DEFAULT_CSS = """
+    FlowPanel > PlotextPlot { height: 1fr; }
+    FlowPanel > #dist { height: auto; max-height: 7; }
+    """
+
+    def __init__(self, store: Store, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.store = store
+        self.code: str | None = None
+        self.flushes = 0
+        self.plot = PlotextPlot(id="flow-plot")
+        self.dist = Static("", id="dist")
+
+    def compose(self):
+        yield self.plot
+        yield self.dist
+
+    def show(self, code: str | None) -> None:
+        self.code = code
+        self.refresh_flow()
+
+    def refresh_flow(self) -> None:
+        self.flushes += 1
+        code = self.code
+        self.border_title = f"Capital flow {code}" if code else "Capital flow"
+        flow = self.store.flows.get(code) if code else None
+        plt = self.plot.plt
+        plt.clear_figure()
+        if flow is None or not flow.times:
+            plt.title("waiting for capital flow…")
+        else:
+            x = list(range(len(flow.times)))
+            plt.plot(x, list(flow.total), label="net", marker="braille", color="cyan")
+            for series, label, colour in ((flow.super_, "super", "magenta"), (flow.big, "big", "yellow"),
+                                          (flow.mid, "mid", "blue"), (flow.small, "small", "white")):
+                if any(series):
+                    plt.plot(x, list(series), label=label, marker="braille", color=colour)
+            step = max(1, len(x) // 4)
+            plt.xticks(x[::step], [t[11:16] if len(t) > 11 else t for t in flow.times[::step]])
+            plt.title(f"net inflow {fmt_big(flow.total[-1])}")
+        self.plot.refresh()
+        self.dist.update(self._dist_table(), layout=False)
+
+    def _dist_table(self):
+        dist = self.store.dists.get(self.code) if self.code else None
+        if dist is None:
+            return Text("")
+        up, down, _ = price_styles(self.app)
+        biggest = max(list(dist.inflow.values()) + list(dist.outflow.values()) + [1.0])
+        table = Table.grid(expand=True, padding=(0, 1))
+        table.add_column(width=5)
+        table.add_column(justify="right", width=BAR)
+        table.add_column(justify="right", width=8)
+        table.add_column(justify="right", width=8)
+        table.add_column(width=BAR)
+        table.add_row("", Text("in", style=up), "", "", Text("out", style=down))
+        for key, label in CLASSES:
+            i, o = dist.inflow.get(key, 0.0), dist.outflow.get(key, 0.0)
+            table.add_row(label, Text("█" * round(BAR * i / biggest), style=up), fmt_big(i), fmt_big(o),
+                          Text("█" * round(BAR * o / biggest), style=down))
+        return table

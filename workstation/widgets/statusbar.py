@@ -1,0 +1,45 @@
+"""Status bar: connection, SIM/REAL, account, quota, age of the last push, clock."""
+
+from __future__ import annotations
+
+import time
+
+from rich.text import Text
+from textual.widgets import Static
+
+from protocol.client import ConnState
+
+STATE_STYLE = {
+    ConnState.READY: "bold green", ConnState.CONNECTING: "bold yellow",
+    ConnState.LOST: "bold red", ConnState.CLOSED: "dim",
+}
+
+
+class StatusBar(Static):
+    DEFAULT_CSS = "StatusBar { height: 1; dock: bottom; background: $panel; }"
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__("", **kwargs)
+        self.state = ConnState.CLOSED
+        self.reason = ""
+        self.env = "SIM"
+        self.account = ""
+        self.quota = (0, 0)
+        self.last_push = 0.0
+
+    def render_status(self) -> None:
+        age = time.monotonic() - self.last_push if self.last_push else None
+        age_text = "no data yet" if age is None else f"last push {age:.1f}s ago"
+        badge = " REAL " if self.env == "REAL" else " SIM "
+        badge_style = "bold white on #ff2d55" if self.env == "REAL" else "bold white on #3d8bfd"
+        text = Text.assemble(
+            (f" {self.state.value.upper()} ", STATE_STYLE.get(self.state, "")), " ",
+            (badge, badge_style), " ",
+            (self.account or "no account", "dim"), "  ",
+            f"quota {self.quota[0]}/{self.quota[1]}", "  ",
+            (age_text, "bold yellow" if age is not None and age > 5 else "dim"), "  ",
+            time.strftime("%H:%M:%S"),
+        )
+        if self.state is not ConnState.READY and self.reason:
+            text.append(f"  {self.reason}", style="italic")
+        self.update(text, layout=False)

@@ -1,0 +1,54 @@
+"""Ticker tape: newest trade first; direction coloured; large trades highlighted."""
+
+from __future__ import annotations
+
+from itertools import islice
+
+from rich.table import Table
+from rich.text import Text
+from textual.widgets import Static
+
+from workstation.store import Store
+from workstation.widgets.common import fmt_big, fmt_price, price_styles
+
+BIG_TRADE_FACTOR = 5.0  # a trade this many times the recent mean size is "large"
+DIRS = {1: "B", 2: "S", 3: " "}
+
+
+class TapePanel(Static):
+    DEFAULT_CSS = "TapePanel { height: 1fr; }"
+
+    def __init__(self, store: Store, **kwargs) -> None:
+        super().__init__("", **kwargs)
+        self.store = store
+        self.code: str | None = None
+        self.flushes = 0
+
+    def show(self, code: str | None) -> None:
+        self.code = code
+        self.refresh_tape()
+
+    def refresh_tape(self) -> None:
+        self.flushes += 1
+        self.border_title = f"Tape {self.code}" if self.code else "Tape"
+        tape = self.store.tapes.get(self.code) if self.code else None
+        if not tape:
+            self.update(Text("waiting for trades…", style="dim"), layout=False)
+            return
+        up, down, flat = price_styles(self.app)
+        big = self.app.current_theme.variables.get("big-trade", "yellow")
+        rows = max(1, self.size.height)
+        recent = list(islice(reversed(tape), rows))
+        mean = sum(t.volume for t in islice(reversed(tape), 100)) / min(len(tape), 100)
+        table = Table.grid(expand=True, padding=(0, 1))
+        table.add_column(no_wrap=True, style="dim")
+        table.add_column(justify="right")
+        table.add_column(justify="right")
+        table.add_column(width=1)
+        for t in recent:
+            colour = up if t.direction == 1 else down if t.direction == 2 else flat
+            large = t.volume >= BIG_TRADE_FACTOR * mean
+            size_style = f"bold reverse {big}" if large else colour
+            table.add_row(t.time[11:19] if len(t.time) >= 19 else t.time, Text(fmt_price(t.price), style=colour),
+                          Text(fmt_big(t.volume), style=size_style), Text(DIRS.get(t.direction, " "), style=colour))
+        self.update(table, layout=False)
