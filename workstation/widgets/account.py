@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 
 from rich.text import Text
+from textual.containers import Vertical
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from protocol.codes import ORDER_STATUS, ORDER_TYPES, TRD_SIDES
 from workstation.store import Store
-from workstation.widgets.common import fmt_big, fmt_price, price_styles
+from workstation.widgets.common import fmt_big, fmt_price, price_digits, price_styles
 
 ORDER_COLS = (("id", "Order"), ("code", "Code"), ("side", "Side"), ("type", "Type"), ("qty", "Qty"),
               ("price", "Price"), ("filled", "Filled"), ("avg", "Avg"), ("status", "Status"),
@@ -47,7 +48,7 @@ class KeyedTable(DataTable):
             self._shown[key] = cells
 
 
-class AccountPanel(TabbedContent):
+class AccountPanel(Vertical):
     def __init__(self, store: Store, **kwargs) -> None:
         super().__init__(**kwargs)
         self.store = store
@@ -58,14 +59,15 @@ class AccountPanel(TabbedContent):
         self.flushes = 0
 
     def compose(self):
-        with TabPane("Orders", id="tab-orders"):
-            yield self.orders
-        with TabPane("Fills", id="tab-fills"):
-            yield self.fills
-        with TabPane("Positions", id="tab-positions"):
-            yield self.positions
-        with TabPane("Funds", id="tab-funds"):
-            yield self.funds
+        with TabbedContent(id="account-tabs"):
+            with TabPane("Orders", id="tab-orders"):
+                yield self.orders
+            with TabPane("Fills", id="tab-fills"):
+                yield self.fills
+            with TabPane("Positions", id="tab-positions"):
+                yield self.positions
+            with TabPane("Funds", id="tab-funds"):
+                yield self.funds
 
     def refresh_account(self) -> None:
         self.flushes += 1
@@ -74,16 +76,16 @@ class AccountPanel(TabbedContent):
         orders = sorted(s.orders.values(), key=lambda o: (o.create_time, o.order_id), reverse=True)
         self.orders.sync({o.order_id: (
             o.order_id, o.code, TRD_SIDES.get(o.side, str(o.side)), ORDER_TYPES.get(o.order_type, str(o.order_type)),
-            f"{o.qty:g}", fmt_price(o.price), f"{o.fill_qty:g}", fmt_price(o.fill_avg_price) if o.fill_qty else "-",
+            f"{o.qty:g}", fmt_price(o.price, price_digits(o.code)), f"{o.fill_qty:g}", fmt_price(o.fill_avg_price, price_digits(o.code)) if o.fill_qty else "-",
             ORDER_STATUS.get(o.status, str(o.status)), o.update_time[11:19] or o.update_time, Text(o.last_error),
         ) for o in orders})
         fills = sorted(s.fills.values(), key=lambda f: (f.create_time, f.fill_id), reverse=True)
         self.fills.sync({f.fill_id: (
-            f.fill_id, f.order_id, f.code, TRD_SIDES.get(f.side, str(f.side)), f"{f.qty:g}", fmt_price(f.price),
+            f.fill_id, f.order_id, f.code, TRD_SIDES.get(f.side, str(f.side)), f"{f.qty:g}", fmt_price(f.price, price_digits(f.code)),
             f.create_time[11:19] or f.create_time,
         ) for f in fills})
         self.positions.sync({p.code: (
-            p.code, Text(p.name), f"{p.qty:g}", f"{p.can_sell_qty:g}", fmt_price(p.cost_price), fmt_price(p.price),
+            p.code, Text(p.name), f"{p.qty:g}", f"{p.can_sell_qty:g}", fmt_price(p.cost_price, price_digits(p.code)), fmt_price(p.price, price_digits(p.code)),
             fmt_big(p.value), Text(f"{p.pl_val:+,.2f}", style=up if p.pl_val > 0 else down if p.pl_val < 0 else flat),
             Text("-" if math.isnan(p.pl_ratio) else f"{p.pl_ratio * 100:+.2f}%",
                  style=up if p.pl_val > 0 else down if p.pl_val < 0 else flat),

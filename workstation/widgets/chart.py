@@ -10,7 +10,7 @@ from textual_plotext import PlotextPlot
 
 from protocol.codes import KL_SUBTYPES
 from workstation.store import Bar, Store
-from workstation.widgets.common import fmt_big, fmt_price, price_styles
+from workstation.widgets.common import fmt_big, fmt_price, price_digits, price_styles
 
 PERIODS = ("1m", "5m", "15m", "30m", "60m", "day", "week", "month")
 MAS = ((5, "yellow"), (10, "magenta"), (20, "cyan"))
@@ -58,6 +58,7 @@ class ChartPanel(PlotextPlot):
         self._drawn: tuple | None = None
         self._drawn_at = 0.0
         self.visible_bars: list[Bar] = []
+        self.focus_line = ""  # OHLC of the bar under focus, shown in the title
 
     @property
     def kl_type(self) -> int:
@@ -128,9 +129,15 @@ class ChartPanel(PlotextPlot):
             top.plot(x, ma, marker="braille", color=colour, label=f"MA{n}")
         step = max(1, len(shown) // 5)
         top.xticks(x[::step], [b.time[:10] if self.period in ("day", "week", "month") else b.time[5:16] for b in shown[::step]])
-        top.title(f"{self.code} {self.period} {focus.time[:16]}  O {fmt_price(focus.open)}  H {fmt_price(focus.high)}"
-                  f"  L {fmt_price(focus.low)}  C {fmt_price(focus.close)}  V {fmt_big(focus.volume)}")
+        d = price_digits(self.code)
+        stamp = focus.time[:10] if self.period in ("day", "week", "month") else focus.time[5:16]
+        self.focus_line = (f"{stamp} O {fmt_price(focus.open, d)} H {fmt_price(focus.high, d)} "
+                           f"L {fmt_price(focus.low, d)} C {fmt_price(focus.close, d)} V {fmt_big(focus.volume)}")
+        self.border_subtitle = self.focus_line if self.back else f"{self.focus_line} (latest)"
+        top.title(self.focus_line)
         bottom = plt.subplot(2, 1)
         bottom.bar(x, [b.volume for b in shown], marker="sd",
                    color=[_rgb(up) if b.close >= b.open else _rgb(down) for b in shown])
         bottom.xticks([], [])
+        top_vol = max((b.volume for b in shown), default=0)
+        bottom.yticks([0, top_vol / 2, top_vol], ["0", fmt_big(top_vol / 2), fmt_big(top_vol)])

@@ -19,11 +19,16 @@ def direction_style(value: float, base: float, styles: tuple[str, str, str]) -> 
     return styles[0] if value > base else styles[1]
 
 
-def fmt_price(x: float, digits: int = 3) -> str:
+def price_digits(code: str | None) -> int:
+    """Decimals a price is shown with: HK quotes to 3 places (sub-dollar tick sizes), others 2."""
+    return 3 if code and code.startswith("HK.") else 2
+
+
+def fmt_price(x: float, digits: int = 2) -> str:
+    """Fixed decimals so prices line up in a column."""
     if x is None or math.isnan(x):
         return "-"
-    text = f"{x:,.{digits}f}"
-    return text.rstrip("0").rstrip(".") if "." in text and digits > 2 and text.endswith("0") and not text.endswith(".00") else text
+    return f"{x:,.{digits}f}"
 
 
 def fmt_big(x: float) -> str:

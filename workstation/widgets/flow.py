@@ -11,7 +11,7 @@ from textual_plotext import PlotextPlot
 from workstation.store import Store
 from workstation.widgets.common import fmt_big, price_styles
 
-CLASSES = (("super", "Super"), ("big", "Big"), ("mid", "Mid"), ("small", "Small"))
+CLASSES = (("super", "Super"), ("big", "Big"), ("mid", "Mid"), ("small", "Small"))  # 5 chars max
 BAR = 14
 
 
@@ -55,9 +55,13 @@ class FlowPanel(Vertical):
                     plt.plot(x, list(series), label=label, marker="braille", color=colour)
             step = max(1, len(x) // 4)
             plt.xticks(x[::step], [t[11:16] if len(t) > 11 else t for t in flow.times[::step]])
+            lo = min(min(flow.total), *(min(s) for s in (flow.super_, flow.big, flow.mid, flow.small) if s))
+            hi = max(max(flow.total), *(max(s) for s in (flow.super_, flow.big, flow.mid, flow.small) if s))
+            ticks = [lo + (hi - lo) * i / 4 for i in range(5)]
+            plt.yticks(ticks, [fmt_big(t) for t in ticks])
             plt.title(f"net inflow {fmt_big(flow.total[-1])}")
         self.plot.refresh()
-        self.dist.update(self._dist_table(), layout=False)
+        self.dist.update(self._dist_table())  # its height changes once data arrives
 
     def _dist_table(self):
         dist = self.store.dists.get(self.code) if self.code else None
@@ -65,15 +69,16 @@ class FlowPanel(Vertical):
             return Text("")
         up, down, _ = price_styles(self.app)
         biggest = max(list(dist.inflow.values()) + list(dist.outflow.values()) + [1.0])
+        bar = max(2, min(BAR, (self.dist.size.width - 5 - 8 - 8 - 8) // 2))
         table = Table.grid(expand=True, padding=(0, 1))
-        table.add_column(width=5)
-        table.add_column(justify="right", width=BAR)
-        table.add_column(justify="right", width=8)
-        table.add_column(justify="right", width=8)
-        table.add_column(width=BAR)
+        table.add_column(width=5, no_wrap=True)
+        table.add_column(justify="right", width=bar, no_wrap=True, overflow="crop")
+        table.add_column(justify="right", width=7, no_wrap=True)
+        table.add_column(justify="right", width=7, no_wrap=True)
+        table.add_column(width=bar, no_wrap=True, overflow="crop")
         table.add_row("", Text("in", style=up), "", "", Text("out", style=down))
         for key, label in CLASSES:
             i, o = dist.inflow.get(key, 0.0), dist.outflow.get(key, 0.0)
-            table.add_row(label, Text("█" * round(BAR * i / biggest), style=up), fmt_big(i), fmt_big(o),
-                          Text("█" * round(BAR * o / biggest), style=down))
+            table.add_row(label, Text("█" * round(bar * i / biggest), style=up), fmt_big(i), fmt_big(o),
+                          Text("█" * round(bar * o / biggest), style=down))
         return table

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from workstation.store import Store
-from workstation.widgets.common import fmt_big, fmt_price, price_styles
+from workstation.widgets.common import fmt_big, fmt_price, price_digits, price_styles
 
 LEVELS = 10
 BAR_WIDTH = 12
@@ -39,23 +39,25 @@ class OrderBookPanel(Static):
             return
         up, down, _ = price_styles(self.app)
         biggest = max([lv.volume for lv in book.bids[:LEVELS] + book.asks[:LEVELS]] or [1]) or 1
+        d = price_digits(code)
+        bar_width = max(2, min(BAR_WIDTH, self.size.width - 30))
         table = Table.grid(expand=True, padding=(0, 1))
-        table.add_column(width=3, style="dim")
-        table.add_column(justify="right", ratio=2)
-        table.add_column(justify="right", ratio=2)
-        table.add_column(justify="right", width=4, style="dim")
-        table.add_column(width=BAR_WIDTH, no_wrap=True)
+        table.add_column(width=3, style="dim", no_wrap=True)
+        table.add_column(justify="right", min_width=7, no_wrap=True)
+        table.add_column(justify="right", min_width=6, no_wrap=True)
+        table.add_column(justify="right", width=3, style="dim", no_wrap=True)
+        table.add_column(width=bar_width, no_wrap=True)
         for i, lv in reversed(list(enumerate(book.asks[:LEVELS]))):
-            table.add_row(f"A{i + 1}", Text(fmt_price(lv.price), style=down), fmt_big(lv.volume), str(lv.orders),
-                          Text("█" * max(1, round(BAR_WIDTH * lv.volume / biggest)), style=down))
+            table.add_row(f"A{i + 1}", Text(fmt_price(lv.price, d), style=down), fmt_big(lv.volume), str(lv.orders),
+                          Text("█" * max(1, round(bar_width * lv.volume / biggest)), style=down))
         if book.bids and book.asks:
             spread = book.asks[0].price - book.bids[0].price
             mid = (book.asks[0].price + book.bids[0].price) / 2
             bps = spread / mid * 10_000 if mid else 0
-            table.add_row("", Text(f"spread {fmt_price(spread)}", style="bold"), Text(f"{bps:.1f} bp", style="dim"), "", "")
+            table.add_row(Text("spr", style="dim"), Text(fmt_price(spread, d), style="bold"), Text(f"{bps:.1f}bp", style="dim"), "", "")
         for i, lv in enumerate(book.bids[:LEVELS]):
-            table.add_row(f"B{i + 1}", Text(fmt_price(lv.price), style=up), fmt_big(lv.volume), str(lv.orders),
-                          Text("█" * max(1, round(BAR_WIDTH * lv.volume / biggest)), style=up))
+            table.add_row(f"B{i + 1}", Text(fmt_price(lv.price, d), style=up), fmt_big(lv.volume), str(lv.orders),
+                          Text("█" * max(1, round(bar_width * lv.volume / biggest)), style=up))
         parts = [table]
         brokers = self.store.brokers.get(code)
         if brokers is not None and (brokers.bids or brokers.asks):

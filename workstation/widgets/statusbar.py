@@ -16,7 +16,7 @@ STATE_STYLE = {
 
 
 class StatusBar(Static):
-    DEFAULT_CSS = "StatusBar { height: 1; dock: bottom; background: $panel; }"
+    DEFAULT_CSS = "StatusBar { height: 1; background: $panel; }"
 
     def __init__(self, **kwargs) -> None:
         super().__init__("", **kwargs)

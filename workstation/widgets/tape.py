@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from workstation.store import Store
-from workstation.widgets.common import fmt_big, fmt_price, price_styles
+from workstation.widgets.common import fmt_big, fmt_price, price_digits, price_styles
 
 BIG_TRADE_FACTOR = 5.0  # a trade this many times the recent mean size is "large"
 DIRS = {1: "B", 2: "S", 3: " "}
@@ -40,6 +40,7 @@ class TapePanel(Static):
         rows = max(1, self.size.height)
         recent = list(islice(reversed(tape), rows))
         mean = sum(t.volume for t in islice(reversed(tape), 100)) / min(len(tape), 100)
+        d = price_digits(self.code)
         table = Table.grid(expand=True, padding=(0, 1))
         table.add_column(no_wrap=True, style="dim")
         table.add_column(justify="right")
@@ -49,6 +50,6 @@ class TapePanel(Static):
             colour = up if t.direction == 1 else down if t.direction == 2 else flat
             large = t.volume >= BIG_TRADE_FACTOR * mean
             size_style = f"bold reverse {big}" if large else colour
-            table.add_row(t.time[11:19] if len(t.time) >= 19 else t.time, Text(fmt_price(t.price), style=colour),
+            table.add_row(t.time[11:19] if len(t.time) >= 19 else t.time, Text(fmt_price(t.price, d), style=colour),
                           Text(fmt_big(t.volume), style=size_style), Text(DIRS.get(t.direction, " "), style=colour))
         self.update(table, layout=False)

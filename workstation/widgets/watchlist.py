@@ -8,11 +8,11 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from workstation.store import Quote, Store
-from workstation.widgets.common import direction_style, fmt_big, fmt_change, fmt_pct, fmt_price, price_styles
+from workstation.widgets.common import direction_style, fmt_big, fmt_change, fmt_pct, fmt_price, price_digits, price_styles
 
 COLUMNS = (  # key, label, width
-    ("code", "Code", 10), ("name", "Name", 14), ("last", "Last", 9), ("chg", "Chg", 8),
-    ("pct", "Chg%", 8), ("vol", "Volume", 8), ("turn", "Turnover", 9), ("bid", "Bid", 9), ("ask", "Ask", 9),
+    ("code", "Code", 9), ("name", "Name", 10), ("last", "Last", 9), ("pct", "Chg%", 7),
+    ("chg", "Chg", 8), ("vol", "Volume", 8), ("turn", "Turnover", 9), ("bid", "Bid", 9), ("ask", "Ask", 9),
 )
 SORT_KEYS = {
     "code": lambda q: q.code, "name": lambda q: q.name, "last": lambda q: _num(q.last),
@@ -81,17 +81,18 @@ class Watchlist(DataTable):
     def _render_row(self, q: Quote) -> dict[str, Text]:
         styles = price_styles(self.app)
         style = direction_style(q.last, q.prev_close, styles)
+        d = price_digits(q.code)
         tick = direction_style(q.last, q.prev_last, styles) if q.seq > 1 else style
         return {
             "code": Text(q.code),
             "name": Text(q.name or self.store.names.get(q.code, "")),  # Text: a "[" in a name stays literal
-            "last": Text(fmt_price(q.last), style=tick, justify="right"),
+            "last": Text(fmt_price(q.last, d), style=tick, justify="right"),
             "chg": Text(fmt_change(q.change), style=style, justify="right"),
             "pct": Text(fmt_pct(q.change_pct), style=style, justify="right"),
             "vol": Text(fmt_big(q.volume), justify="right"),
             "turn": Text(fmt_big(q.turnover), justify="right"),
-            "bid": Text(fmt_price(q.bid), justify="right"),
-            "ask": Text(fmt_price(q.ask), justify="right"),
+            "bid": Text(fmt_price(q.bid, d), justify="right"),
+            "ask": Text(fmt_price(q.ask, d), justify="right"),
         }
 
     def refresh_codes(self, codes) -> int:

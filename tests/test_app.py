@@ -1,0 +1,196 @@
+"""The workstation driven through Pilot against the real simulator over loopback TCP."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+
+import pytest
+
+from protocol.client import ConnState, OpenDClient
+from protocol.gateway.sim import SimThread
+from workstation.app import FutuTui
+from workstation.config import Config, Watchlist as WatchlistFile
+from workstation.screens.help import HelpScreen
+from workstation.screens.symbol import SymbolSearch
+from workstation.widgets.common import price_styles
+
+pytestmark = pytest.mark.slow
+CODES = ["HK.00700", "HK.09988", "US.AAPL", "SH.600519", "SZ.000001"]
+
+
+@pytest.fixture(scope="module")
+def sim():
+    thread = SimThread(seed=7)
+    thread.start()
+    yield thread
+    thread.stop()
+
+
+def make_app(sim, tmp_path, codes=CODES, **settings) -> FutuTui:
+    wl = WatchlistFile(tmp_path / "watchlist.json")
+    if not wl.path.exists():
+        wl.save(codes)
+    port = sim.sim.port
+    return FutuTui(Config(port=port, **settings), lambda: OpenDClient("127.0.0.1", port), watchlist_file=wl)
+
+
+async def wait_until(pilot, predicate, timeout: float = 15.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.05)
+
+
+def text_of(widget, width: int = 100) -> str:
+    """The plain text a Static shows (its content rendered as a terminal would)."""
+    from rich.console import Console
+
+    console = Console(width=width, record=True, file=open("/dev/null", "w"))
+    console.print(widget.content)
+    return console.export_text()
+
+
+def priced(app, code) -> bool:
+    q = app.store.quotes.get(code)
+    return q is not None and not math.isnan(q.last)
+
+
+async def test_every_panel_fills_and_keeps_changing(sim, tmp_path):
+    app = make_app(sim, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_until(pilot, lambda: all(priced(app, c) for c in CODES), what="prices for every row")
+        code = app.focus_code
+        assert code == "HK.00700"
+        await wait_until(pilot, lambda: len(app.store.books.get(code, ()).bids if code in app.store.books else ()) == 10,
+                         what="a 10-level book")
+        await wait_until(pilot, lambda: len(app.store.tapes.get(code, ())) > 3, what="trades on the tape")
+        await wait_until(pilot, lambda: len(app.chart.visible_bars) > 20, what="history bars on the chart")
+        await wait_until(pilot, lambda: code in app.store.flows and code in app.store.dists, what="capital flow")
+        await wait_until(pilot, lambda: not math.isnan(app.store.funds.cash), what="account funds")
+        # What is on screen, not just in the store.
+        row = app.watchlist.get_row("HK.00700")
+        assert row[2].plain == f"{app.store.quotes['HK.00700'].last:,.3f}".rstrip("0").rstrip(".") or row[2].plain
+        book_text = text_of(app.book)
+        assert "A10" in book_text and "B10" in book_text and "spread" in book_text
+        assert app.chart.border_title.startswith("HK.00700")
+        # Alive: prices, the book and the tape move on their own.
+        seq, tape_len = app.store.quotes[code].seq, app.store.tapes[code][-1].seq
+        book = app.store.books[code]
+        await wait_until(pilot, lambda: app.store.quotes[code].seq > seq, what="a new quote")
+        await wait_until(pilot, lambda: app.store.tapes[code][-1].seq > tape_len, what="a new trade")
+        await wait_until(pilot, lambda: app.store.books[code] is not book, what="a new book")
+        assert app.status.state is ConnState.READY
+
+
+async def test_switching_symbol_moves_book_tape_chart_and_flow(sim, tmp_path):
+    app = make_app(sim, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_until(pilot, lambda: app.focus_code == "HK.00700" and len(app.chart.visible_bars) > 5)
+        app.watchlist.focus()
+        await pilot.press("down")
+        await wait_until(pilot, lambda: app.focus_code == "HK.09988", what="the second row to take focus")
+        new = "HK.09988"
+        assert app.book.code == app.tape.code == app.chart.code == app.flow.code == new
+        await wait_until(pilot, lambda: new in app.store.books and len(app.store.tapes.get(new, ())) > 0)
+        await wait_until(pilot, lambda: len(app.chart.visible_bars) > 5 and app.chart.border_title.startswith(new))
+        await wait_until(pilot, lambda: new in app.store.flows)
+        assert new in app.book.border_title and new in app.tape.border_title and new in app.flow.border_title
+
+
+async def test_switching_period_changes_the_bars(sim, tmp_path):
+    app = make_app(sim, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_until(pilot, lambda: len(app.chart.visible_bars) > 20, what="daily bars")
+        day_bars = list(app.chart.visible_bars)
+        assert app.chart.period == "day"
+        app.chart.focus()
+        await pilot.press("]")
+        assert app.chart.period == "week"
+        await wait_until(pilot, lambda: app.chart.visible_bars and app.chart.visible_bars[-1].time != day_bars[-1].time
+                         or (len(app.chart.visible_bars) > 5 and app.chart.visible_bars[0].time != day_bars[0].time),
+                         what="weekly bars")
+        await pilot.press("[", "[")
+        assert app.chart.period == "60m"
+        await wait_until(pilot, lambda: len(app.chart.visible_bars) > 5 and ":" in app.chart.visible_bars[-1].time[11:],
+                         what="hourly bars")
+
+
+async def test_theme_and_convention_change_the_up_tick_colour(sim, tmp_path):
+    app = make_app(sim, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_until(pilot, lambda: priced(app, "HK.00700"))
+        up_hk = price_styles(app)[0]
+        await pilot.press("u")
+        up_us = price_styles(app)[0]
+        assert app.convention == "green-up" and up_us != up_hk
+        assert up_us == app.current_theme.variables["price-up"]
+        await pilot.press("t")
+        assert app.palette == "light" and price_styles(app)[0] not in (up_hk, up_us)
+        # A cell that shows an up move is painted with the new colour.
+        q = app.store.quotes["HK.00700"]
+        q.prev_close = q.last - 1
+        app.watchlist.refresh_codes(["HK.00700"])
+        cell = app.watchlist.get_row("HK.00700")[3]
+        assert price_styles(app)[0] in str(cell.style)
+
+
+async def test_watchlist_edits_survive_a_restart(sim, tmp_path):
+    app = make_app(sim, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_until(pilot, lambda: app.feed.client.ready)
+        app.watchlist.focus()
+        app.watchlist.move_cursor(row=CODES.index("US.AAPL"))
+        await pilot.press("x")
+        assert "US.AAPL" not in app.watchlist_codes
+        await pilot.press("a")
+        await wait_until(pilot, lambda: isinstance(app.screen, SymbolSearch), what="the add-symbol screen")
+        await pilot.press(*"TSLA")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "US.TSLA" in app.watchlist_codes, what="US.TSLA added")
+        await wait_until(pilot, lambda: priced(app, "US.TSLA"), what="a price for the new row")
+    again = make_app(sim, tmp_path)
+    async with again.run_test(size=(160, 45)):
+        assert "US.TSLA" in again.watchlist_codes and "US.AAPL" not in again.watchlist_codes
+        assert again.watchlist.codes == again.watchlist_codes
+
+
+async def test_help_lists_the_bindings(sim, tmp_path):
+    app = make_app(sim, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        text = text_of(app.screen.query_one("Static"))
+        for words in ("Symbol", "Next period", "Sort", "Theme"):
+            assert words in text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_small_terminal_collapses_panels_into_tabs(sim, tmp_path):
+    app = make_app(sim, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: priced(app, "HK.00700"))
+        assert app.narrow
+        assert app.watchlist.display and not app.book.display
+        await pilot.press("3")
+        assert app.active_panel == "book" and app.book.display and not app.watchlist.display
+        await wait_until(pilot, lambda: "B1" in text_of(app.book), what="the book drawn when shown")
+
+
+async def test_unreachable_opend_opens_explains_and_offers_the_simulator(tmp_path):
+    spare = SimThread(seed=3)
+    wl = WatchlistFile(tmp_path / "watchlist.json")
+    wl.save(["HK.00700"])
+    app = FutuTui(Config(port=1), lambda: OpenDClient("127.0.0.1", 1, connect_timeout=1),
+                  watchlist_file=wl, start_sim=spare.start)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_until(pilot, lambda: app.status.state is ConnState.LOST, what="the outage to show")
+            assert "cannot reach OpenD at 127.0.0.1:1" in app.status.reason
+            await pilot.press("S")
+            await wait_until(pilot, lambda: priced(app, "HK.00700"), what="prices from the simulator")
+    finally:
+        spare.stop()
