@@ -196,3 +196,18 @@ async def test_unreachable_opend_opens_explains_and_offers_the_simulator(tmp_pat
             await wait_until(pilot, lambda: priced(app, "HK.00700"), what="prices from the simulator")
     finally:
         spare.stop()
+
+
+async def test_import_a_futu_watchlist_group(sim, tmp_path):
+    app = make_app(sim, tmp_path, codes=["HK.00700"])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.feed.client.ready)
+        name, codes = "Banks", ["HK.00005", "HK.00939", "SH.600036", "SZ.000001"]
+        app.watchlist.focus()
+        await pilot.press("g")
+        await wait_until(pilot, lambda: isinstance(app.screen, SymbolSearch), what="the group picker")
+        await pilot.press(*name)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: all(c in app.watchlist_codes for c in codes), what="the group's codes added")
+        assert app.watchlist_codes.count("HK.00700") == 1
+        assert WatchlistFile(tmp_path / "watchlist.json").load() == app.watchlist_codes

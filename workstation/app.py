@@ -235,6 +235,38 @@ class FutuTui(App):
     def _remove_requested(self, event: Watchlist.RemoveRequested) -> None:
         self.remove_symbol(event.code)
 
+    @on(Watchlist.ImportRequested)
+    def _import_requested(self) -> None:
+        self.import_group()
+
+    @work(group="groups", exclusive=True)
+    async def import_group(self) -> None:
+        """Pick one of the account's Futu watchlist groups and add its codes."""
+        if not self.feed.client.ready:
+            self.notify("not connected to OpenD", severity="warning")
+            return
+        try:
+            names = await self.feed.watchlist_groups()
+        except Exception as exc:
+            self.notify(f"watchlist groups unavailable: {exc}", severity="warning")
+            return
+        if not names:
+            self.notify("OpenD offers no watchlist groups for this account")
+            return
+        name = await self.push_screen_wait(SymbolSearch([(n, "") for n in names], "Import watchlist group"))
+        if not name:
+            return
+        try:
+            codes = await self.feed.watchlist_group(name)
+        except Exception as exc:
+            self.notify(f"{name}: {exc}", severity="warning")
+            return
+        added = [c for c in codes if c not in self.watchlist_codes]
+        if added:
+            self.watchlist_codes.extend(added)
+            self._watchlist_changed()
+        self.notify(f"{name}: added {len(added)} of {len(codes)} codes", timeout=2)
+
     def add_symbol(self, code: str | None) -> None:
         if not code or code in self.watchlist_codes:
             return

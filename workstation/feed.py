@@ -310,14 +310,15 @@ class Feed:
             if self.client.ready and self.focus_code:
                 await self._guard(self._load_flow(self.focus_code))
 
-    async def watchlist_groups(self) -> dict[str, list[str]]:
-        """The account's Futu watchlist groups (Qot_GetUserSecurityGroup / Qot_GetUserSecurity)."""
+    async def watchlist_groups(self) -> list[str]:
+        """Names of the account's Futu watchlist groups (Qot_GetUserSecurityGroup)."""
         s2c = await self.client.request(ids.QOT_GET_USER_SECURITY_GROUP, Qot_GetUserSecurityGroup_pb2.C2S(groupType=3))
-        groups: dict[str, list[str]] = {}
-        for g in s2c.groupList:
-            sec = await self.client.request(ids.QOT_GET_USER_SECURITY, Qot_GetUserSecurity_pb2.C2S(groupName=g.groupName))
-            groups[g.groupName] = [code_of(i.basic.security.market, i.basic.security.code) for i in sec.staticInfoList]
-        return groups
+        return [g.groupName for g in s2c.groupList]
+
+    async def watchlist_group(self, name: str) -> list[str]:
+        """The codes in one group (Qot_GetUserSecurity: 10 calls / 30 s, so one group at a time)."""
+        s2c = await self.client.request(ids.QOT_GET_USER_SECURITY, Qot_GetUserSecurity_pb2.C2S(groupName=name))
+        return [code_of(i.basic.security.market, i.basic.security.code) for i in s2c.staticInfoList]
 
     # -- account -------------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ def matches(universe: list[tuple[str, str]], query: str) -> list[tuple[str, str]
         return universe[:MAX_SHOWN]
     prefix, rest = [], []
     for code, name in universe:
-        bare = code.split(".", 1)[1].upper()
+        bare = code.rpartition(".")[2].upper() if "." in code else code.upper()
         if code.upper().startswith(q) or bare.startswith(q):
             prefix.append((code, name))
         elif q in code.upper() or q in name.upper():

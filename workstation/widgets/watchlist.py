@@ -32,6 +32,7 @@ class Watchlist(DataTable):
         Binding("a", "add", "Add", id="watchlist.add"),
         Binding("delete,x", "remove", "Remove", id="watchlist.remove"),
         Binding("o", "sort", "Sort", id="watchlist.sort"),
+        Binding("g", "import_groups", "Import group", id="watchlist.import"),
         Binding("O", "sort_reverse", "Sort desc", show=False, id="watchlist.sort_reverse"),
     ]
 
@@ -42,6 +43,9 @@ class Watchlist(DataTable):
 
     class AddRequested(Message):
         pass
+
+    class ImportRequested(Message):
+        """Bring in one of the account's Futu watchlist groups."""
 
     class RemoveRequested(Message):
         def __init__(self, code: str) -> None:
@@ -135,6 +139,9 @@ class Watchlist(DataTable):
 
     def action_add(self) -> None:
         self.post_message(self.AddRequested())
+
+    def action_import_groups(self) -> None:
+        self.post_message(self.ImportRequested())
 
     def action_remove(self) -> None:
         code = self.current_code
