@@ -19,6 +19,7 @@ from protocol import ids
 from protocol.client import ConnState, OpenDClient, OpenDError
 from protocol.codes import KL_SUBTYPES, SUB_BROKER, SUB_ORDER_BOOK, SUB_QUOTE, SUB_TICKER, code_of, security
 from protocol.proto import (
+    GetGlobalState_pb2,
     Qot_GetBasicQot_pb2,
     Qot_GetCapitalDistribution_pb2,
     Qot_GetCapitalFlow_pb2,
@@ -87,6 +88,7 @@ class Feed:
         self._tasks: set[asyncio.Task] = set()
         self._account_refresh: asyncio.TimerHandle | None = None
         self._history_loaded: set[tuple[str, int]] = set()
+        self.clock_skew = 0.0  # OpenD's clock minus ours, in seconds
         client.on_push(ids.QOT_UPDATE_BASIC_QOT, lambda r: store.apply_basic_qots(r.s2c.basicQotList))
         client.on_push(ids.QOT_UPDATE_ORDER_BOOK, lambda r: store.apply_order_book(r.s2c))
         client.on_push(ids.QOT_UPDATE_TICKER, lambda r: store.apply_tickers(r.s2c))
@@ -120,6 +122,9 @@ class Feed:
 
     async def _on_ready(self) -> None:
         """After every (re)connect: subscriptions, names, account, orders."""
+        assert self.client.info is not None
+        state = await self.client.request(ids.GET_GLOBAL_STATE, GetGlobalState_pb2.C2S(userID=self.client.info.login_user_id))
+        self.clock_skew = state.time - time.time()  # history windows follow OpenD's clock, not ours
         await self._sync_subscriptions()
         self.spawn(self._load_names(self.watch))
         self.spawn(self._load_accounts())
@@ -265,7 +270,7 @@ class Feed:
         if (code, kl_type) in self._history_loaded:
             return
         market, symbol = security(code)
-        now = datetime.now()
+        now = datetime.now() + timedelta(seconds=self.clock_skew)
         minutes = {"1m": 1, "3m": 3, "5m": 5, "10m": 10, "15m": 15, "30m": 30, "60m": 60}.get(period)
         if minutes:
             begin = now - timedelta(days=max(2, minutes * HISTORY_BARS // 330 + 2))

@@ -26,9 +26,11 @@ class StatusBar(Static):
         self.account = ""
         self.quota = (0, 0)
         self.last_push = 0.0
+        self.wall_clock = time.time  # replaced by a frozen clock in snapshot tests
+        self.mono_clock = time.monotonic
 
     def render_status(self) -> None:
-        age = time.monotonic() - self.last_push if self.last_push else None
+        age = self.mono_clock() - self.last_push if self.last_push else None
         age_text = "no data yet" if age is None else f"last push {age:.1f}s ago"
         badge = " REAL " if self.env == "REAL" else " SIM "
         badge_style = "bold white on #ff2d55" if self.env == "REAL" else "bold white on #3d8bfd"
@@ -38,7 +40,7 @@ class StatusBar(Static):
             (self.account or "no account", "dim"), "  ",
             f"quota {self.quota[0]}/{self.quota[1]}", "  ",
             (age_text, "bold yellow" if age is not None and age > 5 else "dim"), "  ",
-            time.strftime("%H:%M:%S"),
+            time.strftime("%H:%M:%S", time.localtime(self.wall_clock())),
         )
         if self.state is not ConnState.READY and self.reason:
             text.append(f"  {self.reason}", style="italic")
