@@ -75,3 +75,17 @@ def sim_process():
     yield start
     for sim in started:
         sim.stop()
+
+
+@pytest.fixture(autouse=True)
+def plain_sdk_after_each_test():
+    """The official SDK keeps encryption settings process-wide; leave them plain for the next test.
+
+    (With an RSA file configured, every new SDK context RSA-encrypts its InitConnect, and a
+    plain simulator cannot answer it: the SDK's constructor then retries forever.)
+    """
+    yield
+    futu = sys.modules.get("futu")
+    if futu is not None:
+        futu.SysConfig.enable_proto_encrypt(False)
+        futu.SysConfig.set_init_rsa_file("")

@@ -24,14 +24,14 @@ def sdk():
     return FutuConnMng, RsaCrypt, SysConfig
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def sdk_rsa(sdk, rsa_key_file):
     _, rsa_crypt, sys_config = sdk
-    sys_config.set_init_rsa_file(str(rsa_key_file))
-    sys_config.RSA_OBJ = None
-    rsa_crypt.CHIPPER = None  # the SDK caches its cipher; make it load our key
+    saved = sys_config.INIT_RSA_FILE
+    sys_config.set_init_rsa_file(str(rsa_key_file))  # also drops the SDK's cached cipher
     yield rsa_crypt
-    rsa_crypt.CHIPPER = None
+    # A configured RSA file makes every later SDK context RSA-encrypt its InitConnect.
+    sys_config.set_init_rsa_file(saved)
 
 
 @pytest.fixture(scope="module")
