@@ -15,7 +15,7 @@ import ipaddress
 import itertools
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +36,15 @@ WRITE_BUFFER_LIMIT = 32 * 1024 * 1024  # a client this far behind on pushes is d
 READ_CHUNK = 256 * 1024
 
 Handler = Callable[["Session", Message], Message | Awaitable[Message]]
+
+
+@dataclass
+class ReplyDelay:
+    """Fault injection: hold replies back `seconds` (for `count` requests, or only `proto_id`)."""
+
+    seconds: float
+    count: int | None = None  # None: until removed
+    proto_id: int | None = None  # None: any request
 
 
 class ServiceError(Exception):
@@ -93,13 +102,21 @@ class Session:
 
     def push(self, proto_id: int, response: Message) -> bool:
         """Send a push; False (and the session is dropped) if the client has fallen too far behind."""
+        return self.push_bodies(((proto_id, response.SerializeToString()),))
+
+    def push_bodies(self, items: Iterable[tuple[int, bytes]]) -> bool:
+        """Send already serialised push Responses in one write (fan-out serialises a push
+        once for all its subscribers); False if the session is gone or dropped for lagging."""
         if self.closed or not self.initialized:
             return False
         if self.writer.transport.get_write_buffer_size() > WRITE_BUFFER_LIMIT:
             self.gateway._abort(self, "client is not reading its pushes")
             return False
-        self.pushes_out += 1
-        self.send(proto_id, self.pushes_out, response.SerializeToString())
+        frames = []
+        for proto_id, body in items:
+            self.pushes_out += 1
+            frames.append(encode_frame(proto_id, self.pushes_out, body, self.crypto))
+        self.writer.write(b"".join(frames))
         return True
 
 
@@ -128,6 +145,7 @@ class Gateway:
         self.handlers: dict[int, Handler] = {}
         self.market_state: Callable[[], dict[str, int]] = lambda: {}
         self.on_close: list[Callable[[Session], None]] = []  # services forget a session here
+        self.reply_delays: list[ReplyDelay] = []  # fault injection: hold some replies back
         self._conn_ids = itertools.count(7_000_000_001)
         self._server: asyncio.base_events.Server | None = None
         self._session_tasks: set[asyncio.Task] = set()
@@ -275,6 +293,10 @@ class Gateway:
         except Exception as exc:  # one bad request must not take the session down
             log.exception("%s handler failed", name)
             body = _error_body(f"{name}: simulator error: {exc!r}")
+        delay = self._reply_delay(pid)
+        if delay:
+            asyncio.get_running_loop().call_later(delay, session.send, pid, frame.serial_no, body)
+            return
         session.send(pid, frame.serial_no, body)
 
     def _init_connect(self, session: Session, frame: Frame) -> None:
@@ -311,6 +333,37 @@ class Gateway:
         session.recv_notify = c2s.recvNotify
         session.client_id = c2s.clientID
         log.debug("conn %d: InitConnect from %s (%s)", session.conn_id, c2s.clientID or "?", session.encryption)
+
+    # -- fault injection (reliability tests; call on the gateway's event loop) -----------
+
+    def _reply_delay(self, proto_id: int) -> float:
+        for rule in self.reply_delays:
+            if rule.proto_id in (None, proto_id):
+                if rule.count is not None:
+                    rule.count -= 1
+                    if rule.count <= 0:
+                        self.reply_delays.remove(rule)
+                return rule.seconds
+        return 0.0
+
+    def _targets(self, conn_id: int | None) -> list[Session]:
+        return [s for s in list(self.sessions.values()) if conn_id is None or s.conn_id == conn_id]
+
+    def drop(self, conn_id: int | None = None) -> int:
+        """Close one connection (or all) abruptly; returns how many were dropped."""
+        targets = self._targets(conn_id)
+        for session in targets:
+            self._abort(session, "dropped by fault injection")
+        return len(targets)
+
+    def send_corrupt(self, conn_id: int | None = None) -> int:
+        """Send a frame whose SHA-1 does not match its body to one connection (or all)."""
+        targets = self._targets(conn_id)
+        for session in targets:
+            wire = bytearray(encode_frame(ids.NOTIFY, 0, _error_body("corrupt"), session.crypto))
+            wire[16] ^= 0xFF  # first byte of the header's SHA-1
+            session.writer.write(bytes(wire))
+        return len(targets)
 
     # -- built-in services ---------------------------------------------------------------
 

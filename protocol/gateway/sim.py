@@ -16,7 +16,12 @@ import contextlib
 import time
 
 from protocol.crypto import RsaCipher
+from protocol.gateway.broker import Broker
+from protocol.gateway.faults import Faults
+from protocol.gateway.market import Market
+from protocol.gateway.quotes import QuoteService
 from protocol.gateway.server import Gateway
+from protocol.gateway.trading import TradeService
 
 
 class Simulator:
@@ -33,13 +38,17 @@ class Simulator:
         trade_password: str = "123456",
         keepalive: int = 10,
         tick_ms: int = 50,
+        aes_mode: str = "auto",
     ) -> None:
-        self.gateway = Gateway(host, port, rsa=rsa, keepalive_interval=keepalive)
+        self.gateway = Gateway(host, port, rsa=rsa, keepalive_interval=keepalive, aes_mode=aes_mode)
         self.seed, self.rate, self.clock, self.quota = seed, rate, clock, quota
         self.trade_password = trade_password
         self.tick_ms = tick_ms
-        self.market = None  # protocol.gateway.market.Market (issue 3)
-        self.broker = None  # protocol.gateway.broker.Broker (issue 3)
+        self.market = Market(seed=seed, clock=clock, rate=rate)
+        self.quotes = QuoteService(self.gateway, self.market, quota=quota)
+        self.broker = Broker(self.market, trade_password)
+        self.trade = TradeService(self.gateway, self.broker)
+        self.faults = Faults(self.gateway, self.broker)
         self._task: asyncio.Task | None = None
 
     @property
@@ -72,6 +81,9 @@ class Simulator:
 
     def step(self, now: float) -> None:
         """Advance the market to `now` and fan the result out (pushes, order matching)."""
+        trades = self.market.advance(now)
+        self.quotes.publish(trades)
+        self.trade.publish(self.broker.on_trades(trades, now))
 
 
 class SimThread:

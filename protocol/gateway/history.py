@@ -1,0 +1,279 @@
+"""Generated history: daily bars, 1-minute bars of past days, the live day's early minutes,
+daily capital flows and weekly short interest. Deterministic from (seed, code, day).
+
+Daily bars are drawn backwards from the instrument's previous close, so the last history
+day closes exactly there. A past day's minute bars are a Brownian bridge from its open to
+its close, stretched so that their extremes are the day's high and low and scaled so their
+volume and turnover add up to the day's: K-lines of every type agree with each other.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+from random import Random
+from typing import NamedTuple
+
+from protocol.gateway.instruments import (
+    UNIT, Instrument, ceil_units, floor_units, grid_market, limit_units, session_minutes, to_units,
+)
+
+HISTORY_DAYS = 800  # trading days of daily bars (a bit over three years)
+MINUTE_DAYS = 30  # trading days of 1-minute bars before the live day
+PARETO_ALPHA = 1.5  # tail of the trade-size distribution (see market.py)
+PARETO_MEAN = PARETO_ALPHA / (PARETO_ALPHA - 1)
+CLASS_WEIGHTS = (0.04, 0.10, 0.40, 0.46)  # turnover share of super/big/mid/small orders
+# An index "share" is a unit of market volume; its turnover uses a typical stock price.
+INDEX_SHARE_PRICE = {"HK": 12.0, "US": 80.0, "SH": 12.0, "SZ": 15.0}
+
+
+def turnover_of(inst: Instrument, volume: float, price: float) -> float:
+    return volume * (INDEX_SHARE_PRICE[inst.market] if inst.is_index else price)
+
+
+@dataclass(slots=True)
+class Bar:
+    """One candle. `minute` is the end minute of an intraday bar (0 for daily and longer)."""
+
+    time: str  # "YYYY-MM-DD HH:MM:SS" local time of the bar's end (its start for day and longer)
+    t: float  # epoch seconds of `time`
+    minute: int
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: int
+    turnover: float
+    last_close: float  # close of the bar before
+
+
+class DayBar(NamedTuple):
+    day: date
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: int
+    turnover: float
+    prev_close: float
+    flows: tuple[float, float, float, float] | None  # net inflow of super/big/mid/small orders
+
+
+def rng_for(seed: int, code: str, what: str) -> Random:
+    # str seeds hash with SHA-512: stable across runs and independent of PYTHONHASHSEED
+    return Random(f"{seed}:{code}:{what}")
+
+
+def avg_daily_volume(inst: Instrument) -> float:
+    """Expected shares traded per regular day (real trading hours)."""
+    secs = session_minutes(inst.market, "real") * 60
+    return inst.tick_rate * secs * inst.trade_lots * inst.lot * PARETO_MEAN
+
+
+def u_shape(x: float) -> float:
+    """Intraday activity: busy at the open, quieter at lunch, busy again into the close."""
+    return 1.0 + 1.2 * math.exp(-x / 0.06) + 0.6 * math.exp(-(1.0 - x) / 0.06)
+
+
+def _clamp(u: int, lim: tuple[int, int] | None) -> int:
+    if lim is None:
+        return u
+    return min(max(u, lim[0]), lim[1])
+
+
+def _grid(market: str, price: float) -> int:
+    lo, hi = floor_units(market, price), ceil_units(market, price)
+    exact = price * UNIT
+    return lo if exact - lo < hi - exact else hi
+
+
+def _flows(rng: Random, turnover: float, bias: float) -> tuple[float, float, float, float]:
+    """Net inflow per size class for `turnover` traded with buy share around 0.5 + bias."""
+    out = []
+    weights = [w * rng.lognormvariate(0, 0.25) for w in CLASS_WEIGHTS]
+    total = sum(weights)
+    for w in weights:
+        buy = min(0.98, max(0.02, 0.5 + bias + rng.gauss(0, 0.06)))
+        out.append(turnover * w / total * (2 * buy - 1))
+    return tuple(out)  # type: ignore[return-value]
+
+
+def daily_history(inst: Instrument, seed: int, days: list[date]) -> list[DayBar]:
+    """One bar per day in `days` (oldest first); the last closes at inst.prev_close."""
+    rng = rng_for(seed, inst.code, "daily")
+    n = len(days)
+    market = grid_market(inst)
+    sigma = inst.daily_vol
+    anchor = math.log(inst.prev_close)
+    x = anchor
+    closes = [0.0] * (n + 1)  # closes[k+1] is day k's close; closes[0] the close before day 0
+    rets = [0.0] * n
+    h = 0.0
+    pct = 0.095 if limit_units(inst, inst.prev_close) else None
+    if pct and inst.symbol.startswith(("300", "301", "688", "689")):
+        pct = 0.19
+    closes[n] = inst.prev_close
+    for k in range(n - 1, -1, -1):
+        h = 0.95 * h + rng.gauss(0, 0.2)  # volatility clustering
+        r = rng.gauss(0.0002, sigma * math.exp(h)) + 0.005 * (x - anchor)
+        if pct:
+            r = max(-pct, min(pct, r))
+        rets[k] = r
+        x -= r
+        closes[k] = _grid(market, math.exp(x)) / UNIT
+    avg_vol = avg_daily_volume(inst)
+    lot = inst.lot
+    out: list[DayBar] = []
+    for k, day in enumerate(days):
+        prev, close = closes[k], closes[k + 1]
+        lim = limit_units(inst, prev)
+        r = rets[k]
+        o = _clamp(_grid(market, prev * math.exp(rng.gauss(0, 0.3 * sigma))), lim)
+        c = to_units(close)
+        top, bot = max(o, c) / UNIT, min(o, c) / UNIT
+        hi = _clamp(ceil_units(market, top * math.exp(abs(rng.gauss(0, 0.5 * sigma)))), lim)
+        lo = _clamp(floor_units(market, bot * math.exp(-abs(rng.gauss(0, 0.5 * sigma)))), lim)
+        vol = avg_vol * rng.lognormvariate(0, 0.3) * (0.7 + 0.3 * min(4.0, abs(r) / sigma))
+        vol = max(lot, int(vol / lot) * lot)
+        turnover = turnover_of(inst, vol, (o + hi + lo + c) / 4 / UNIT)
+        flows = None if inst.is_index else _flows(rng, turnover, 0.25 * math.tanh(r / sigma))
+        out.append(DayBar(day, o / UNIT, hi / UNIT, lo / UNIT, close, vol, turnover, prev, flows))
+    return out
+
+
+def _split_volume(rng: Random, total: int, lot: int, n: int, shape: list[float]) -> list[int]:
+    weights = [s * (0.4 + 1.2 * rng.random()) for s in shape]
+    scale = total / lot / sum(weights)
+    lots = [int(w * scale) for w in weights]
+    lots[max(range(n), key=lambda i: weights[i])] += total // lot - sum(lots)
+    return [q * lot for q in lots]
+
+
+def day_minutes(inst: Instrument, seed: int, bar: DayBar, labels: tuple[int, ...],
+                day_start: float, shaped: bool) -> list[Bar]:
+    """The 1-minute bars of a past day, consistent with its daily bar."""
+    rng = rng_for(seed, inst.code, f"{bar.day.isoformat()}:m")
+    market, n = grid_market(inst), len(labels)
+    o, c, hi, lo = bar.open, bar.close, bar.high, bar.low
+    shape = [u_shape(i / n) if shaped else 1.0 for i in range(n)]
+    walk = [0.0]
+    for i in range(n):
+        walk.append(walk[-1] + rng.gauss(0, math.sqrt(shape[i] / n)))
+    end = walk[-1]
+    scale = inst.daily_vol * o
+    path = [o + (c - o) * i / n + scale * (walk[i] - end * i / n) for i in range(n + 1)]
+    path[0], path[n] = o, c
+    top, bot = max(o, c), min(o, c)
+    peak, trough = max(path), min(path)
+    for i in range(1, n):  # stretch excursions so the extremes are exactly high and low
+        p = path[i]
+        if p > top:
+            path[i] = top + (p - top) * (hi - top) / (peak - top)
+        elif p < bot:
+            path[i] = bot - (bot - p) * (bot - lo) / (bot - trough)
+    units = [_grid(market, p) for p in path]
+    hi_u, lo_u = to_units(hi), to_units(lo)
+    vols = _split_volume(rng, bar.volume, inst.lot, n, shape)
+    prefix = bar.day.isoformat()
+    bars: list[Bar] = []
+    last = bar.prev_close
+    wiggle = inst.daily_vol / math.sqrt(n) * 0.5
+    for i, label in enumerate(labels):
+        ou, cu = units[i], units[i + 1]
+        h = min(hi_u, max(ceil_units(market, max(ou, cu) / UNIT * (1 + rng.random() * wiggle)), ou, cu))
+        low = max(lo_u, min(floor_units(market, min(ou, cu) / UNIT * (1 - rng.random() * wiggle)), ou, cu))
+        v = vols[i]
+        bars.append(Bar(f"{prefix} {label // 60:02d}:{label % 60:02d}:00", day_start + label * 60, label,
+                        ou / UNIT, h / UNIT, low / UNIT, cu / UNIT, v, v * (ou + h + low + cu) / 4 / UNIT, last))
+        last = cu / UNIT
+    # the day's extremes belong to some minute even when the walk never reached them
+    if max(b.high for b in bars) < hi:
+        max(bars, key=lambda b: max(b.open, b.close)).high = hi
+    if min(b.low for b in bars) > lo:
+        min(bars, key=lambda b: min(b.open, b.close)).low = lo
+    raw = sum(b.turnover for b in bars)
+    if raw > 0:
+        k = bar.turnover / raw
+        for b in bars:
+            b.turnover *= k
+    return bars
+
+
+def live_minutes(inst: Instrument, seed: int, day: date, prev_close: float, labels: tuple[int, ...],
+                 count: int, day_start: float, shaped: bool) -> tuple[list[Bar], list[list[float]]]:
+    """The first `count` 1-minute bars of the live day (before the simulator started), with
+    their buy (in) and sell (out) turnover per size class: [in x4, out x4] per minute."""
+    rng = rng_for(seed, inst.code, f"{day.isoformat()}:live")
+    market = grid_market(inst)
+    lim = limit_units(inst, prev_close)
+    n_day = len(labels)
+    sigma = inst.daily_vol / math.sqrt(n_day)
+    per_min = avg_daily_volume(inst) / session_minutes(inst.market, "real")
+    if shaped:
+        per_min *= n_day / sum(u_shape(i / n_day) for i in range(n_day))
+    lot = inst.lot
+    prefix = day.isoformat()
+    bars: list[Bar] = []
+    flows: list[list[float]] = []
+    last = prev_close
+    price = _clamp(_grid(market, prev_close * math.exp(rng.gauss(0, 0.3 * inst.daily_vol))), lim)
+    for i in range(count):
+        label = labels[i]
+        s = u_shape(i / n_day) if shaped else 1.0
+        step = rng.gauss(0, sigma * math.sqrt(s))
+        ou = price
+        cu = _clamp(_grid(market, ou / UNIT * math.exp(step)), lim)
+        # cheap uniform draws for the small stuff: this runs for every minute of every code
+        h = _clamp(ceil_units(market, max(ou, cu) / UNIT * (1 + rng.random() * sigma * 0.6)), lim)
+        low = _clamp(floor_units(market, min(ou, cu) / UNIT * (1 - rng.random() * sigma * 0.6)), lim)
+        h, low = max(h, ou, cu), min(low, ou, cu)
+        v = int(per_min * s * (0.4 + 1.2 * rng.random()) / lot) * lot
+        turnover = turnover_of(inst, v, (ou + h + low + cu) / 4 / UNIT)
+        bars.append(Bar(f"{prefix} {label // 60:02d}:{label % 60:02d}:00", day_start + label * 60, label,
+                        ou / UNIT, h / UNIT, low / UNIT, cu / UNIT, v, turnover, last))
+        if inst.is_index:
+            flows.append([0.0] * 8)
+        else:
+            bias = 0.5 + 0.3 * math.tanh(step / sigma)
+            ins, outs = [], []
+            for w in CLASS_WEIGHTS:
+                buy = min(0.95, max(0.05, bias + (rng.random() - 0.5) * 0.2))
+                ins.append(turnover * w * buy)
+                outs.append(turnover * w * (1 - buy))
+            flows.append(ins + outs)
+        last = cu / UNIT
+        price = cu
+    return bars, flows
+
+
+class ShortItem(NamedTuple):
+    day: date
+    short: int  # US shares short / HK aggregated reportable short position
+    ratio: float  # percent of the free float
+    avg_volume: int  # US: average daily volume of the prior 20 days
+    close: float
+    last_close: float
+
+
+def short_interest(inst: Instrument, seed: int, daily: list[DayBar]) -> list[ShortItem]:
+    """Weekly short interest (last trading day of each week), newest first."""
+    rng = rng_for(seed, inst.code, "short")
+    base = {"US": 0.015, "HK": 0.008}.get(inst.market, 0.01) * rng.uniform(0.5, 2.0)
+    weekly: list[int] = []
+    for k, bar in enumerate(daily):
+        nxt = daily[k + 1].day if k + 1 < len(daily) else None
+        if nxt is None or nxt.isocalendar()[:2] != bar.day.isocalendar()[:2]:
+            weekly.append(k)
+    weekly = weekly[-104:]
+    out: list[ShortItem] = []
+    level = base
+    for k in weekly:
+        level = max(0.001, level * math.exp(rng.gauss(0, 0.08)) + 0.1 * (base - level))
+        bar = daily[k]
+        window = daily[max(0, k - 19):k + 1]
+        avg = int(sum(b.volume for b in window) / len(window))
+        short = int(inst.float_shares * level)
+        out.append(ShortItem(bar.day, short, round(level * 100, 2), avg, bar.close, bar.prev_close))
+    out.reverse()
+    return out
