@@ -55,7 +55,7 @@ def sim():
 
 @pytest.fixture(scope="module")
 def quotes(sim):
-    return sim.sim.quotes
+    return sim.sim.quotes.subs  # the subscription registry: quota and minimum age
 
 
 @pytest.fixture(scope="module")
@@ -127,18 +127,18 @@ def test_unsubscribe_waits_a_minute_and_frees_quota(other, sim, quotes):
     used = ok(other.query_subscription())["total_used"]
     ret, msg = other.unsubscribe(["HK.01299"], [SubType.QUOTE])
     assert ret == RET_ERROR and "at least 1 minute old" in msg
-    sim.call(setattr, quotes, "min_sub_age", 0.0)
+    sim.call(setattr, quotes, "min_age", 0.0)
     try:
         assert other.unsubscribe(["HK.01299"], [SubType.QUOTE]) == (RET_OK, None)
         assert ok(other.query_subscription())["total_used"] == used - 1
         assert other.unsubscribe_all() == (RET_OK, None)
         assert ok(other.query_subscription())["own_used"] == 0
     finally:
-        sim.call(setattr, quotes, "min_sub_age", 60.0)
+        sim.call(setattr, quotes, "min_age", 60.0)
 
 
 def test_a_closed_connection_keeps_young_subscriptions_until_they_are_a_minute_old(sim, quotes, ctx):
-    sim.call(setattr, quotes, "min_sub_age", 1.5)
+    sim.call(setattr, quotes, "min_age", 1.5)
     try:
         short = OpenQuoteContext("127.0.0.1", sim.sim.port)
         base = ok(ctx.query_subscription())["total_used"]
@@ -148,7 +148,7 @@ def test_a_closed_connection_keeps_young_subscriptions_until_they_are_a_minute_o
         assert ok(ctx.query_subscription())["total_used"] == base + 1  # still held
         assert wait_until(lambda: ok(ctx.query_subscription())["total_used"] == base, 5)
     finally:
-        sim.call(setattr, quotes, "min_sub_age", 60.0)
+        sim.call(setattr, quotes, "min_age", 60.0)
 
 
 # -- realtime reads ------------------------------------------------------------------------
@@ -193,6 +193,25 @@ def test_cur_kline(ctx, ktype):
     assert (data["volume"] >= 0).all() and (data["last_close"].iloc[1:].values == data["close"].iloc[:-1].values).all()
 
 
+ALL_KTYPES = ["K_1M", "K_3M", "K_5M", "K_15M", "K_30M", "K_60M", "K_120M", "K_180M", "K_240M", "K_DAY", "K_WEEK",
+              "K_MON", "K_QUARTER", "K_YEAR"]
+
+
+def test_every_kline_type(other):
+    assert other.subscribe(["HK.00005"], [getattr(SubType, k) for k in ALL_KTYPES]) == (RET_OK, None)
+    for name in ALL_KTYPES:
+        ktype = getattr(KLType, name)
+        cur = ok(other.get_cur_kline("HK.00005", 1000, ktype))
+        hist, _ = ok(other.request_history_kline("HK.00005", start="2024-01-01", end="2099-12-31", ktype=ktype,
+                                                 max_count=5))
+        for data in (cur, hist):
+            assert len(data) > 0, name
+            assert (data["low"] <= data[["open", "close"]].min(axis=1)).all(), name
+            assert (data["high"] >= data[["open", "close"]].max(axis=1)).all(), name
+        assert list(cur["time_key"]) == sorted(cur["time_key"]), name
+    assert len(ok(other.get_cur_kline("HK.00005", 1000, KLType.K_DAY))) == 1000
+
+
 def test_rt_data(ctx):
     data = ok(ctx.get_rt_data("HK.00700"))
     assert len(data) >= 1 and list(data["time"]) == sorted(data["time"])
@@ -207,7 +226,7 @@ def test_rt_ticker(ctx):
     assert list(data["sequence"]) == sorted(data["sequence"]) and len(set(data["sequence"])) == 20
     assert set(data["ticker_direction"]) <= {"BUY", "SELL", "NEUTRAL"}
     assert all(on_tick_grid("HK", p) for p in data["price"]) and (data["volume"] % 100 == 0).all()
-    assert (data["turnover"] == data["price"] * data["volume"]).all()
+    assert list(data["turnover"]) == pytest.approx(list(data["price"] * data["volume"]))
 
 
 def test_broker_queue(ctx):
@@ -230,7 +249,8 @@ def test_market_snapshot(ctx):
     assert stock.bid_price < stock.ask_price and stock.ask_vol > 0
     assert stock.lowest52weeks_price <= stock.last_price <= stock.highest52weeks_price
     assert stock.lowest_history_price <= stock.lowest52weeks_price and stock.enable_margin
-    assert index.index_valid and index.index_raise_count + index.index_fall_count + index.index_equal_count == 14
+    hk_stocks = sum(1 for i in BY_CODE.values() if i.market == "HK" and not i.is_index)
+    assert index.index_valid and index.index_raise_count + index.index_fall_count + index.index_equal_count == hk_stocks
     assert index.bid_price == "N/A" and index.lot_size == 0
     assert etf.trust_valid and etf.trust_netAssetValue > 0
     assert unsubscribed.code == NEVER and unsubscribed.last_price > 0  # no subscription needed

@@ -278,7 +278,8 @@ class Feed:
             begin = now - timedelta(days=HISTORY_DAYS.get(period, 3000))
         c2s = Qot_RequestHistoryKL_pb2.C2S(
             rehabType=1, klType=kl_type, beginTime=begin.strftime("%Y-%m-%d %H:%M:%S"),
-            endTime=now.strftime("%Y-%m-%d 23:59:59"), maxAckKLNum=1000,
+            # Bar times are in the market's own zone: a day of slack covers any local zone.
+            endTime=(now + timedelta(days=1)).strftime("%Y-%m-%d 23:59:59"), maxAckKLNum=1000,
         )
         c2s.security.market, c2s.security.code = market, symbol
         rows = []

@@ -19,7 +19,7 @@ from protocol.gateway.instruments import (
     UNIT, Instrument, ceil_units, floor_units, grid_market, limit_units, session_minutes, to_units,
 )
 
-HISTORY_DAYS = 800  # trading days of daily bars (a bit over three years)
+HISTORY_DAYS = 1300  # trading days of daily bars (about five years)
 MINUTE_DAYS = 30  # trading days of 1-minute bars before the live day
 PARETO_ALPHA = 1.5  # tail of the trade-size distribution (see market.py)
 PARETO_MEAN = PARETO_ALPHA / (PARETO_ALPHA - 1)

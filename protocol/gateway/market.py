@@ -25,7 +25,7 @@ from protocol.gateway import klines as kl
 from protocol.gateway.history import Bar, DayBar, ShortItem, day_minutes, short_interest
 from protocol.gateway.instruments import (
     BY_CODE, HK_BROKERS, MARKETS, ST_AFTERNOON, ST_MORNING, TZ, UNIT, DayClock, Instrument, minute_labels,
-    state_at,
+    session_minutes, state_at,
 )
 from protocol.gateway.process import (  # noqa: F401  (re-exported: the broker codes against them)
     BIG, BUY, MID, NEUTRAL, SELL, SMALL, SUPER, Level, Process, Trade, avg_trade_turnover, size_class,
@@ -354,7 +354,8 @@ class Market:
         highs = [d.high for d in recent] + ([p.high] if p.open is not None else [])
         lows = [d.low for d in recent] + ([p.low] if p.open is not None else [])
         last5 = daily[-5:]
-        per_min = sum(d.volume for d in last5) / max(1, len(last5)) / len(p.labels)
+        # history days traded real hours, whatever the clock: compare per-minute rates
+        per_min = sum(d.volume for d in last5) / max(1, len(last5)) / session_minutes(p.market, "real")
         elapsed = max(1, len(p.minutes))
         return {
             "high52": max(highs), "low52": min(lows),

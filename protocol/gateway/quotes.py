@@ -1,13 +1,8 @@
 """The quote service: subscriptions, every quote request of fact sheet section 8, pushes.
 
-Subscriptions are counted the way OpenD counts them (seed 004, subscribe / FAQ Q2-Q4):
-one quota per code x SubType, shared by all connections, released only when every
-connection has unsubscribed; a subscription must be 1 minute old before it can be
-unsubscribed; when a connection closes, its subscriptions are released at once if they
-are a minute old, otherwise once they reach a minute.
-
-The realtime reads (quote, order book, K-line, time share, ticker, broker queue) need a
-subscription of that SubType on the calling connection, as the docs say ("subscribe first").
+Subscriptions follow OpenD's quota rules (subscriptions.py). The realtime reads (quote,
+order book, K-line, time share, ticker, broker queue) need a subscription of that SubType
+on the calling connection, as the docs say ("subscribe first").
 
 Per-connection rate limits, "at most n requests per 30 s" as a sliding window
 (fact sheet section 13, seed 004 FAQ Q5):
@@ -37,6 +32,7 @@ from protocol.gateway import quote_msgs as qm
 from protocol.gateway.instruments import MARKET_OF, SEC_INDEX, WATCHLISTS, Instrument
 from protocol.gateway.market import FlowItem, Market, Trade
 from protocol.gateway.server import Gateway, ServiceError, Session
+from protocol.gateway.subscriptions import MIN_AGE, Key, SubscriptionError, Subscriptions
 from protocol.proto import (
     Qot_Common_pb2 as qc, Qot_GetBasicQot_pb2, Qot_GetBroker_pb2, Qot_GetCapitalDistribution_pb2,
     Qot_GetCapitalFlow_pb2, Qot_GetKL_pb2, Qot_GetMarketState_pb2, Qot_GetOrderBook_pb2, Qot_GetRT_pb2,
@@ -55,7 +51,6 @@ SUBTYPE_NAMES = {
     15: "K_QUARTER", 16: "K_YEAR", 17: "K_3M", 18: "K_10M", 19: "K_120M", 20: "K_180M", 21: "K_240M",
     ORDER_BOOK_ODD: "ORDER_BOOK_ODD",
 }
-MIN_SUB_AGE = 60.0  # seconds a subscription must live before it can be unsubscribed
 WINDOW = 30.0
 RATE_LIMITS = {  # proto ID -> (SDK call, requests per 30 s per connection)
     ids.QOT_GET_SECURITY_SNAPSHOT: ("get_market_snapshot", 60),
@@ -73,20 +68,16 @@ PUSH_IDS = {QUOTE: ids.QOT_UPDATE_BASIC_QOT, ORDER_BOOK: ids.QOT_UPDATE_ORDER_BO
 FIRST_PUSH_TICKS = 10  # cached ticks sent on a first push
 HISTORY_CACHE = 16  # history-K-line queries kept for paging
 
-Key = tuple[str, int]  # (code, SubType)
+Handler = Callable[[Session, Message], Message]
 
 
 class QuoteService:
     def __init__(self, gateway: Gateway, market: Market, quota: int = 300,
-                 min_sub_age: float = MIN_SUB_AGE, clock: Callable[[], float] = time.monotonic) -> None:
+                 min_sub_age: float = MIN_AGE, clock: Callable[[], float] = time.monotonic) -> None:
         self.gateway, self.market = gateway, market
-        self.quota = quota
-        self.min_sub_age = min_sub_age
         self.clock = clock
         self.limits_enabled = True
-        self.subs: dict[Key, dict[int, float]] = {}  # key -> {conn_id: subscribed at}
-        self.zombies: dict[Key, float] = {}  # keys of closed connections -> release time
-        self.pushers: dict[str, dict[int, dict[int, Session]]] = {}  # code -> SubType -> {conn_id: session}
+        self.subs = Subscriptions(quota, min_sub_age, clock, SUBTYPE_NAMES)
         self._kl_last: dict[tuple[str, int], str] = {}  # (code, KLType) -> time of the last pushed bar
         self._rt_last: dict[str, str] = {}
         self._history: dict[tuple, tuple[float, list]] = {}
@@ -107,7 +98,7 @@ class QuoteService:
 
     # -- helpers ------------------------------------------------------------------------
 
-    def _limited(self, pid: int, handler: Callable[[Session, Message], Message]) -> Callable[[Session, Message], Message]:
+    def _limited(self, pid: int, handler: Handler) -> Handler:
         name, limit = RATE_LIMITS[pid]
 
         def run(session: Session, c2s: Message) -> Message:
@@ -134,8 +125,7 @@ class QuoteService:
         return inst
 
     def _require(self, session: Session, inst: Instrument, subtype: int) -> None:
-        holders = self.subs.get((inst.code, subtype))
-        if not holders or session.conn_id not in holders:
+        if not self.subs.holds(session.conn_id, (inst.code, subtype)):
             raise ServiceError(f"{inst.code} is not subscribed for {SUBTYPE_NAMES[subtype]} on this connection: "
                                "subscribe first")
 
@@ -144,33 +134,6 @@ class QuoteService:
             raise ServiceError(f"{what} is only available for stocks, warrants and funds, not the index {inst.code}")
 
     # -- subscriptions --------------------------------------------------------------------
-
-    def used_quota(self) -> int:
-        self._sweep()
-        return len(self.subs.keys() | self.zombies.keys())
-
-    def _sweep(self) -> None:
-        if self.zombies:
-            now = self.clock()
-            for key in [k for k, at in self.zombies.items() if at <= now]:
-                del self.zombies[key]
-
-    def _held(self, conn_id: int) -> list[Key]:
-        return [k for k, holders in self.subs.items() if conn_id in holders]
-
-    def _set_push(self, session: Session, key: Key, on: bool) -> None:
-        code, subtype = key
-        by_type = self.pushers.setdefault(code, {})
-        if on:
-            by_type.setdefault(subtype, {})[session.conn_id] = session
-            return
-        conns = by_type.get(subtype)
-        if conns is not None:
-            conns.pop(session.conn_id, None)
-            if not conns:
-                del by_type[subtype]
-        if not by_type:
-            self.pushers.pop(code, None)
 
     def _keys(self, c2s: Message) -> list[Key]:
         insts = [self._inst(sec) for sec in c2s.securityList]
@@ -188,77 +151,48 @@ class QuoteService:
         return list(dict.fromkeys((inst.code, st) for inst in insts for st in subtypes))
 
     def _sub(self, session: Session, c2s: Qot_Sub_pb2.C2S) -> Qot_Sub_pb2.S2C:
-        if c2s.isUnsubAll:
-            self._unsubscribe(session, self._held(session.conn_id))
-            return Qot_Sub_pb2.S2C()
-        keys = self._keys(c2s)
-        if not c2s.isSubOrUnSub:
-            self._unsubscribe(session, [k for k in keys if session.conn_id in self.subs.get(k, ())])
-            return Qot_Sub_pb2.S2C()
-        used = self.used_quota()
-        new = [k for k in keys if k not in self.subs and k not in self.zombies]
-        if used + len(new) > self.quota:
-            raise ServiceError(f"subscription quota exceeded: {used} of {self.quota} in use, this request needs "
-                               f"{len(new)} more (one per code x SubType)")
-        now = self.clock()
-        for key in keys:
-            self.subs.setdefault(key, {}).setdefault(session.conn_id, now)
+        conn = session.conn_id
+        try:
+            if c2s.isUnsubAll:
+                self.subs.unsubscribe(conn, self.subs.held(conn))
+                return Qot_Sub_pb2.S2C()
+            keys = self._keys(c2s)
+            if not c2s.isSubOrUnSub:
+                self.subs.unsubscribe(conn, keys)
+                return Qot_Sub_pb2.S2C()
+            self.subs.subscribe(conn, keys)
+        except SubscriptionError as exc:
+            raise ServiceError(str(exc)) from None
         if c2s.HasField("isRegOrUnRegPush"):
             for key in keys:
-                self._set_push(session, key, c2s.isRegOrUnRegPush)
+                self.subs.set_push(conn, key, session if c2s.isRegOrUnRegPush else None)
             if c2s.isRegOrUnRegPush and (not c2s.HasField("isFirstPush") or c2s.isFirstPush):
                 self._first_push_soon(session, keys)
         return Qot_Sub_pb2.S2C()
 
-    def _unsubscribe(self, session: Session, keys: list[Key]) -> None:
-        now = self.clock()
-        young = [(k, self.min_sub_age - (now - self.subs[k][session.conn_id])) for k in keys
-                 if now - self.subs[k][session.conn_id] < self.min_sub_age]
-        if young:
-            (code, st), wait = young[0]
-            more = f" (and {len(young) - 1} more)" if len(young) > 1 else ""
-            raise ServiceError(f"cannot unsubscribe {code} {SUBTYPE_NAMES[st]}{more} yet: a subscription must be "
-                               f"at least 1 minute old ({wait:.0f} s to go)")
-        for key in keys:
-            self._release(session, key)
-
-    def _release(self, session: Session, key: Key) -> None:
-        holders = self.subs.get(key)
-        if holders is not None:
-            holders.pop(session.conn_id, None)
-            if not holders:
-                del self.subs[key]
-        self._set_push(session, key, False)
-
     def _closed(self, session: Session) -> None:
-        """A connection closed: young subscriptions keep their quota until they are a minute old."""
-        now = self.clock()
-        for key in self._held(session.conn_id):
-            since = self.subs[key][session.conn_id]
-            if now - since < self.min_sub_age:
-                self.zombies[key] = max(self.zombies.get(key, 0.0), since + self.min_sub_age)
-            self._release(session, key)
+        self.subs.close(session.conn_id)
 
     def _reg_push(self, session: Session, c2s: Qot_RegQotPush_pb2.C2S) -> Qot_RegQotPush_pb2.S2C:
         keys = self._keys(c2s)
         if c2s.isRegOrUnReg:
-            missing = [k for k in keys if session.conn_id not in self.subs.get(k, ())]
+            missing = [k for k in keys if not self.subs.holds(session.conn_id, k)]
             if missing:
                 code, st = missing[0]
                 raise ServiceError(f"{code} is not subscribed for {SUBTYPE_NAMES[st]} on this connection: "
                                    "subscribe before registering for pushes")
         for key in keys:
-            self._set_push(session, key, c2s.isRegOrUnReg)
+            self.subs.set_push(session.conn_id, key, session if c2s.isRegOrUnReg else None)
         if c2s.isRegOrUnReg and (not c2s.HasField("isFirstPush") or c2s.isFirstPush):
             self._first_push_soon(session, keys)
         return Qot_RegQotPush_pb2.S2C()
 
     def _sub_info(self, session: Session, c2s: Qot_GetSubInfo_pb2.C2S) -> Qot_GetSubInfo_pb2.S2C:
-        used = self.used_quota()
-        s2c = Qot_GetSubInfo_pb2.S2C(totalUsedQuota=used, remainQuota=max(0, self.quota - used))
+        used = self.subs.used()
+        s2c = Qot_GetSubInfo_pb2.S2C(totalUsedQuota=used, remainQuota=max(0, self.subs.quota - used))
         conns = list(self.gateway.sessions.values()) if c2s.isReqAllConn else [session]
         for conn in conns:
-            held = self._held(conn.conn_id)
+            held = self.subs.held(conn.conn_id)
             if not held and conn is not session:
                 continue
             info = s2c.connSubInfoList.add(usedQuota=len(held), isOwnConnData=conn is session)
@@ -347,7 +281,8 @@ class QuoteService:
             s2c.lastValidTime, s2c.lastValidTimestamp = items[-1].time, items[-1].t
         return s2c
 
-    def _capital_dist(self, session: Session, c2s) -> Qot_GetCapitalDistribution_pb2.S2C:
+    def _capital_dist(self, session: Session,
+                      c2s: Qot_GetCapitalDistribution_pb2.C2S) -> Qot_GetCapitalDistribution_pb2.S2C:
         inst = self._inst(c2s.security)
         self._stock_only(inst, "capital distribution")
         ins, outs, t = self.market.capital_distribution(inst.code)
@@ -373,7 +308,8 @@ class QuoteService:
                     raise ValueError
                 offset = int(key_offset)
             except ValueError:
-                raise ServiceError("nextReqKey does not belong to this query (pass the key from its previous page)") from None
+                raise ServiceError("nextReqKey does not belong to this query "
+                                   "(pass the key from its previous page)") from None
         now = self.clock()
         cached = self._history.get(query)
         if cached is None or now - cached[0] > 60 or offset == 0:
@@ -443,7 +379,8 @@ class QuoteService:
                                    aggregatedShortRatio=it.ratio)
         return s2c
 
-    def _user_groups(self, session: Session, c2s) -> Qot_GetUserSecurityGroup_pb2.S2C:
+    def _user_groups(self, session: Session,
+                     c2s: Qot_GetUserSecurityGroup_pb2.C2S) -> Qot_GetUserSecurityGroup_pb2.S2C:
         want = c2s.groupType
         return Qot_GetUserSecurityGroup_pb2.S2C(groupList=[
             Qot_GetUserSecurityGroup_pb2.GroupData(groupName=name, groupType=gtype)
@@ -460,7 +397,8 @@ class QuoteService:
 
     # -- pushes ---------------------------------------------------------------------------
 
-    def _body(self, code: str, subtype: int, trades: list[Trade] | None, first: bool = False) -> tuple[int, bytes] | None:
+    def _body(self, code: str, subtype: int, trades: list[Trade] | None,
+              first: bool = False) -> tuple[int, bytes] | None:
         """One push of a code x SubType, serialised; None if there is nothing to send."""
         m = self.market
         inst = m.instruments[code]
@@ -525,7 +463,7 @@ class QuoteService:
     def _first_push(self, session: Session, keys: list[Key]) -> None:
         items = []
         for code, subtype in keys:
-            if session.conn_id in self.pushers.get(code, {}).get(subtype, {}):
+            if self.subs.pushes_to(session.conn_id, (code, subtype)):
                 body = self._body(code, subtype, None, first=True)
                 if body is not None:
                     items.append(body)
@@ -535,17 +473,17 @@ class QuoteService:
     def publish(self, trades: list[Trade]) -> int:
         """Push what changed in one market step to the connections registered for it.
         Each push is serialised once and the same bytes go to every subscriber."""
-        if self.zombies:
-            self._sweep()
-        if not trades or not self.pushers:
+        self.subs.sweep()
+        pushers = self.subs.pushers
+        if not trades or not pushers:
             return 0
         by_code: dict[str, list[Trade]] = {}
         for tr in trades:
-            if tr.code in self.pushers:
+            if tr.code in pushers:
                 by_code.setdefault(tr.code, []).append(tr)
         out: dict[int, tuple[Session, list[tuple[int, bytes]]]] = {}
         for code, code_trades in by_code.items():
-            for subtype, conns in list(self.pushers.get(code, {}).items()):
+            for subtype, conns in list(pushers.get(code, {}).items()):
                 try:
                     body = self._body(code, subtype, code_trades)
                 except Exception:  # a bug in one push must not stop the market

@@ -144,6 +144,7 @@ class Gateway:
         self.sessions: dict[int, Session] = {}
         self.handlers: dict[int, Handler] = {}
         self.market_state: Callable[[], dict[str, int]] = lambda: {}
+        self.clock: Callable[[], float] = time.time  # OpenD's clock as clients see it (the simulator's market clock)
         self.on_close: list[Callable[[Session], None]] = []  # services forget a session here
         self.reply_delays: list[ReplyDelay] = []  # fault injection: hold some replies back
         self._conn_ids = itertools.count(7_000_000_001)
@@ -368,11 +369,11 @@ class Gateway:
     # -- built-in services ---------------------------------------------------------------
 
     def _keep_alive(self, session: Session, c2s: Message) -> Message:
-        return KeepAlive_pb2.S2C(time=int(time.time()))
+        return KeepAlive_pb2.S2C(time=int(self.clock()))
 
     def _global_state(self, session: Session, c2s: Message) -> Message:
         states = {"HK": 3, "US": 3, "SH": 3, "SZ": 3, "HKFuture": 3} | self.market_state()
-        now = time.time()
+        now = self.clock()
         return GetGlobalState_pb2.S2C(
             marketHK=states["HK"], marketUS=states["US"], marketSH=states["SH"], marketSZ=states["SZ"],
             marketHKFuture=states["HKFuture"], qotLogined=True, trdLogined=True,

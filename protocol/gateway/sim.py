@@ -39,12 +39,18 @@ class Simulator:
         keepalive: int = 10,
         tick_ms: int = 50,
         aes_mode: str = "auto",
+        start: float | None = None,
+        paused: bool = False,
     ) -> None:
         self.gateway = Gateway(host, port, rsa=rsa, keepalive_interval=keepalive, aes_mode=aes_mode)
         self.seed, self.rate, self.clock, self.quota = seed, rate, clock, quota
         self.trade_password = trade_password
         self.tick_ms = tick_ms
-        self.market = Market(seed=seed, clock=clock, rate=rate)
+        self.market = Market(seed=seed, clock=clock, rate=rate, start=start)
+        self.market.advance(self.market.start)  # backfill the live day now, not on the first step
+        self._offset = self.market.start - time.time()  # the market clock runs on from `start`
+        self._paused_at: float | None = time.time() if paused else None
+        self.gateway.clock = self.now
         self.quotes = QuoteService(self.gateway, self.market, quota=quota)
         self.broker = Broker(self.market, trade_password)
         self.trade = TradeService(self.gateway, self.broker)
@@ -74,10 +80,30 @@ class Simulator:
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
+    def now(self) -> float:
+        """The market clock: wall time shifted to `start`, standing still while paused."""
+        return (time.time() if self._paused_at is None else self._paused_at) + self._offset
+
+    @property
+    def paused(self) -> bool:
+        return self._paused_at is not None
+
+    def pause(self) -> None:
+        """Stop the market clock: no ticks until resume() (tests, snapshots)."""
+        if self._paused_at is None:
+            self._paused_at = time.time()
+
+    def resume(self) -> None:
+        """Restart the market clock where it stopped: the pause leaves no gap of ticks."""
+        if self._paused_at is not None:
+            self._offset -= time.time() - self._paused_at
+            self._paused_at = None
+
     async def _pace(self) -> None:
         while True:
             await asyncio.sleep(self.tick_ms / 1000)
-            self.step(time.time())
+            if self._paused_at is None:
+                self.step(self.now())
 
     def step(self, now: float) -> None:
         """Advance the market to `now` and fan the result out (pushes, order matching)."""
