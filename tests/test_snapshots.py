@@ -1,0 +1,65 @@
+"""Layout snapshots: fixed seed, a paused market at a fixed instant, a frozen clock.
+
+Regenerate after an intended layout change with `pytest tests/test_snapshots.py --snapshot-update`
+and look at the SVGs in tests/__snapshots__/ before committing them.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from protocol.client import OpenDClient
+from protocol.gateway.sim import SimThread
+from tests.test_app import wait_until
+from workstation.app import FutuTui
+from workstation.config import Config, Watchlist as WatchlistFile
+
+pytestmark = pytest.mark.snapshot
+START = 1_795_660_200.0  # 2026-11-26 10:30 in Hong Kong: a Thursday morning session
+CODES = ["HK.00700", "HK.09988", "HK.03690", "US.AAPL", "US.NVDA", "SH.600519", "SZ.300750"]
+
+
+@pytest.fixture
+def frozen_sim():
+    """A fresh simulator per snapshot: one app's subscriptions must not show in another's quota."""
+    thread = SimThread(seed=7, start=START, paused=True)
+    thread.start()
+    yield thread
+    thread.stop()
+
+
+def ready(app: FutuTui) -> bool:
+    s = app.store
+    code = app.focus_code
+    return (
+        all(c in s.quotes and not math.isnan(s.quotes[c].last) and s.quotes[c].name for c in CODES)
+        and code in s.books and code in s.flows and code in s.dists
+        and (code, app.chart.kl_type) in app.feed._history_loaded and not math.isnan(s.funds.cash)
+    )
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 45)], ids=["80x24", "160x45"])
+def test_layout(size, frozen_sim, tmp_path, snap_compare):
+    wl = WatchlistFile(tmp_path / "watchlist.json")
+    wl.save(CODES)
+    port = frozen_sim.sim.port
+    app = FutuTui(Config(port=port), lambda: OpenDClient("127.0.0.1", port), watchlist_file=wl)
+
+    async def settle(pilot) -> None:
+        await wait_until(pilot, lambda: ready(app), what="every panel filled")
+        # Quiet: no push for half a second (first pushes of late subscriptions have landed).
+        seen = -1
+        while seen != app.store.pushes:
+            seen = app.store.pushes
+            await pilot.pause(0.5)
+        app.status.wall_clock = lambda: START
+        app.status.mono_clock = lambda: app.store.last_push
+        app.clear_notifications()
+        app.flush()
+        app.refresh_all()
+        app._tick_status()
+        await pilot.pause(0.3)
+
+    assert snap_compare(app, terminal_size=size, run_before=settle)
