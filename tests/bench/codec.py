@@ -1,6 +1,9 @@
 """Decode the same 100k push frames with our codec and with the official SDK's path.
 
-    python -m tests.bench.codec [--frames N]
+    python -m tests.bench.codec [--frames N] [--synthetic]
+
+The frames are recorded from the simulated OpenD (quote, 10-level book and ticker pushes
+for 50 codes; 30k distinct pushes, cycled to N), or built synthetically with --synthetic.
 
 Both sides get the stream in 128 KiB reads, as the SDK's socket loop does. Ours: FrameDecoder
 (header, SHA-1, AES) + Response.ParseFromString. The SDK's: its own receive loop body
@@ -15,7 +18,7 @@ import time
 from protocol import ids
 from protocol.crypto import AesCbcCipher
 from protocol.frame import BodyCrypto, FrameDecoder
-from tests.bench.frames import push_bodies, wire_stream
+from tests.bench.frames import cycle, push_bodies, record_pushes, wire_stream
 
 KEY, IV = "0123456789abcdef", "fedcba9876543210"
 CHUNK = 128 * 1024
@@ -74,12 +77,18 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--synthetic", action="store_true", help="generated frames instead of recorded ones")
     args = parser.parse_args(argv)
     import futu  # noqa: F401  (import cost outside the timings)
 
-    bodies = push_bodies(args.frames)
+    if args.synthetic:
+        bodies, origin = push_bodies(args.frames), "synthetic"
+    else:
+        recorded = record_pushes(min(args.frames, 30_000))
+        bodies, origin = cycle(recorded, args.frames), f"recorded from the simulator ({len(recorded)} distinct)"
     size = sum(len(b) for _, b in bodies)
-    print(f"{args.frames} push frames (basic quote / 10-level book / ticker, 50 codes), {size / args.frames:.0f} B mean body")
+    kinds = {ids.name_of(pid): sum(1 for p, _ in bodies if p == pid) for pid in sorted({p for p, _ in bodies})}
+    print(f"{args.frames} push frames, {origin}, {size / args.frames:.0f} B mean body: {kinds}")
     print(f"{'mode':<8} {'futu-tui frames/s':>18} {'SDK frames/s':>14} {'ratio':>7}")
     for encrypted in (False, True):
         crypto = BodyCrypto(aes=AesCbcCipher(KEY.encode(), IV.encode())) if encrypted else None

@@ -87,3 +87,49 @@ def push_bodies(n: int, seed: int = 7) -> list[tuple[int, bytes]]:
 
 def wire_stream(bodies: list[tuple[int, bytes]], crypto: BodyCrypto | None = None) -> bytes:
     return b"".join(encode_frame(pid, i + 1, body, crypto) for i, (pid, body) in enumerate(bodies))
+
+
+def record_pushes(n: int = 30_000, seed: int = 7, rate: float = 60.0) -> list[tuple[int, bytes]]:
+    """Record n quote / book / ticker push bodies from the simulated OpenD over loopback."""
+    import asyncio
+
+    from protocol.client import OpenDClient
+    from protocol.codes import SUB_ORDER_BOOK, SUB_QUOTE, SUB_TICKER, security
+    from protocol.gateway.sim import SimThread
+    from protocol.proto import Qot_Sub_pb2
+
+    thread = SimThread(seed=seed, rate=rate)
+    port = thread.start()
+    wanted = (ids.QOT_UPDATE_BASIC_QOT, ids.QOT_UPDATE_ORDER_BOOK, ids.QOT_UPDATE_TICKER)
+
+    async def record() -> list[tuple[int, bytes]]:
+        got: list[tuple[int, bytes]] = []
+        done = asyncio.Event()
+        client = OpenDClient("127.0.0.1", port)
+        await client.connect()
+        for pid in wanted:
+            def keep(resp, pid=pid) -> None:
+                if len(got) < n:
+                    got.append((pid, resp.SerializeToString()))
+                elif not done.is_set():
+                    done.set()
+            client.on_push(pid, keep)
+        codes = [c for c, inst in thread.sim.market.instruments.items() if not inst.is_index][:50]
+        c2s = Qot_Sub_pb2.C2S(subTypeList=[SUB_QUOTE, SUB_ORDER_BOOK, SUB_TICKER], isSubOrUnSub=True,
+                              isRegOrUnRegPush=True, isFirstPush=False)
+        for code in codes:
+            market, symbol = security(code)
+            c2s.securityList.add(market=market, code=symbol)
+        await client.request(ids.QOT_SUB, c2s)
+        await asyncio.wait_for(done.wait(), 120)
+        await client.close()
+        return got
+
+    try:
+        return asyncio.run(record())
+    finally:
+        thread.stop()
+
+
+def cycle(bodies: list[tuple[int, bytes]], n: int) -> list[tuple[int, bytes]]:
+    return [bodies[i % len(bodies)] for i in range(n)]
