@@ -10,7 +10,7 @@ import pytest
 from protocol import ids
 from protocol.client import ConnState, NotConnected, OpenDClient, OpenDError, RequestTimeout
 from protocol.crypto import RsaCipher
-from protocol.frame import BodyCrypto, FrameDecoder, encode_frame
+from protocol.frame import FrameDecoder, encode_frame
 from protocol.gateway.server import Gateway, ServiceError
 from protocol.proto import (
     GetGlobalState_pb2,

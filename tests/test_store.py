@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from protocol.proto import (
     Qot_Common_pb2,
-    Qot_UpdateBasicQot_pb2,
     Qot_UpdateKL_pb2,
     Qot_UpdateOrderBook_pb2,
     Qot_UpdateTicker_pb2,

@@ -20,7 +20,6 @@ import asyncio
 import logging
 import time
 import zlib
-from collections import deque
 from collections.abc import Callable
 from datetime import date, timedelta
 
@@ -32,6 +31,7 @@ from protocol.gateway import quote_msgs as qm
 from protocol.gateway.instruments import MARKET_OF, SEC_INDEX, WATCHLISTS, Instrument
 from protocol.gateway.market import FlowItem, Market, Trade
 from protocol.gateway.server import Gateway, ServiceError, Session
+from protocol.ratelimit import WINDOW, RateLimiter
 from protocol.gateway.subscriptions import MIN_AGE, Key, SubscriptionError, Subscriptions
 from protocol.proto import (
     Qot_Common_pb2 as qc, Qot_GetBasicQot_pb2, Qot_GetBroker_pb2, Qot_GetCapitalDistribution_pb2,
@@ -51,7 +51,6 @@ SUBTYPE_NAMES = {
     15: "K_QUARTER", 16: "K_YEAR", 17: "K_3M", 18: "K_10M", 19: "K_120M", 20: "K_180M", 21: "K_240M",
     ORDER_BOOK_ODD: "ORDER_BOOK_ODD",
 }
-WINDOW = 30.0
 RATE_LIMITS = {  # proto ID -> (SDK call, requests per 30 s per connection)
     ids.QOT_GET_SECURITY_SNAPSHOT: ("get_market_snapshot", 60),
     ids.QOT_REQUEST_HISTORY_KL: ("request_history_kline", 60),
@@ -104,14 +103,13 @@ class QuoteService:
         def run(session: Session, c2s: Message) -> Message:
             # only the first page of a history query counts (seed 004)
             if self.limits_enabled and not (pid == ids.QOT_REQUEST_HISTORY_KL and c2s.HasField("nextReqKey")):
-                hits = session.data.setdefault("qot_rate", {}).setdefault(pid, deque())
-                now = self.clock()
-                while hits and now - hits[0] >= WINDOW:
-                    hits.popleft()
-                if len(hits) >= limit:
+                limiter = session.data.get("qot_rate")
+                if limiter is None:
+                    limiter = session.data["qot_rate"] = RateLimiter(WINDOW, self.clock)
+                wait = limiter.hit(pid, limit)
+                if wait:
                     raise ServiceError(f"{name}: rate limit exceeded: at most {limit} requests per {WINDOW:g} s "
-                                       f"per connection; retry in {WINDOW - (now - hits[0]):.1f} s")
-                hits.append(now)
+                                       f"per connection; retry in {wait:.1f} s")
             return handler(session, c2s)
 
         return run

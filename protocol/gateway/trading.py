@@ -9,9 +9,7 @@ applies only when refreshCache is true, as in OpenD.
 from __future__ import annotations
 
 import asyncio
-import time
-from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from google.protobuf.message import Message
@@ -23,6 +21,7 @@ from protocol.gateway.ledger import (
     trd_market_of,
 )
 from protocol.gateway.server import Gateway, ServiceError, Session
+from protocol.ratelimit import WINDOW, RateLimiter
 from protocol.proto import (
     Trd_Common_pb2 as tc, Trd_GetAccList_pb2, Trd_GetFunds_pb2, Trd_GetHistoryOrderFillList_pb2,
     Trd_GetHistoryOrderList_pb2, Trd_GetMaxTrdQtys_pb2, Trd_GetOrderFee_pb2, Trd_GetOrderFillList_pb2,
@@ -30,7 +29,6 @@ from protocol.proto import (
     Trd_SubAccPush_pb2, Trd_UnlockTrade_pb2, Trd_UpdateOrder_pb2, Trd_UpdateOrderFill_pb2,
 )
 
-WINDOW = 30.0  # seconds: "at most n per 30 s", sliding
 SUB_KEY = "trd_acc_sub"  # Session.data: account IDs this connection gets pushes for
 MARKET_OF_SEC = {v: k for k, v in SEC_MARKET.items()}
 # proto ID -> (SDK call name, requests per window per account)
@@ -53,26 +51,6 @@ CACHED = frozenset({ids.TRD_GET_FUNDS, ids.TRD_GET_POSITION_LIST, ids.TRD_GET_OR
 def _r(x: float) -> float:
     """Drop float noise from money figures."""
     return round(x, 4)
-
-
-class RateLimiter:
-    """Sliding-window counters: request n+1 must come `window` seconds after request 1."""
-
-    def __init__(self, window: float = WINDOW, clock: Callable[[], float] = time.monotonic) -> None:
-        self.window = window
-        self.clock = clock
-        self._hits: dict[tuple[int, int], deque[float]] = {}
-
-    def hit(self, key: tuple[int, int], limit: int) -> float:
-        """Record a request; 0.0 if allowed, else the seconds to wait (nothing recorded)."""
-        now = self.clock()
-        hits = self._hits.setdefault(key, deque())
-        while hits and now - hits[0] >= self.window:
-            hits.popleft()
-        if len(hits) >= limit:
-            return self.window - (now - hits[0])
-        hits.append(now)
-        return 0.0
 
 
 def _header(env: int, acc_id: int, trd_market: int) -> tc.TrdHeader:
