@@ -210,3 +210,12 @@ async def test_import_a_futu_watchlist_group(sim, tmp_path):
         await wait_until(pilot, lambda: all(c in app.watchlist_codes for c in codes), what="the group's codes added")
         assert app.watchlist_codes.count("HK.00700") == 1
         assert WatchlistFile(tmp_path / "watchlist.json").load() == app.watchlist_codes
+
+
+async def test_an_unknown_code_does_not_keep_the_others_dark(sim, tmp_path):
+    app = make_app(sim, tmp_path, codes=["HK.00700", "HK.99999", "US.AAPL"])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: priced(app, "HK.00700") and priced(app, "US.AAPL"), what="the known codes priced")
+        await wait_until(pilot, lambda: ("HK.99999", 1) in app.feed.failed, what="the unknown code refused")
+        assert not priced(app, "HK.99999")
+        assert app.watchlist.get_row("HK.99999")[2].plain == "-"

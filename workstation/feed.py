@@ -80,6 +80,7 @@ class Feed:
         self.period = "day"
         self.want: set[tuple[str, int]] = set()
         self.have: dict[tuple[str, int], float] = {}  # -> monotonic time subscribed
+        self.failed: set[tuple[str, int]] = set()  # refused by OpenD (e.g. unknown code): not retried
         self.quota_used = 0
         self.quota_total = 0
         self.accounts: list[Account] = []
@@ -117,6 +118,7 @@ class Feed:
     def _on_state(self, state: ConnState, reason: str) -> None:
         if state is not ConnState.READY:
             self.have.clear()  # a new connection starts with no subscriptions
+            self.failed.clear()
             self._history_loaded.clear()
         self.post(FeedStateChanged(state, reason))
 
@@ -184,7 +186,7 @@ class Feed:
 
     async def _sync_subscriptions(self) -> None:
         async with self._sync_lock:
-            missing = sorted(self.want - self.have.keys(), key=self._priority)
+            missing = sorted(self.want - self.have.keys() - self.failed, key=self._priority)
             room = self.quota_total - self.quota_used if self.quota_total else len(missing)
             if self.quota_total and len(missing) > room:
                 self.post(FeedNotice(f"subscription quota full: {len(missing) - room} subscriptions left out", "warning"))
@@ -216,7 +218,13 @@ class Feed:
             try:
                 await self.client.request(ids.QOT_SUB, c2s)
             except OpenDError as exc:
+                if len(chunk) > 1 and self.client.ready:
+                    for code in chunk:  # one bad code must not keep the others dark
+                        await self._subscribe([code], subs, on)
+                    continue
                 self.post(FeedNotice(f"{'subscribe' if on else 'unsubscribe'} {', '.join(chunk[:3])}: {exc}", "warning"))
+                if on:
+                    self.failed.update((code, sub) for code in chunk for sub in subs)
                 continue
             now = time.monotonic()
             for code in chunk:
