@@ -1,0 +1,216 @@
+"""Order tickets: what the order form returns, the checks run before anything is sent,
+and the Trd_PlaceOrder request built from a ticket.
+
+Pure Python: no Textual, no network. Tick rules come from protocol.gateway.instruments
+(HKEX spread table; US 0.01 above $1 and 0.0001 below; 0.01 elsewhere).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from protocol.codes import ORDER_TYPES, TRD_SEC_MARKETS, TRD_SIDES, split_code
+from protocol.gateway.instruments import UNIT, on_tick_grid, round_to_tick, tick_down_units, tick_size, tick_up_units
+from protocol.proto import Trd_Common_pb2, Trd_PlaceOrder_pb2
+
+# Trd_Common.TrdSide
+BUY, SELL, SELL_SHORT = 1, 2, 3
+# Trd_Common.OrderType
+NORMAL, MARKET, ABSOLUTE_LIMIT, STOP, STOP_LIMIT = 1, 2, 5, 10, 11
+# Trd_Common.TimeInForce
+DAY, GTC = 0, 1
+# Common.Session (US orders only)
+SESSION_NONE, RTH, ETH = 0, 1, 2
+# Trd_Common.TrdEnv
+SIMULATE, REAL = 0, 1
+
+LIMIT_PRICED = frozenset({NORMAL, ABSOLUTE_LIMIT, STOP_LIMIT})  # types whose `price` is used
+TRIGGERED = frozenset({STOP, STOP_LIMIT})  # types that need aux_price
+REMARK_BYTES = 64
+
+
+@dataclass(frozen=True)
+class Ticket:
+    code: str  # "HK.00700"
+    side: int  # BUY / SELL / SELL_SHORT
+    qty: float
+    price: float = 0.0  # limit price; ignored by MARKET and STOP
+    order_type: int = NORMAL
+    aux_price: float | None = None  # trigger price, STOP / STOP_LIMIT only
+    tif: int = DAY
+    session: int = SESSION_NONE
+    remark: str = ""
+    env: int = SIMULATE
+    acc_id: int = 0
+
+    @property
+    def market(self) -> str:
+        return split_code(self.code)[0]
+
+    @property
+    def has_price(self) -> bool:
+        return self.order_type in LIMIT_PRICED
+
+
+@dataclass(frozen=True)
+class Limits:
+    band_pct: float = 10.0  # limit price at most this far from the last price
+    max_notional: float = 1_000_000.0  # per order, in the security's currency
+    allow_short: bool = False
+
+
+@dataclass(frozen=True)
+class Problem:
+    field: str  # the Ticket field the form should mark
+    message: str
+
+
+def fmt(x: float) -> str:
+    """A price or quantity without float noise: 612.5, 0.0105, 100."""
+    return f"{x:.4f}".rstrip("0").rstrip(".")
+
+
+def _known(x: float | None) -> bool:
+    return x is not None and math.isfinite(x) and x > 0
+
+
+def _grid_problem(field: str, market: str, price: float) -> Problem | None:
+    if on_tick_grid(market, price):
+        return None
+    lo, hi = round_to_tick(market, price, up=False), round_to_tick(market, price, up=True)
+    return Problem(field, f"{fmt(price)} is off the tick grid: the tick is {fmt(tick_size(market, price))} "
+                          f"here; nearest valid prices {fmt(lo)} and {fmt(hi)}")
+
+
+def validate(ticket: Ticket, *, lot_size: int, last_price: float | None, can_sell_qty: float,
+             limits: Limits = Limits()) -> list[Problem]:
+    """Everything wrong with a ticket, one Problem per rule broken; empty means sendable."""
+    t = ticket
+    try:
+        market = t.market
+    except ValueError as exc:
+        return [Problem("code", str(exc))]
+    out: list[Problem] = []
+    if t.side not in (BUY, SELL, SELL_SHORT):
+        out.append(Problem("side", f"unsupported side {TRD_SIDES.get(t.side, t.side)}"))
+    if t.order_type not in (NORMAL, MARKET, ABSOLUTE_LIMIT, STOP, STOP_LIMIT):
+        out.append(Problem("order_type", f"unsupported order type {ORDER_TYPES.get(t.order_type, t.order_type)}"))
+    if t.tif not in (DAY, GTC):
+        out.append(Problem("tif", f"unsupported time in force {t.tif}"))
+    if t.session not in (SESSION_NONE, RTH, ETH) or (t.session != SESSION_NONE and market != "US"):
+        out.append(Problem("session", "the trading session applies to US orders only (RTH or extended)"))
+
+    lot = max(int(lot_size), 1)
+    if not (t.qty > 0):
+        out.append(Problem("qty", "quantity must be more than 0"))
+    elif t.qty % lot:
+        below = math.floor(t.qty / lot) * lot
+        near = f"{fmt(below)} or {fmt(below + lot)}" if below else fmt(lot)
+        out.append(Problem("qty", f"quantity must be a multiple of the lot size {lot}; try {near}"))
+
+    last_ok = _known(last_price)
+    if t.has_price:
+        if not _known(t.price):
+            out.append(Problem("price", "a limit price is required"))
+        elif (grid := _grid_problem("price", market, t.price)) is not None:
+            out.append(grid)
+        elif not last_ok:
+            out.append(Problem("price", "no last price yet to check the price band against; wait for a quote"))
+        else:
+            assert last_price is not None
+            move = (t.price / last_price - 1) * 100
+            if abs(move) > limits.band_pct + 1e-9:
+                lo = round_to_tick(market, last_price * (1 - limits.band_pct / 100), up=True)
+                hi = round_to_tick(market, last_price * (1 + limits.band_pct / 100), up=False)
+                out.append(Problem("price", f"{fmt(t.price)} is {abs(move):.1f}% {'above' if move > 0 else 'below'} "
+                                            f"the last price {fmt(last_price)}; the band is ±{limits.band_pct:g}% "
+                                            f"({fmt(lo)} to {fmt(hi)})"))
+
+    if t.order_type in TRIGGERED:
+        aux = t.aux_price
+        if not _known(aux):
+            out.append(Problem("aux_price", "a trigger price is required for stop orders"))
+        elif (grid := _grid_problem("aux_price", market, aux)) is not None:
+            out.append(grid)
+        elif last_ok:
+            assert aux is not None and last_price is not None
+            if t.side == BUY and aux <= last_price:
+                out.append(Problem("aux_price", f"a buy stop triggers above the last price {fmt(last_price)}"))
+            elif t.side in (SELL, SELL_SHORT) and aux >= last_price:
+                out.append(Problem("aux_price", f"a sell stop triggers below the last price {fmt(last_price)}"))
+
+    # Notional at the limit price, or at the last price when the order has none.
+    ref = t.price if t.has_price and _known(t.price) else last_price
+    if t.qty > 0 and _known(ref):
+        assert ref is not None
+        notional = t.qty * ref
+        if notional > limits.max_notional:
+            out.append(Problem("qty", f"notional {notional:,.2f} is over the per-order cap "
+                                      f"of {limits.max_notional:,.2f}"))
+    elif t.qty > 0 and not t.has_price:
+        out.append(Problem("price", "no last price yet to estimate the notional; wait for a quote"))
+
+    if t.side == SELL and t.qty > can_sell_qty:
+        hint = "; choose SELL_SHORT to short" if limits.allow_short else ""
+        out.append(Problem("qty", f"you can sell at most {fmt(max(can_sell_qty, 0))}{hint}"))
+    elif t.side == SELL_SHORT and not limits.allow_short:
+        out.append(Problem("side", "short selling is turned off in the order limits"))
+
+    size = len(t.remark.encode("utf-8"))
+    if size > REMARK_BYTES:
+        out.append(Problem("remark", f"remark is {size} bytes in UTF-8; at most {REMARK_BYTES}"))
+    return out
+
+
+def nudge_price(code: str, price: float, ticks: int) -> float:
+    """Move `price` by `ticks` grid steps, following the spread table across band edges.
+
+    An off-grid price first snaps to the grid in the direction of travel (that counts as
+    one step). Never goes below the smallest grid price.
+    """
+    market = split_code(code)[0]
+    if ticks == 0:
+        return price
+    step = tick_up_units if ticks > 0 else tick_down_units
+    if price <= 0:
+        u = 0
+    elif on_tick_grid(market, price):
+        u = round(price * UNIT)
+    else:
+        u = round(round_to_tick(market, price, up=ticks > 0) * UNIT)
+        ticks -= 1 if ticks > 0 else -1
+    for _ in range(abs(ticks)):
+        nxt = step(market, u)
+        if nxt <= 0:
+            break
+        u = nxt
+    if u <= 0:
+        u = tick_up_units(market, 0)
+    return u / UNIT
+
+
+def nudge_qty(qty: float, lots: int, lot_size: int) -> float:
+    """Move `qty` by `lots` board lots, snapping to a lot multiple; at least one lot."""
+    lot = max(int(lot_size), 1)
+    units = qty / lot
+    n = (math.floor(units + 1e-9) if lots > 0 else math.ceil(units - 1e-9)) + lots
+    return max(n, 1) * lot
+
+
+def to_c2s(ticket: Ticket, header: Trd_Common_pb2.TrdHeader) -> Trd_PlaceOrder_pb2.C2S:
+    """The request the official SDK's place_order sends for this ticket; the client fills packetID."""
+    t = ticket
+    market, symbol = split_code(t.code)
+    c2s = Trd_PlaceOrder_pb2.C2S(
+        header=header, trdSide=t.side, orderType=t.order_type, code=symbol, qty=float(t.qty),
+        price=float(t.price) if t.has_price else 0.0,
+        adjustPrice=False, adjustSideAndLimit=0.0,  # the SDK always sends these (adjust_limit=0)
+        secMarket=TRD_SEC_MARKETS.get(market, 0), timeInForce=t.tif,
+        fillOutsideRTH=t.session == ETH, session=t.session,
+    )
+    if t.remark:
+        c2s.remark = t.remark
+    if t.order_type in TRIGGERED and t.aux_price is not None:
+        c2s.auxPrice = float(t.aux_price)
+    return c2s
