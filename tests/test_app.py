@@ -11,6 +11,8 @@ from protocol.client import ConnState, OpenDClient
 from protocol.gateway.sim import SimThread
 from workstation.app import FutuTui
 from workstation.config import Config, Watchlist as WatchlistFile
+from workstation.journal import Journal
+from workstation.screens.order import OrderForm
 from workstation.screens.help import HelpScreen
 from workstation.screens.symbol import SymbolSearch
 from workstation.widgets.common import price_styles
@@ -32,7 +34,8 @@ def make_app(sim, tmp_path, codes=CODES, **settings) -> FutuTui:
     if not wl.path.exists():
         wl.save(codes)
     port = sim.sim.port
-    return FutuTui(Config(port=port, **settings), lambda: OpenDClient("127.0.0.1", port), watchlist_file=wl)
+    return FutuTui(Config(port=port, **settings), lambda: OpenDClient("127.0.0.1", port), watchlist_file=wl,
+                   journal=Journal(tmp_path))
 
 
 async def wait_until(pilot, predicate, timeout: float = 15.0, what: str = "condition") -> None:
@@ -186,7 +189,7 @@ async def test_unreachable_opend_opens_explains_and_offers_the_simulator(tmp_pat
     wl = WatchlistFile(tmp_path / "watchlist.json")
     wl.save(["HK.00700"])
     app = FutuTui(Config(port=1), lambda: OpenDClient("127.0.0.1", 1, connect_timeout=1),
-                  watchlist_file=wl, start_sim=spare.start)
+                  watchlist_file=wl, start_sim=spare.start, journal=Journal(tmp_path))
     try:
         async with app.run_test(size=(120, 40)) as pilot:
             await wait_until(pilot, lambda: app.status.state is ConnState.LOST, what="the outage to show")
@@ -219,3 +222,54 @@ async def test_an_unknown_code_does_not_keep_the_others_dark(sim, tmp_path):
         await wait_until(pilot, lambda: ("HK.99999", 1) in app.feed.failed, what="the unknown code refused")
         assert not priced(app, "HK.99999")
         assert app.watchlist.get_row("HK.99999")[2].plain == "-"
+
+
+async def test_b_then_enter_places_an_order_that_shows_in_the_orders_tab(sim, tmp_path):
+    app = make_app(sim, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_until(pilot, lambda: app.feed.accounts and priced(app, "HK.00700")
+                         and not math.isnan(app.store.quotes["HK.00700"].ask), what="account and quote")
+        before = set(app.store.orders)
+        app.watchlist.focus()
+        await pilot.press("b")
+        await wait_until(pilot, lambda: isinstance(app.screen, OrderForm), what="the order form")
+        form = app.screen
+        assert form.ticket.code == "HK.00700" and form.ticket.qty == 100
+        assert form.query_one("#price").value  # prefilled with the best ask
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: set(app.store.orders) - before, what="the order in the store")
+        order = app.store.orders[(set(app.store.orders) - before).pop()]
+        assert order.code == "HK.00700" and order.side == 1 and order.qty == 100
+        await wait_until(pilot, lambda: order.order_id in app.account.orders._shown, what="the order in the orders tab")
+        lines = (tmp_path / "orders.jsonl").read_text().splitlines()
+        assert len(lines) == 2 and '"intent"' in lines[0] and order.order_id in lines[1]
+
+
+async def test_an_invalid_order_shows_why_and_sends_nothing(sim, tmp_path):
+    app = make_app(sim, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_until(pilot, lambda: app.feed.accounts and priced(app, "HK.00700"), what="account and quote")
+        sent = []
+        original = app.feed.client.request
+
+        async def spy(proto_id, c2s=None, timeout=None):
+            sent.append(proto_id)
+            return await original(proto_id, c2s, timeout)
+
+        app.feed.client.request = spy
+        app.watchlist.focus()
+        await pilot.press("b")
+        await wait_until(pilot, lambda: isinstance(app.screen, OrderForm), what="the order form")
+        qty = app.screen.query_one("#qty")
+        qty.value = "150"
+        qty.focus()
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, OrderForm), "the form stays open"
+        assert any("lot" in p.message for p in app.screen.problems)
+        assert qty.has_class("-invalid")
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        from protocol import ids
+        assert ids.TRD_PLACE_ORDER not in sent
+        assert not (tmp_path / "orders.jsonl").exists() or not (tmp_path / "orders.jsonl").read_text()

@@ -15,6 +15,7 @@ from protocol.proto import Qot_Common_pb2, Qot_UpdateBasicQot_pb2
 from tests.test_app import wait_until
 from workstation.app import FutuTui
 from workstation.config import Config, Watchlist as WatchlistFile
+from workstation.journal import Journal
 from workstation.widgets.common import fmt_price, price_digits
 
 pytestmark = pytest.mark.slow
@@ -55,7 +56,8 @@ async def test_burst_ends_on_the_last_price_without_moving_the_cursor(tmp_path):
         wl = WatchlistFile(tmp_path / "watchlist.json")
         wl.save(codes)
         port = thread.sim.port
-        app = FutuTui(Config(port=port, flush_hz=FLUSH_HZ), lambda: OpenDClient("127.0.0.1", port), watchlist_file=wl)
+        app = FutuTui(Config(port=port, flush_hz=FLUSH_HZ), lambda: OpenDClient("127.0.0.1", port), watchlist_file=wl,
+                      journal=Journal(tmp_path))
         async with app.run_test(size=(160, 45)) as pilot:
             await wait_until(pilot, lambda: app.feed.client.ready and len(app.feed.have) >= 100, what="subscriptions")
             await pilot.pause(0.5)

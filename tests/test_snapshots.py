@@ -15,6 +15,7 @@ from protocol.gateway.sim import SimThread
 from tests.test_app import wait_until
 from workstation.app import FutuTui
 from workstation.config import Config, Watchlist as WatchlistFile
+from workstation.journal import Journal
 
 pytestmark = pytest.mark.snapshot
 START = 1_795_660_200.0  # 2026-11-26 10:30 in Hong Kong: a Thursday morning session
@@ -45,7 +46,8 @@ def test_layout(size, frozen_sim, tmp_path, snap_compare):
     wl = WatchlistFile(tmp_path / "watchlist.json")
     wl.save(CODES)
     port = frozen_sim.sim.port
-    app = FutuTui(Config(port=port), lambda: OpenDClient("127.0.0.1", port), watchlist_file=wl)
+    app = FutuTui(Config(port=port), lambda: OpenDClient("127.0.0.1", port), watchlist_file=wl,
+                  journal=Journal(tmp_path))
 
     async def settle(pilot) -> None:
         await wait_until(pilot, lambda: ready(app), what="every panel filled")

@@ -13,9 +13,12 @@ from textual.widgets import Footer, Tab, Tabs
 from textual.worker import Worker, WorkerState
 
 import themes
-from protocol.client import ConnState, OpenDClient
+from protocol.client import ConnState, OpenDClient, OpenDError
 from workstation.config import Config, Watchlist as WatchlistFile
 from workstation.feed import Feed, load_universe
+from workstation.journal import Journal
+from workstation.orders import Limits, Ticket
+from workstation.screens.order import OrderForm
 from workstation.messages import AccountChanged, FeedNotice, FeedStateChanged, FillReceived, OrderUpdated
 from workstation.screens.help import HelpScreen
 from workstation.screens.symbol import SymbolSearch
@@ -73,6 +76,8 @@ class FutuTui(App):
         Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit"),
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("slash", "search", "Symbol", id="app.search"),
+        Binding("b", "order(1)", "Buy", id="app.buy"),
+        Binding("s", "order(2)", "Sell", id="app.sell"),
         Binding("t", "cycle_palette", "Theme", id="app.theme"),
         Binding("u", "toggle_convention", "Up colour", id="app.colors"),
         Binding("S", "use_simulator", "Simulator", show=False, id="app.simulator"),
@@ -82,13 +87,15 @@ class FutuTui(App):
     ]
 
     def __init__(self, config: Config, client_factory: Callable[[], OpenDClient],
-                 watchlist_file: WatchlistFile | None = None, start_sim: Callable[[], int] | None = None) -> None:
+                 watchlist_file: WatchlistFile | None = None, start_sim: Callable[[], int] | None = None,
+                 journal: Journal | None = None) -> None:
         super().__init__()
         self.config = config
         self.store = Store()
         self.client_factory = client_factory
         self.start_sim = start_sim
-        self.feed = Feed(client_factory(), self.store, self.post_message)
+        self.journal = journal or Journal()
+        self.feed = Feed(client_factory(), self.store, self.post_message, self.journal)
         self.watchlist_file = watchlist_file or WatchlistFile()
         self.watchlist_codes = self.watchlist_file.load()
         self.palette = config.theme
@@ -320,6 +327,46 @@ class FutuTui(App):
             target.focus()
         self.refresh_all()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Trading keys are shown dimmed while there is no connection or no account."""
+        if action == "order":
+            return True if self.feed.client.ready and self.feed.accounts else None
+        return True
+
+    def action_order(self, side: int) -> None:
+        """b / s: an order form for the focused code at the best opposite price and one lot."""
+        code = self.focus_code
+        if not code or not self.feed.client.ready:
+            return
+        acc = self.feed.account_for(code)
+        if acc is None:
+            self.notify(f"no trading account for {code}", severity="warning")
+            return
+        q = self.store.quote(code)
+        best = q.ask if side == 1 else q.bid
+        price = best if best == best else q.last
+        position = self.store.positions.get(code)
+        ticket = Ticket(code=code, side=side, qty=float(q.lot_size or 1), price=price if price == price else 0.0,
+                        env=acc.env, acc_id=acc.acc_id)
+        form = OrderForm(ticket, name=q.name, lot_size=q.lot_size or 1, last_price=q.last if q.last == q.last else None,
+                         can_sell_qty=position.can_sell_qty if position else 0.0, limits=Limits(),
+                         env_label="REAL" if acc.env == 1 else "SIM")
+        self.push_screen(form, self._order_ticket)
+
+    def _order_ticket(self, ticket: Ticket | None) -> None:
+        if ticket is not None:
+            self.send_order(ticket)
+
+    @work(group="orders")
+    async def send_order(self, ticket: Ticket) -> None:
+        try:
+            order_id = await self.feed.place_order(ticket)
+        except OpenDError as exc:
+            self.notify(str(exc), severity="error", timeout=6)
+            return
+        self.notify(f"order {order_id} sent: {'BUY' if ticket.side == 1 else 'SELL'} {ticket.qty:g} {ticket.code}",
+                    timeout=3)
+
     def action_next_panel(self) -> None:
         keys = [k for k, _ in PANELS]
         self.action_show_panel(keys[(keys.index(self.active_panel) + 1) % len(keys)])
@@ -353,7 +400,7 @@ class FutuTui(App):
         await self.feed.stop()
         client = self.client_factory()
         client.host, client.port, client.rsa = "127.0.0.1", port, None
-        self.feed = Feed(client, self.store, self.post_message)
+        self.feed = Feed(client, self.store, self.post_message, self.journal)
         self.feed.set_watchlist(self.watchlist_codes)
         if self.focus_code:
             self.feed.focus(self.focus_code, self.chart.period)

@@ -36,6 +36,9 @@ from protocol.proto import (
     Trd_GetPositionList_pb2,
     Trd_SubAccPush_pb2,
 )
+from workstation.journal import Journal
+from workstation.orders import Ticket, to_c2s
+from workstation.throttle import PLACE, OrderThrottle
 from workstation.messages import AccountChanged, FeedNotice, FeedStateChanged, FillReceived, OrderUpdated
 from workstation.store import Store
 
@@ -47,6 +50,7 @@ ACCOUNT_DEBOUNCE = 3.0  # funds/positions: 10 calls / 30 s allowed
 HISTORY_DAYS = {"day": 500, "week": 2000, "month": 4000}
 HISTORY_BARS = 600
 CURRENCY = {1: "HKD", 2: "USD", 3: "CNH"}
+TRADE_MARKET = {"HK": 1, "US": 2, "SH": 3, "SZ": 3}  # code prefix -> TrdMarket of a SIMULATE order
 ACC_MARKET_CURRENCY = {1: 1, 2: 2, 3: 3}
 
 
@@ -69,8 +73,11 @@ class Account:
 
 
 class Feed:
-    def __init__(self, client: OpenDClient, store: Store, post: Callable[[object], object]) -> None:
+    def __init__(self, client: OpenDClient, store: Store, post: Callable[[object], object],
+                 journal: Journal | None = None) -> None:
         self.client = client
+        self.journal = journal or Journal()
+        self.throttle = OrderThrottle()
         self.store = store
         self.post = post
         client.on_state = self._on_state
@@ -382,6 +389,34 @@ class Feed:
         currency = ACC_MARKET_CURRENCY.get(acc.markets[0], 1)
         s2c = await self.client.request(ids.TRD_GET_FUNDS, Trd_GetFunds_pb2.C2S(header=head, currency=currency))
         self.store.set_funds(s2c.funds, CURRENCY.get(currency, ""))
+
+    def account_for(self, code: str) -> Account | None:
+        """The active account if it trades this code's market, else a SIMULATE one that does."""
+        market = TRADE_MARKET.get(code.split(".", 1)[0])
+        candidates = ([self.account] if self.account else []) + [a for a in self.accounts if a.env == 0]
+        return next((a for a in candidates if market in a.markets), None)
+
+    async def place_order(self, ticket: Ticket) -> str:
+        """Send a validated ticket: throttle, journal the intent, send, journal the outcome."""
+        acc = next((a for a in self.accounts if a.acc_id == ticket.acc_id), None)
+        if acc is None:
+            raise OpenDError(f"no account {ticket.acc_id} to trade {ticket.code}")
+        if acc.env == 1:
+            raise OpenDError("REAL orders need unlock and confirmation, which this version does not offer yet")
+        wait = self.throttle.check(PLACE, acc.acc_id)
+        if wait:
+            raise OpenDError(self.throttle.message(PLACE, wait))
+        ref = f"{acc.acc_id}-{time.time_ns()}"
+        self.journal.intent(ticket, ref)
+        header = self.header(acc)
+        header.trdMarket = TRADE_MARKET[ticket.code.split(".", 1)[0]]
+        try:
+            s2c = await self.client.request(ids.TRD_PLACE_ORDER, to_c2s(ticket, header))
+        except OpenDError as exc:
+            self.journal.outcome(ref, error=str(exc))
+            raise
+        self.journal.outcome(ref, order_id=s2c.orderIDEx)
+        return s2c.orderIDEx
 
     def _schedule_account_refresh(self) -> None:
         """Coalesce refreshes after fills: funds and positions are rate limited."""

@@ -1,0 +1,185 @@
+"""Order entry: a keyboard-first modal that returns a validated `Ticket` (or None).
+
+Nothing is sent from here: the form validates locally (lot, tick grid, price band, notional,
+can-sell quantity, trigger side) and shows each problem next to the form; only a clean
+ticket is returned to the app, which sends it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+from rich.text import Text
+from textual import on
+from textual.binding import Binding
+from textual.containers import Grid, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Select, Static
+
+from workstation.orders import (
+    ABSOLUTE_LIMIT, BUY, DAY, GTC, LIMIT_PRICED, MARKET, NORMAL, SELL, STOP, STOP_LIMIT,
+    Limits, Problem, Ticket, fmt, nudge_price, nudge_qty, validate,
+)
+
+TYPES = [("Limit", NORMAL), ("Market", MARKET), ("Absolute limit", ABSOLUTE_LIMIT), ("Stop", STOP), ("Stop limit", STOP_LIMIT)]
+TIFS = [("Day", DAY), ("Good till cancelled", GTC)]
+FIELDS = ("price", "aux", "qty", "remark")
+
+
+class OrderForm(ModalScreen[Ticket | None]):
+    BINDINGS = [
+        Binding("escape", "dismiss(None)", "Cancel", id="order.cancel"),
+        Binding("ctrl+up", "nudge_price(1)", "Price +1 tick", id="order.price_up"),
+        Binding("ctrl+down", "nudge_price(-1)", "Price -1 tick", id="order.price_down"),
+        Binding("pageup", "nudge_qty(1)", "Qty +1 lot", id="order.qty_up"),
+        Binding("pagedown", "nudge_qty(-1)", "Qty -1 lot", id="order.qty_down"),
+        Binding("ctrl+s", "flip_side", "Buy/Sell", id="order.flip_side"),
+    ]
+    DEFAULT_CSS = """
+    OrderForm { align: center middle; }
+    OrderForm > Vertical { width: 64; max-width: 100%; height: auto; max-height: 100%;
+                           border: thick $primary; background: $surface; padding: 0 1; }
+    OrderForm.-sell > Vertical { border: thick $price-down; }
+    OrderForm.-buy > Vertical { border: thick $price-up; }
+    OrderForm Grid { grid-size: 2; grid-columns: 12 1fr; height: auto; grid-gutter: 0 1; }
+    OrderForm Label { padding: 1 0 0 0; }
+    OrderForm Input.-invalid { border: tall $error; }
+    OrderForm #problems { color: $error; height: auto; }
+    OrderForm #preview { color: $text-muted; height: auto; }
+    """
+
+    def __init__(self, ticket: Ticket, *, name: str, lot_size: int, last_price: float | None,
+                 can_sell_qty: float, limits: Limits, env_label: str) -> None:
+        super().__init__()
+        self.ticket = ticket
+        self.sec_name = name
+        self.lot_size = max(1, lot_size)
+        self.last_price = last_price
+        self.can_sell_qty = can_sell_qty
+        self.limits = limits
+        self.env_label = env_label
+        self.problems: list[Problem] = []
+
+    def compose(self):
+        t = self.ticket
+        with Vertical():
+            yield Static(id="title")
+            with Grid():
+                yield Label("Type")
+                yield Select(TYPES, value=t.order_type, allow_blank=False, id="type")
+                yield Label("Price")
+                yield Input(fmt(t.price) if t.price else "", id="price")
+                yield Label("Trigger")
+                yield Input("" if t.aux_price is None else fmt(t.aux_price), id="aux", placeholder="stop orders only")
+                yield Label("Quantity")
+                yield Input(f"{t.qty:g}", id="qty")
+                yield Label("Time in force")
+                yield Select(TIFS, value=t.tif, allow_blank=False, id="tif")
+                yield Label("Remark")
+                yield Input(t.remark, id="remark", placeholder="optional, 64 bytes")
+            yield Static(id="preview")
+            yield Static(id="problems")
+            yield Static(Text("Enter send · Esc cancel · ctrl+↑/↓ price tick · PgUp/PgDn lot · ctrl+s buy/sell",
+                              style="dim"))
+
+    def on_mount(self) -> None:
+        self._refresh_title()
+        self._refresh_preview()
+        self.query_one("#price" if self.ticket.order_type in LIMIT_PRICED else "#qty", Input).focus()
+
+    # -- reading the form ------------------------------------------------------------------
+
+    def _number(self, field: str) -> float | None:
+        text = self.query_one(f"#{field}", Input).value.replace(",", "").strip()
+        if not text:
+            return None
+        try:
+            value = float(text)
+        except ValueError:
+            return math.nan
+        return value
+
+    def read(self) -> tuple[Ticket, list[Problem]]:
+        """The ticket the form describes and what is wrong with it (typos included)."""
+        problems: list[Problem] = []
+        values = {}
+        for field in ("price", "aux", "qty"):
+            v = self._number(field)
+            if v is not None and math.isnan(v):
+                problems.append(Problem(field, f"{field}: not a number"))
+                v = None
+            values[field] = v
+        ticket = replace(
+            self.ticket,
+            order_type=self.query_one("#type", Select).value,
+            price=values["price"] or 0.0,
+            aux_price=values["aux"],
+            qty=values["qty"] or 0.0,
+            tif=self.query_one("#tif", Select).value,
+            remark=self.query_one("#remark", Input).value,
+        )
+        if not problems:
+            problems = validate(ticket, lot_size=self.lot_size, last_price=self.last_price,
+                                can_sell_qty=self.can_sell_qty, limits=self.limits)
+        return ticket, problems
+
+    # -- display -----------------------------------------------------------------------------
+
+    def _refresh_title(self) -> None:
+        t = self.ticket
+        side = "BUY" if t.side == BUY else "SELL" if t.side == SELL else "SELL SHORT"
+        self.set_class(t.side == BUY, "-buy")
+        self.set_class(t.side != BUY, "-sell")
+        self.query_one("#title", Static).update(Text.assemble(
+            (f" {side} ", "bold reverse"), " ", (t.code, "bold"), " ", self.sec_name, "   ",
+            (f" {self.env_label} ", "bold white on #ff2d55" if self.env_label == "REAL" else "bold white on #3d8bfd"),
+        ))
+
+    def _refresh_preview(self) -> None:
+        ticket, _ = self.read()
+        price = ticket.price if ticket.has_price else (self.last_price or 0.0)
+        notional = price * ticket.qty
+        last = "-" if self.last_price is None else fmt(self.last_price)
+        self.query_one("#preview", Static).update(
+            f"notional {notional:,.2f}   last {last}   lot {self.lot_size}   can sell {self.can_sell_qty:g}")
+
+    def _show(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        bad = {p.field for p in problems}
+        for field in FIELDS:
+            self.query_one(f"#{field}", Input).set_class(field in bad or (field == "aux" and "aux_price" in bad), "-invalid")
+        self.query_one("#problems", Static).update("\n".join(f"• {p.message}" for p in problems))
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def _changed(self) -> None:
+        self._refresh_preview()
+        if self.problems:  # re-check live once the trader has seen problems
+            self._show(self.read()[1])
+
+    # -- actions -----------------------------------------------------------------------------
+
+    @on(Input.Submitted)
+    def submit(self) -> None:
+        ticket, problems = self.read()
+        self._show(problems)
+        if not problems:
+            self.dismiss(ticket)
+
+    def action_nudge_price(self, ticks: int) -> None:
+        field = self.query_one("#price", Input)
+        base = self._number("price") or self.last_price or 0.0
+        if base and not math.isnan(base):
+            field.value = fmt(nudge_price(self.ticket.code, base, ticks))
+
+    def action_nudge_qty(self, lots: int) -> None:
+        field = self.query_one("#qty", Input)
+        qty = self._number("qty") or 0.0
+        field.value = f"{nudge_qty(0.0 if math.isnan(qty) else qty, lots, self.lot_size):g}"
+
+    def action_flip_side(self) -> None:
+        self.ticket = replace(self.ticket, side=SELL if self.ticket.side == BUY else BUY)
+        self._refresh_title()
+        if self.problems:
+            self._show(self.read()[1])
