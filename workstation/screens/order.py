@@ -42,9 +42,13 @@ class OrderForm(ModalScreen[Ticket | None]):
                            border: thick $primary; background: $surface; padding: 0 1; }
     OrderForm.-sell > Vertical { border: thick $price-down; }
     OrderForm.-buy > Vertical { border: thick $price-up; }
-    OrderForm Grid { grid-size: 2; grid-columns: 12 1fr; height: auto; grid-gutter: 0 1; }
-    OrderForm Label { padding: 1 0 0 0; }
-    OrderForm Input.-invalid { border: tall $error; }
+    OrderForm Grid { grid-size: 2; grid-columns: 14 1fr; grid-rows: 1; height: auto; grid-gutter: 0 1; }
+    OrderForm Input { height: 1; border: none; padding: 0 1; background: $panel; }
+    OrderForm Input:focus { border: none; background: $primary 30%; }
+    OrderForm Select { height: 1; }
+    OrderForm SelectCurrent { height: 1; border: none; padding: 0 1; background: $panel; }
+    OrderForm Select:focus > SelectCurrent { background: $primary 30%; }
+    OrderForm Input.-invalid, OrderForm Input.-invalid:focus { border: none; background: $error 40%; }
     OrderForm #problems { color: $error; height: auto; }
     OrderForm #preview { color: $text-muted; height: auto; }
     """
@@ -74,7 +78,7 @@ class OrderForm(ModalScreen[Ticket | None]):
                 yield Input("" if t.aux_price is None else fmt(t.aux_price), id="aux", placeholder="stop orders only")
                 yield Label("Quantity")
                 yield Input(f"{t.qty:g}", id="qty")
-                yield Label("Time in force")
+                yield Label("Validity")
                 yield Select(TIFS, value=t.tif, allow_blank=False, id="tif")
                 yield Label("Remark")
                 yield Input(t.remark, id="remark", placeholder="optional, 64 bytes")
