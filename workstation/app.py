@@ -413,6 +413,7 @@ class FutuTui(App):
     def _feed_state(self, event: FeedStateChanged) -> None:
         self.status.state, self.status.reason = event.state, event.reason
         self.status.render_status()
+        self.refresh_bindings()
         if event.state is ConnState.LOST:
             hint = "  Press S for the simulator." if self.start_sim and not self.feed.client.info else ""
             self.notify(f"{event.reason}{hint}", severity="warning", timeout=4)
@@ -435,6 +436,7 @@ class FutuTui(App):
     @on(AccountChanged)
     def _account_changed(self) -> None:
         self._tick_status()
+        self.refresh_bindings()  # trading keys light up once there is an account
 
     @on(Worker.StateChanged)
     def _worker_state(self, event: Worker.StateChanged) -> None:
