@@ -112,8 +112,22 @@ def money(value: float, currency: int) -> str:
     return f"{Currency(currency).name} {value:,.2f}"
 
 
+class _Coded:
+    """Market and bare symbol of a "MARKET.SYMBOL" code field."""
+
+    code: str
+
+    @property
+    def market(self) -> str:
+        return self.code.split(".", 1)[0]
+
+    @property
+    def symbol(self) -> str:
+        return self.code.split(".", 1)[1]
+
+
 @dataclass
-class Order:
+class Order(_Coded):
     order_id: int
     order_id_ex: str
     acc_id: int
@@ -140,13 +154,6 @@ class Order:
     opening: bool = True  # buys that open/add long, short sales: these freeze cash
     fees: list[tuple[str, float]] = field(default_factory=list)
 
-    @property
-    def market(self) -> str:
-        return self.code.split(".", 1)[0]
-
-    @property
-    def symbol(self) -> str:
-        return self.code.split(".", 1)[1]
 
     @property
     def currency(self) -> Currency:
@@ -196,7 +203,7 @@ class Order:
 
 
 @dataclass
-class Fill:
+class Fill(_Coded):
     fill_id: int
     fill_id_ex: str
     order_id: int
@@ -211,17 +218,10 @@ class Fill:
     time: float
     counter_broker: tuple[int, str] | None = None
 
-    @property
-    def market(self) -> str:
-        return self.code.split(".", 1)[0]
-
-    @property
-    def symbol(self) -> str:
-        return self.code.split(".", 1)[1]
 
 
 @dataclass
-class Position:
+class Position(_Coded):
     position_id: int
     code: str
     name: str
@@ -237,13 +237,6 @@ class Position:
     today_sell_val: float = 0.0
     t1_locked: float = 0.0  # A-shares bought today (T+1)
 
-    @property
-    def market(self) -> str:
-        return self.code.split(".", 1)[0]
-
-    @property
-    def symbol(self) -> str:
-        return self.code.split(".", 1)[1]
 
 
 @dataclass
