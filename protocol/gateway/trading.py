@@ -53,6 +53,22 @@ def _r(x: float) -> float:
     return round(x, 4)
 
 
+def _passes(fc: Any, env: int, market: str, symbol: str, row_id: int, order_id_ex: str, created: float) -> bool:
+    """Whether an order or fill row passes TrdFilterConditions (codes, IDs, market, time window)."""
+    if not _code_match(fc.codeList, market, symbol):
+        return False
+    if fc.idList and row_id not in fc.idList:
+        return False
+    if fc.orderIDExList and order_id_ex not in fc.orderIDExList:
+        return False
+    if fc.filterMarket and trd_market_of(market, env) != fc.filterMarket:
+        return False
+    stamp = local_time(created, market)[:19]
+    if fc.beginTime and stamp < _window(fc.beginTime, False):
+        return False
+    return not (fc.endTime and stamp > _window(fc.endTime, True))
+
+
 def _header(env: int, acc_id: int, trd_market: int) -> tc.TrdHeader:
     return tc.TrdHeader(trdEnv=env, accID=acc_id, trdMarket=trd_market)
 
@@ -306,24 +322,9 @@ class TradeService:
 
     def _filter_orders(self, orders: Iterable[Order], fc: Any, statuses: Iterable[int], env: int) -> list[Order]:
         statuses = set(statuses)
-        begin = _window(fc.beginTime, False) if fc.HasField("beginTime") and fc.beginTime else ""
-        end = _window(fc.endTime, True) if fc.HasField("endTime") and fc.endTime else ""
-        out = []
-        for o in orders:
-            if not _code_match(fc.codeList, o.market, o.symbol):
-                continue
-            if fc.idList and o.order_id not in fc.idList:
-                continue
-            if fc.orderIDExList and o.order_id_ex not in fc.orderIDExList:
-                continue
-            if fc.filterMarket and trd_market_of(o.market, env) != fc.filterMarket:
-                continue
-            if statuses and o.status not in statuses:
-                continue
-            created = local_time(o.create_time, o.market)[:19]
-            if (begin and created < begin) or (end and created > end):
-                continue
-            out.append(o)
+        out = [o for o in orders
+               if _passes(fc, env, o.market, o.symbol, o.order_id, o.order_id_ex, o.create_time)
+               and not (statuses and o.status not in statuses)]
         return sorted(out, key=lambda o: o.order_id, reverse=True)
 
     def get_orders(self, session: Session, c2s: Message) -> Message:
@@ -398,22 +399,7 @@ class TradeService:
     # -- fills and fees --------------------------------------------------------------
 
     def _filter_fills(self, fills: Iterable[Fill], fc: Any, env: int) -> list[Fill]:
-        begin = _window(fc.beginTime, False) if fc.beginTime else ""
-        end = _window(fc.endTime, True) if fc.endTime else ""
-        out = []
-        for f in fills:
-            if not _code_match(fc.codeList, f.market, f.symbol):
-                continue
-            if fc.idList and f.fill_id not in fc.idList:
-                continue
-            if fc.orderIDExList and f.order_id_ex not in fc.orderIDExList:
-                continue
-            if fc.filterMarket and trd_market_of(f.market, env) != fc.filterMarket:
-                continue
-            created = local_time(f.time, f.market)[:19]
-            if (begin and created < begin) or (end and created > end):
-                continue
-            out.append(f)
+        out = [f for f in fills if _passes(fc, env, f.market, f.symbol, f.fill_id, f.order_id_ex, f.time)]
         return sorted(out, key=lambda f: f.fill_id, reverse=True)
 
     def get_fills(self, session: Session, c2s: Message) -> Message:
