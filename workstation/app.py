@@ -176,18 +176,15 @@ class FutuTui(App):
             if quotes and self.is_visible("watchlist"):
                 self.watchlist.refresh_codes(quotes)
             if code in books and self.is_visible("book"):
-                self.book.refresh_book()
+                self.book.redraw()
             if code in tapes and self.is_visible("tape"):
-                self.tape.refresh_tape()
+                self.tape.redraw()
             if (code, self.chart.kl_type) in bars and self.is_visible("chart"):
                 self.chart.refresh_chart()
             if code in flows and self.is_visible("flow"):
                 self.flow.refresh_flow()
             if account and self.is_visible("account"):
                 self.account.refresh_account()
-        # Changes a hidden panel missed are kept for when it shows again.
-        if self.narrow:
-            self.store.dirty_quotes |= quotes if not self.is_visible("watchlist") else set()
 
     def _tick_status(self) -> None:
         s = self.status
@@ -200,8 +197,8 @@ class FutuTui(App):
 
     def refresh_all(self) -> None:
         self.watchlist.repaint_all()
-        self.book.refresh_book()
-        self.tape.refresh_tape()
+        self.book.redraw()
+        self.tape.redraw()
         self.chart.refresh_chart(force=True)
         self.flow.refresh_flow()
         self.account.refresh_account()

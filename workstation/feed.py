@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from protocol import ids
 from protocol.client import ConnState, OpenDClient, OpenDError
-from protocol.codes import KL_SUBTYPES, SUB_BROKER, SUB_ORDER_BOOK, SUB_QUOTE, SUB_TICKER, code_of, security
+from protocol.codes import KL_SUBTYPES, SUB_BROKER, SUB_ORDER_BOOK, SUB_QUOTE, SUB_TICKER, TRD_MARKET_NAMES, code_of, security
 from protocol.proto import (
     GetGlobalState_pb2,
     Qot_GetBasicQot_pb2,
@@ -29,6 +29,7 @@ from protocol.proto import (
     Qot_GetUserSecurityGroup_pb2,
     Qot_RequestHistoryKL_pb2,
     Qot_Sub_pb2,
+    Trd_Common_pb2,
     Trd_GetAccList_pb2,
     Trd_GetFunds_pb2,
     Trd_GetOrderFillList_pb2,
@@ -67,8 +68,6 @@ class Account:
     @property
     def label(self) -> str:
         env = "REAL" if self.env == 1 else "SIM"
-        from protocol.codes import TRD_MARKET_NAMES
-
         return f"{env} {'/'.join(TRD_MARKET_NAMES.get(m, str(m)) for m in self.markets)} {self.card}"
 
 
@@ -345,8 +344,6 @@ class Feed:
 
     def header(self, account: Account | None = None):
         acc = account or self.account
-        from protocol.proto import Trd_Common_pb2
-
         return Trd_Common_pb2.TrdHeader(trdEnv=acc.env, accID=acc.acc_id, trdMarket=acc.markets[0])
 
     async def _load_accounts(self) -> None:

@@ -5,6 +5,24 @@ from __future__ import annotations
 import math
 
 from textual.app import App
+from textual.widgets import Static
+
+
+class FocusedPanel(Static):
+    """A panel that draws one code from the store; `redraw()` is what the flush timer calls."""
+
+    def __init__(self, store, **kwargs) -> None:
+        super().__init__("", **kwargs)
+        self.store = store
+        self.code: str | None = None
+        self.flushes = 0  # redraws so far (burst tests bound them)
+
+    def show(self, code: str | None) -> None:
+        self.code = code
+        self.redraw()
+
+    def redraw(self) -> None:
+        raise NotImplementedError
 
 
 def price_styles(app: App) -> tuple[str, str, str]:

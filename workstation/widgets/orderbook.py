@@ -5,31 +5,22 @@ from __future__ import annotations
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
-from textual.widgets import Static
 
 from workstation.store import Store
-from workstation.widgets.common import fmt_big, fmt_price, price_digits, price_styles
+from workstation.widgets.common import FocusedPanel, fmt_big, fmt_price, price_digits, price_styles
 
 LEVELS = 10
 BAR_WIDTH = 12
 
 
-class OrderBookPanel(Static):
+class OrderBookPanel(FocusedPanel):
     """Asks above (best at the bottom), bids below (best at the top), spread between."""
 
     DEFAULT_CSS = "OrderBookPanel { height: 1fr; }"
 
-    def __init__(self, store: Store, **kwargs) -> None:
-        super().__init__("", **kwargs)
-        self.store = store
-        self.code: str | None = None
-        self.flushes = 0
+    store: Store
 
-    def show(self, code: str | None) -> None:
-        self.code = code
-        self.refresh_book()
-
-    def refresh_book(self) -> None:
+    def redraw(self) -> None:
         self.flushes += 1
         code = self.code
         self.border_title = f"Book {code}" if code else "Book"

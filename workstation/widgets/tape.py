@@ -6,29 +6,20 @@ from itertools import islice
 
 from rich.table import Table
 from rich.text import Text
-from textual.widgets import Static
 
 from workstation.store import Store
-from workstation.widgets.common import fmt_big, fmt_price, price_digits, price_styles
+from workstation.widgets.common import FocusedPanel, fmt_big, fmt_price, price_digits, price_styles
 
 BIG_TRADE_FACTOR = 5.0  # a trade this many times the recent mean size is "large"
 DIRS = {1: "B", 2: "S", 3: " "}
 
 
-class TapePanel(Static):
+class TapePanel(FocusedPanel):
     DEFAULT_CSS = "TapePanel { height: 1fr; }"
 
-    def __init__(self, store: Store, **kwargs) -> None:
-        super().__init__("", **kwargs)
-        self.store = store
-        self.code: str | None = None
-        self.flushes = 0
+    store: Store
 
-    def show(self, code: str | None) -> None:
-        self.code = code
-        self.refresh_tape()
-
-    def refresh_tape(self) -> None:
+    def redraw(self) -> None:
         self.flushes += 1
         self.border_title = f"Tape {self.code}" if self.code else "Tape"
         tape = self.store.tapes.get(self.code) if self.code else None
