@@ -65,6 +65,10 @@ class NotConnected(OpenDError, ConnectionError):
     """The connection is down (not yet up, lost, or closed)."""
 
 
+class ConnectionLost(NotConnected):
+    """The connection dropped after the request was sent: OpenD may have acted on it."""
+
+
 @dataclass(frozen=True, slots=True)
 class SessionInfo:
     """What InitConnect told us about this connection."""
@@ -380,7 +384,7 @@ class OpenDClient:
             if task is not current:
                 with contextlib.suppress(BaseException):
                     await task
-        error = NotConnected(f"connection lost: {reason}", -200)
+        error = ConnectionLost(f"connection lost: {reason}", -200)
         for future in self._pending.values():
             if not future.done():
                 future.set_exception(error)

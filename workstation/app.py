@@ -13,12 +13,11 @@ from textual.widgets import Footer, Tab, Tabs
 from textual.worker import Worker, WorkerState
 
 import themes
-from protocol.client import ConnState, OpenDClient, OpenDError
+from protocol.client import ConnState, OpenDClient
 from workstation.config import Config, Watchlist as WatchlistFile
 from workstation.feed import Feed, load_universe
 from workstation.journal import Journal
-from workstation.orders import Limits, Ticket
-from workstation.screens.order import OrderForm
+from workstation.trading_actions import TradingActions
 from workstation.messages import AccountChanged, FeedNotice, FeedStateChanged, FillReceived, OrderUpdated
 from workstation.screens.help import HelpScreen
 from workstation.screens.symbol import SymbolSearch
@@ -68,7 +67,7 @@ class WorkstationCommands(Provider):
                 yield Hit(score, matcher.highlight(text), callback, help=help_text)
 
 
-class FutuTui(App):
+class FutuTui(TradingActions, App):
     CSS_PATH = themes.CSS_PATH
     TITLE = "futu-tui"
     COMMANDS = App.COMMANDS | {WorkstationCommands}
@@ -78,6 +77,9 @@ class FutuTui(App):
         Binding("slash", "search", "Symbol", id="app.search"),
         Binding("b", "order(1)", "Buy", id="app.buy"),
         Binding("s", "order(2)", "Sell", id="app.sell"),
+        Binding("ctrl+k", "cancel_all", "Cancel all", priority=True, id="app.cancel_all"),
+        Binding("E", "switch_env", "SIM/REAL", id="app.env"),
+        Binding("L", "unlock", "Unlock", id="app.unlock"),
         Binding("t", "cycle_palette", "Theme", id="app.theme"),
         Binding("u", "toggle_convention", "Up colour", id="app.colors"),
         Binding("S", "use_simulator", "Simulator", show=False, id="app.simulator"),
@@ -95,7 +97,7 @@ class FutuTui(App):
         self.client_factory = client_factory
         self.start_sim = start_sim
         self.journal = journal or Journal()
-        self.feed = Feed(client_factory(), self.store, self.post_message, self.journal)
+        self.feed = self._new_feed(client_factory())
         self.watchlist_file = watchlist_file or WatchlistFile()
         self.watchlist_codes = self.watchlist_file.load()
         self.palette = config.theme
@@ -104,6 +106,9 @@ class FutuTui(App):
         self.active_panel = "watchlist"
         self.universe: list[tuple[str, str]] = []
         self.panels: dict[str, object] = {}
+
+    def _new_feed(self, client: OpenDClient) -> Feed:
+        return Feed(client, self.store, self.post_message, self.journal, self.config.relock_minutes * 60)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """Our variables exist before the first theme is applied (the CSS refers to them)."""
@@ -155,13 +160,13 @@ class FutuTui(App):
     def _layout_for(self, width: int, height: int) -> None:
         """Below ~110x32 the panels collapse into tabs: one panel at a time."""
         narrow = width < NARROW_WIDTH or height < NARROW_HEIGHT
-        self.screen.set_class(narrow, "-narrow")
+        self.screen_stack[0].set_class(narrow, "-narrow")
         for key, panel in self.panels.items():
             panel.set_class(key == self.active_panel, "-active")
 
     @property
     def narrow(self) -> bool:
-        return self.screen.has_class("-narrow")
+        return self.screen_stack[0].has_class("-narrow")
 
     def is_visible(self, key: str) -> bool:
         return not self.narrow or key == self.active_panel
@@ -190,10 +195,11 @@ class FutuTui(App):
         s = self.status
         s.last_push = self.store.last_push
         s.quota = (self.feed.quota_used, self.feed.quota_total)
-        acc = self.feed.account
+        acc = self.trader.account
         s.account = acc.label if acc else ""
         s.env = "REAL" if acc and acc.env == 1 else "SIM"
         s.render_status()
+        self.check_relock()
 
     def refresh_all(self) -> None:
         self.watchlist.repaint_all()
@@ -326,43 +332,11 @@ class FutuTui(App):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Trading keys are shown dimmed while there is no connection or no account."""
-        if action == "order":
-            return True if self.feed.client.ready and self.feed.accounts else None
+        if action in ("order", "cancel_all", "switch_env"):
+            return True if self.trading_ready() else None
+        if action == "unlock":
+            return True if self.trading_ready() and any(a.is_real for a in self.trader.accounts) else None
         return True
-
-    def action_order(self, side: int) -> None:
-        """b / s: an order form for the focused code at the best opposite price and one lot."""
-        code = self.focus_code
-        if not code or not self.feed.client.ready:
-            return
-        acc = self.feed.account_for(code)
-        if acc is None:
-            self.notify(f"no trading account for {code}", severity="warning")
-            return
-        q = self.store.quote(code)
-        best = q.ask if side == 1 else q.bid
-        price = best if best == best else q.last
-        position = self.store.positions.get(code)
-        ticket = Ticket(code=code, side=side, qty=float(q.lot_size or 1), price=price if price == price else 0.0,
-                        env=acc.env, acc_id=acc.acc_id)
-        form = OrderForm(ticket, name=q.name, lot_size=q.lot_size or 1, last_price=q.last if q.last == q.last else None,
-                         can_sell_qty=position.can_sell_qty if position else 0.0, limits=Limits(),
-                         env_label="REAL" if acc.env == 1 else "SIM")
-        self.push_screen(form, self._order_ticket)
-
-    def _order_ticket(self, ticket: Ticket | None) -> None:
-        if ticket is not None:
-            self.send_order(ticket)
-
-    @work(group="orders")
-    async def send_order(self, ticket: Ticket) -> None:
-        try:
-            order_id = await self.feed.place_order(ticket)
-        except OpenDError as exc:
-            self.notify(str(exc), severity="error", timeout=6)
-            return
-        self.notify(f"order {order_id} sent: {'BUY' if ticket.side == 1 else 'SELL'} {ticket.qty:g} {ticket.code}",
-                    timeout=3)
 
     def action_next_panel(self) -> None:
         keys = [k for k, _ in PANELS]
@@ -397,7 +371,7 @@ class FutuTui(App):
         await self.feed.stop()
         client = self.client_factory()
         client.host, client.port, client.rsa = "127.0.0.1", port, None
-        self.feed = Feed(client, self.store, self.post_message, self.journal)
+        self.feed = self._new_feed(client)
         self.feed.set_watchlist(self.watchlist_codes)
         if self.focus_code:
             self.feed.focus(self.focus_code, self.chart.period)
@@ -419,7 +393,7 @@ class FutuTui(App):
 
     @on(FeedNotice)
     def _feed_notice(self, event: FeedNotice) -> None:
-        self.notify(event.text, severity=event.severity, timeout=4)
+        self.notify(event.text, severity=event.severity, timeout=event.timeout)
 
     @on(OrderUpdated)
     def _order_updated(self, event: OrderUpdated) -> None:
@@ -433,6 +407,7 @@ class FutuTui(App):
     @on(AccountChanged)
     def _account_changed(self) -> None:
         self._tick_status()
+        self.show_env()
         self.refresh_bindings()  # trading keys light up once there is an account
 
     @on(Worker.StateChanged)

@@ -44,6 +44,10 @@ class Config:
     theme: str = "dark"  # dark | light | contrast
     colors: str = "red-up"  # red-up (HK / mainland) | green-up (US)
     flush_hz: float = 10.0
+    relock_minutes: float = 15.0  # REAL trading locks again after this long without trading
+    price_band_pct: float = 10.0  # a limit price at most this far from the last price
+    max_notional: float = 1_000_000.0  # per order, in the security's currency
+    allow_short: bool = False
     config_file: str = ""
 
     def validate(self) -> Config:
@@ -55,6 +59,8 @@ class Config:
             raise ValueError(f"colors must be one of {', '.join(CONVENTIONS)}, not {self.colors!r}")
         if not 0 < self.port < 65536:
             raise ValueError(f"port must be 1-65535, not {self.port}")
+        if self.relock_minutes <= 0 or self.price_band_pct <= 0 or self.max_notional <= 0:
+            raise ValueError("relock_minutes, price_band_pct and max_notional must be more than 0")
         return self
 
 

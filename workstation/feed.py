@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from protocol import ids
 from protocol.client import ConnState, OpenDClient, OpenDError
-from protocol.codes import KL_SUBTYPES, SUB_BROKER, SUB_ORDER_BOOK, SUB_QUOTE, SUB_TICKER, TRD_MARKET_NAMES, code_of, security
+from protocol.codes import KL_SUBTYPES, SUB_BROKER, SUB_ORDER_BOOK, SUB_QUOTE, SUB_TICKER, code_of, security
 from protocol.proto import (
     GetGlobalState_pb2,
     Qot_GetBasicQot_pb2,
@@ -29,54 +29,25 @@ from protocol.proto import (
     Qot_GetUserSecurityGroup_pb2,
     Qot_RequestHistoryKL_pb2,
     Qot_Sub_pb2,
-    Trd_Common_pb2,
-    Trd_GetAccList_pb2,
-    Trd_GetFunds_pb2,
-    Trd_GetOrderFillList_pb2,
-    Trd_GetOrderList_pb2,
-    Trd_GetPositionList_pb2,
-    Trd_SubAccPush_pb2,
 )
 from workstation.journal import Journal
-from workstation.orders import Ticket, to_c2s
-from workstation.throttle import PLACE, OrderThrottle
-from workstation.messages import AccountChanged, FeedNotice, FeedStateChanged, FillReceived, OrderUpdated
+from workstation.messages import FeedNotice, FeedStateChanged
+from workstation.trader import Trader
 from workstation.store import Store
 
 log = logging.getLogger(__name__)
 
 MIN_SUB_AGE = 60.0  # OpenD refuses to unsubscribe anything younger than a minute
 FLOW_EVERY = 6.0  # capital flow + distribution: 30 calls / 30 s each allowed; stay well under
-ACCOUNT_DEBOUNCE = 3.0  # funds/positions: 10 calls / 30 s allowed
 HISTORY_DAYS = {"day": 500, "week": 2000, "month": 4000}
 HISTORY_BARS = 600
-CURRENCY = {1: "HKD", 2: "USD", 3: "CNH"}
-TRADE_MARKET = {"HK": 1, "US": 2, "SH": 3, "SZ": 3}  # code prefix -> TrdMarket of a SIMULATE order
-ACC_MARKET_CURRENCY = {1: 1, 2: 2, 3: 3}
-
-
-class Account:
-    __slots__ = ("acc_id", "env", "markets", "firm", "card")
-
-    def __init__(self, acc) -> None:
-        self.acc_id = acc.accID
-        self.env = acc.trdEnv
-        self.markets = list(acc.trdMarketAuthList)
-        self.firm = acc.securityFirm if acc.HasField("securityFirm") else 0
-        self.card = acc.cardNum if acc.HasField("cardNum") else str(acc.accID)
-
-    @property
-    def label(self) -> str:
-        env = "REAL" if self.env == 1 else "SIM"
-        return f"{env} {'/'.join(TRD_MARKET_NAMES.get(m, str(m)) for m in self.markets)} {self.card}"
 
 
 class Feed:
     def __init__(self, client: OpenDClient, store: Store, post: Callable[[object], object],
-                 journal: Journal | None = None) -> None:
+                 journal: Journal | None = None, relock_after: float = 900.0) -> None:
         self.client = client
-        self.journal = journal or Journal()
-        self.throttle = OrderThrottle()
+        self.trader = Trader(client, store, post, journal, relock_after)
         self.store = store
         self.post = post
         client.on_state = self._on_state
@@ -89,11 +60,9 @@ class Feed:
         self.failed: set[tuple[str, int]] = set()  # refused by OpenD (e.g. unknown code): not retried
         self.quota_used = 0
         self.quota_total = 0
-        self.accounts: list[Account] = []
-        self.account: Account | None = None
         self._sync_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task] = set()
-        self._account_refresh: asyncio.TimerHandle | None = None
+        self.lost_at: float | None = None  # wall time the connection was lost, until it is back
         self._history_loaded: set[tuple[str, int]] = set()
         self.clock_skew = 0.0  # OpenD's clock minus ours, in seconds
         client.on_push(ids.QOT_UPDATE_BASIC_QOT, lambda r: store.apply_basic_qots(r.s2c.basicQotList))
@@ -101,8 +70,8 @@ class Feed:
         client.on_push(ids.QOT_UPDATE_TICKER, lambda r: store.apply_tickers(r.s2c))
         client.on_push(ids.QOT_UPDATE_KL, lambda r: store.apply_kl(r.s2c))
         client.on_push(ids.QOT_UPDATE_BROKER, lambda r: store.apply_broker(r.s2c))
-        client.on_push(ids.TRD_UPDATE_ORDER, self._on_order_push)
-        client.on_push(ids.TRD_UPDATE_ORDER_FILL, self._on_fill_push)
+        client.on_push(ids.TRD_UPDATE_ORDER, self.trader.on_order_push)
+        client.on_push(ids.TRD_UPDATE_ORDER_FILL, self.trader.on_fill_push)
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -117,6 +86,7 @@ class Feed:
             subs.cancel()
             for task in list(self._tasks):
                 task.cancel()
+            self.trader.cancel_timers()
 
     async def stop(self) -> None:
         await self.client.close()
@@ -126,6 +96,8 @@ class Feed:
             self.have.clear()  # a new connection starts with no subscriptions
             self.failed.clear()
             self._history_loaded.clear()
+            if state is ConnState.LOST and self.lost_at is None and self.trader.ready_once:
+                self.lost_at = time.time()
         self.post(FeedStateChanged(state, reason))
 
     async def _on_ready(self) -> None:
@@ -135,9 +107,20 @@ class Feed:
         self.clock_skew = state.time - time.time()  # history windows follow OpenD's clock, not ours
         await self._sync_subscriptions()
         self.spawn(self._load_names(self.watch))
-        self.spawn(self._load_accounts())
+        self.spawn(self._trading_ready())
         if self.focus_code:
             self.spawn(self._load_focus(self.focus_code, self.period))
+
+    async def _trading_ready(self) -> None:
+        """Accounts and the journal; after an outage, tell the trader what happened meanwhile."""
+        lost_at, self.lost_at = self.lost_at, None
+        changes = await self.trader.on_ready()
+        if lost_at is not None:
+            span = f"disconnected {_hms(lost_at)}-{_hms(time.time())}"
+            self.post(FeedNotice(f"{span}; while away: {'; '.join(changes)}" if changes
+                                 else f"{span}; nothing changed in the account while away", "warning", 12))
+        elif changes:
+            self.post(FeedNotice("order journal: " + "; ".join(changes), "warning", 15))
 
     def spawn(self, coro) -> asyncio.Task:
         """Run a request in the background; failures become notices, never exceptions."""
@@ -340,109 +323,8 @@ class Feed:
         s2c = await self.client.request(ids.QOT_GET_USER_SECURITY, Qot_GetUserSecurity_pb2.C2S(groupName=name))
         return [code_of(i.basic.security.market, i.basic.security.code) for i in s2c.staticInfoList]
 
-    # -- account -------------------------------------------------------------------------
-
-    def header(self, account: Account | None = None):
-        acc = account or self.account
-        return Trd_Common_pb2.TrdHeader(trdEnv=acc.env, accID=acc.acc_id, trdMarket=acc.markets[0])
-
-    async def _load_accounts(self) -> None:
-        assert self.client.info is not None
-        s2c = await self.client.request(ids.TRD_GET_ACC_LIST, Trd_GetAccList_pb2.C2S(
-            userID=self.client.info.login_user_id, trdCategory=1, needGeneralSecAccount=True))
-        self.accounts = [Account(a) for a in s2c.accList if a.trdMarketAuthList]
-        if not self.accounts:
-            return
-        if self.account is None or all(a.acc_id != self.account.acc_id for a in self.accounts):
-            sims = [a for a in self.accounts if a.env == 0]
-            self.account = (sims or self.accounts)[0]
-        await self.client.request(ids.TRD_SUB_ACC_PUSH, Trd_SubAccPush_pb2.C2S(accIDList=[a.acc_id for a in self.accounts]))
-        self.post(AccountChanged())
-        await self.refresh_account(orders=True)
-
-    def select_account(self, account: Account) -> None:
-        self.account = account
-        self.store.orders.clear()
-        self.store.fills.clear()
-        self.store.positions.clear()
-        self.post(AccountChanged())
-        if self.client.ready:
-            self.spawn(self.refresh_account(orders=True))
-
-    async def refresh_account(self, orders: bool = False) -> None:
-        acc = self.account
-        if acc is None:
-            return
-        head = self.header(acc)
-        if orders:
-            s2c = await self.client.request(ids.TRD_GET_ORDER_LIST, Trd_GetOrderList_pb2.C2S(header=head))
-            for o in s2c.orderList:
-                self.store.apply_order(o, acc.acc_id)
-            s2c = await self.client.request(ids.TRD_GET_ORDER_FILL_LIST, Trd_GetOrderFillList_pb2.C2S(header=head))
-            for f in s2c.orderFillList:
-                self.store.apply_fill(f, acc.acc_id)
-        s2c = await self.client.request(ids.TRD_GET_POSITION_LIST, Trd_GetPositionList_pb2.C2S(header=head))
-        self.store.set_positions(s2c.positionList)
-        currency = ACC_MARKET_CURRENCY.get(acc.markets[0], 1)
-        s2c = await self.client.request(ids.TRD_GET_FUNDS, Trd_GetFunds_pb2.C2S(header=head, currency=currency))
-        self.store.set_funds(s2c.funds, CURRENCY.get(currency, ""))
-
-    def account_for(self, code: str) -> Account | None:
-        """The active account if it trades this code's market, else a SIMULATE one that does."""
-        market = TRADE_MARKET.get(code.split(".", 1)[0])
-        candidates = ([self.account] if self.account else []) + [a for a in self.accounts if a.env == 0]
-        return next((a for a in candidates if market in a.markets), None)
-
-    async def place_order(self, ticket: Ticket) -> str:
-        """Send a validated ticket: throttle, journal the intent, send, journal the outcome."""
-        acc = next((a for a in self.accounts if a.acc_id == ticket.acc_id), None)
-        if acc is None:
-            raise OpenDError(f"no account {ticket.acc_id} to trade {ticket.code}")
-        if acc.env == 1:
-            raise OpenDError("REAL orders need unlock and confirmation, which this version does not offer yet")
-        wait = self.throttle.check(PLACE, acc.acc_id)
-        if wait:
-            raise OpenDError(self.throttle.message(PLACE, wait))
-        ref = f"{acc.acc_id}-{time.time_ns()}"
-        self.journal.intent(ticket, ref)
-        header = self.header(acc)
-        header.trdMarket = TRADE_MARKET[ticket.code.split(".", 1)[0]]
-        try:
-            s2c = await self.client.request(ids.TRD_PLACE_ORDER, to_c2s(ticket, header))
-        except OpenDError as exc:
-            self.journal.outcome(ref, error=str(exc))
-            raise
-        self.journal.outcome(ref, order_id=s2c.orderIDEx)
-        return s2c.orderIDEx
-
-    def _schedule_account_refresh(self) -> None:
-        """Coalesce refreshes after fills: funds and positions are rate limited."""
-        if self._account_refresh is not None:
-            return
-        loop = asyncio.get_running_loop()
-
-        def fire() -> None:
-            self._account_refresh = None
-            if self.client.ready:
-                self.spawn(self.refresh_account())
-
-        self._account_refresh = loop.call_later(ACCOUNT_DEBOUNCE, fire)
-
-    def _on_order_push(self, resp) -> None:
-        s2c = resp.s2c
-        if self.account is None or s2c.header.accID != self.account.acc_id:
-            return
-        row = self.store.apply_order(s2c.order, s2c.header.accID)
-        self.post(OrderUpdated(row))
-
-    def _on_fill_push(self, resp) -> None:
-        s2c = resp.s2c
-        if self.account is None or s2c.header.accID != self.account.acc_id:
-            return
-        row, new = self.store.apply_fill(s2c.orderFill, s2c.header.accID)
-        if new:
-            self.post(FillReceived(row))
-            self._schedule_account_refresh()
+def _hms(t: float) -> str:
+    return datetime.fromtimestamp(t).strftime("%H:%M:%S")
 
 
 async def load_universe(client: OpenDClient) -> list[tuple[str, str]]:

@@ -21,10 +21,11 @@ class FeedStateChanged(Message):
 class FeedNotice(Message):
     """Something the trader should read: a failed request, a quota limit, a recovery."""
 
-    def __init__(self, text: str, severity: str = "information") -> None:
+    def __init__(self, text: str, severity: str = "information", timeout: float = 4.0) -> None:
         super().__init__()
         self.text = text
         self.severity = severity
+        self.timeout = timeout
 
 
 class OrderUpdated(Message):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from protocol.codes import FINAL_STATUS, code_of, trd_code_of
 
+VERIFYING = -1000  # our own status: the order's reply was lost, reconciling after reconnect
 TAPE_LEN = 500
 BARS_LEN = 1500
 NAN = math.nan
@@ -138,6 +139,17 @@ class OrderRow:
     @property
     def is_open(self) -> bool:
         return self.status not in FINAL_STATUS
+
+
+def order_row(o, acc_id: int = 0) -> OrderRow:
+    """A Trd_Common.Order as the orders panel shows it."""
+    return OrderRow(
+        order_id=o.orderIDEx, code=trd_code_of(o.secMarket, o.code), name=o.name, side=o.trdSide,
+        order_type=o.orderType, status=o.orderStatus, qty=o.qty, price=o.price,
+        fill_qty=o.fillQty, fill_avg_price=o.fillAvgPrice, create_time=o.createTime,
+        update_time=o.updateTime, last_error=o.lastErrMsg, remark=o.remark, acc_id=acc_id,
+        aux_price=o.auxPrice if o.HasField("auxPrice") else NAN,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,13 +338,7 @@ class Store:
     # -- account ------------------------------------------------------------------------
 
     def apply_order(self, o, acc_id: int = 0) -> OrderRow:
-        row = OrderRow(
-            order_id=o.orderIDEx, code=trd_code_of(o.secMarket, o.code), name=o.name, side=o.trdSide,
-            order_type=o.orderType, status=o.orderStatus, qty=o.qty, price=o.price,
-            fill_qty=o.fillQty, fill_avg_price=o.fillAvgPrice, create_time=o.createTime,
-            update_time=o.updateTime, last_error=o.lastErrMsg, remark=o.remark, acc_id=acc_id,
-            aux_price=o.auxPrice if o.HasField("auxPrice") else NAN,
-        )
+        row = order_row(o, acc_id)
         self.orders[row.order_id] = row
         self.dirty_account = True
         return row
@@ -347,6 +353,13 @@ class Store:
         self.fills[row.fill_id] = row
         self.dirty_account = True
         return row, new
+
+    def clear_account(self) -> None:
+        self.orders.clear()
+        self.fills.clear()
+        self.positions.clear()
+        self.funds = Funds()
+        self.dirty_account = True
 
     def set_positions(self, positions) -> None:
         self.positions = {

@@ -8,6 +8,8 @@ ticket is returned to the app, which sends it.
 from __future__ import annotations
 
 import math
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from rich.text import Text
@@ -17,14 +19,18 @@ from textual.containers import Grid, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
 
+from protocol.gateway.fees import fee_items, total
 from workstation.orders import (
-    ABSOLUTE_LIMIT, BUY, DAY, GTC, LIMIT_PRICED, MARKET, NORMAL, SELL, STOP, STOP_LIMIT,
+    ABSOLUTE_LIMIT, BUY, DAY, ETH, GTC, LIMIT_PRICED, MARKET, NORMAL, RTH, SELL, SESSION_NONE, STOP, STOP_LIMIT,
     Limits, Problem, Ticket, fmt, nudge_price, nudge_qty, validate,
 )
 
 TYPES = [("Limit", NORMAL), ("Market", MARKET), ("Absolute limit", ABSOLUTE_LIMIT), ("Stop", STOP), ("Stop limit", STOP_LIMIT)]
 TIFS = [("Day", DAY), ("Good till cancelled", GTC)]
+SESSIONS = [("Regular hours", RTH), ("Extended hours", ETH)]
 FIELDS = ("price", "aux", "qty", "remark")
+MAX_QTY_EVERY = 3.5  # s between Trd_GetMaxTrdQtys calls (OpenD allows 10 per 30 s)
+MaxQtys = Callable[[Ticket], Awaitable[object]]
 
 
 class OrderForm(ModalScreen[Ticket | None]):
@@ -54,8 +60,18 @@ class OrderForm(ModalScreen[Ticket | None]):
     """
 
     def __init__(self, ticket: Ticket, *, name: str, lot_size: int, last_price: float | None,
-                 can_sell_qty: float, limits: Limits, env_label: str) -> None:
+                 can_sell_qty: float, limits: Limits, env_label: str, position_qty: float = 0.0,
+                 buying_power: float = math.nan, currency: str = "", max_qtys: MaxQtys | None = None) -> None:
         super().__init__()
+        if ticket.market == "US" and ticket.session == SESSION_NONE:
+            ticket = replace(ticket, session=RTH)
+        self.position_qty = position_qty
+        self.buying_power = buying_power
+        self.currency = currency
+        self.max_qtys = max_qtys
+        self.max_text = "max qty …" if max_qtys else ""
+        self._max_for: float | None = None  # the price the shown max quantities are for
+        self._max_at = -math.inf
         self.ticket = ticket
         self.sec_name = name
         self.lot_size = max(1, lot_size)
@@ -80,6 +96,9 @@ class OrderForm(ModalScreen[Ticket | None]):
                 yield Input(f"{t.qty:g}", id="qty")
                 yield Label("Validity")
                 yield Select(TIFS, value=t.tif, allow_blank=False, id="tif")
+                if t.market == "US":
+                    yield Label("Session")
+                    yield Select(SESSIONS, value=t.session, allow_blank=False, id="session")
                 yield Label("Remark")
                 yield Input(t.remark, id="remark", placeholder="optional, 64 bytes")
             yield Static(id="preview")
@@ -90,6 +109,8 @@ class OrderForm(ModalScreen[Ticket | None]):
     def on_mount(self) -> None:
         self._refresh_title()
         self._refresh_preview()
+        self._ask_max_qtys()
+        self.set_interval(1.0, self._ask_max_qtys)
         self.query_one("#price" if self.ticket.order_type in LIMIT_PRICED else "#qty", Input).focus()
 
     # -- reading the form ------------------------------------------------------------------
@@ -121,6 +142,7 @@ class OrderForm(ModalScreen[Ticket | None]):
             aux_price=values["aux"],
             qty=values["qty"] or 0.0,
             tif=self.query_one("#tif", Select).value,
+            session=self.query_one("#session", Select).value if self.ticket.market == "US" else SESSION_NONE,
             remark=self.query_one("#remark", Input).value,
         )
         if not problems:
@@ -141,12 +163,41 @@ class OrderForm(ModalScreen[Ticket | None]):
         ))
 
     def _refresh_preview(self) -> None:
+        """Notional, estimated fees, buying power, max quantities, position after a full fill."""
         ticket, _ = self.read()
         price = ticket.price if ticket.has_price else (self.last_price or 0.0)
-        notional = price * ticket.qty
+        qty = ticket.qty if ticket.qty == ticket.qty else 0.0
+        notional = price * qty
+        fees = total(fee_items(ticket.market, qty, notional, ticket.side != BUY)) if notional > 0 else 0.0
+        after = self.position_qty + (qty if ticket.side == BUY else -qty)
         last = "-" if self.last_price is None else fmt(self.last_price)
-        self.query_one("#preview", Static).update(
-            f"notional {notional:,.2f}   last {last}   lot {self.lot_size}   can sell {self.can_sell_qty:g}")
+        power = "-" if self.buying_power != self.buying_power else f"{self.buying_power:,.2f}"
+        self.query_one("#preview", Static).update(Text(
+            f"notional {notional:,.2f} {self.currency}  fees ≈ {fees:,.2f}  last {last}  lot {self.lot_size}\n"
+            f"buying power {power}  {self.max_text}\n"
+            f"position {fmt(self.position_qty)} → {fmt(after)}  can sell {fmt(self.can_sell_qty)}"))
+
+    def _ask_max_qtys(self) -> None:
+        """Trd_GetMaxTrdQtys for the price on the form, at most every MAX_QTY_EVERY s."""
+        if self.max_qtys is None:
+            return
+        ticket, _ = self.read()
+        price = ticket.price if ticket.has_price else 0.0
+        if price == self._max_for or time.monotonic() - self._max_at < MAX_QTY_EVERY:
+            return
+        self._max_for, self._max_at = price, time.monotonic()
+        self.run_worker(self._fetch_max_qtys(ticket), group="max-qtys", exclusive=True)
+
+    async def _fetch_max_qtys(self, ticket: Ticket) -> None:
+        try:
+            m = await self.max_qtys(ticket)
+        except Exception as exc:  # a preview must never break the form
+            self.max_text = f"max qty unavailable ({exc})"[:60]
+        else:
+            self.max_text = f"max buy {m.maxCashBuy:g}  max sell {m.maxPositionSell:g}"
+            if m.HasField("maxSellShort") and m.maxSellShort:
+                self.max_text += f"  short {m.maxSellShort:g}"
+        self._refresh_preview()
 
     def _show(self, problems: list[Problem]) -> None:
         self.problems = problems

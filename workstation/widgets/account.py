@@ -5,11 +5,13 @@ from __future__ import annotations
 import math
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from protocol.codes import ORDER_STATUS, ORDER_TYPES, TRD_SIDES
-from workstation.store import Store
+from workstation.store import VERIFYING, Store
 from workstation.widgets.common import fmt_big, fmt_price, price_digits, price_styles
 
 ORDER_COLS = (("id", "Order"), ("code", "Code"), ("side", "Side"), ("type", "Type"), ("qty", "Qty"),
@@ -49,6 +51,21 @@ class KeyedTable(DataTable):
 
 
 class AccountPanel(Vertical):
+    BINDINGS = [
+        Binding("m", "modify", "Modify order", id="orders.modify"),
+        Binding("c,delete", "cancel", "Cancel order", id="orders.cancel"),
+    ]
+
+    class ModifyRequested(Message):
+        def __init__(self, order_id: str) -> None:
+            super().__init__()
+            self.order_id = order_id
+
+    class CancelRequested(Message):
+        def __init__(self, order_id: str) -> None:
+            super().__init__()
+            self.order_id = order_id
+
     def __init__(self, store: Store, **kwargs) -> None:
         super().__init__(**kwargs)
         self.store = store
@@ -69,6 +86,32 @@ class AccountPanel(Vertical):
             with TabPane("Funds", id="tab-funds"):
                 yield self.funds
 
+    def selected_order(self) -> str | None:
+        """The order under the cursor of the orders tab, if that tab is showing."""
+        tabs = self.query_one("#account-tabs", TabbedContent)
+        table = self.orders
+        if tabs.active != "tab-orders" or table.row_count == 0:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("modify", "cancel"):
+            order = self.store.orders.get(self.selected_order() or "")
+            return True if order is not None and order.is_open and order.status != VERIFYING else None
+        return True
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table is self.orders:
+            self.refresh_bindings()
+
+    def action_modify(self) -> None:
+        if order_id := self.selected_order():
+            self.post_message(self.ModifyRequested(order_id))
+
+    def action_cancel(self) -> None:
+        if order_id := self.selected_order():
+            self.post_message(self.CancelRequested(order_id))
+
     def refresh_account(self) -> None:
         self.flushes += 1
         up, down, flat = price_styles(self.app)
@@ -77,7 +120,7 @@ class AccountPanel(Vertical):
         self.orders.sync({o.order_id: (
             o.order_id, o.code, TRD_SIDES.get(o.side, str(o.side)), ORDER_TYPES.get(o.order_type, str(o.order_type)),
             f"{o.qty:g}", fmt_price(o.price, price_digits(o.code)), f"{o.fill_qty:g}", fmt_price(o.fill_avg_price, price_digits(o.code)) if o.fill_qty else "-",
-            ORDER_STATUS.get(o.status, str(o.status)), o.update_time[11:19] or o.update_time, Text(o.last_error),
+            "UNKNOWN?" if o.status == VERIFYING else ORDER_STATUS.get(o.status, str(o.status)), o.update_time[11:19] or o.update_time, Text(o.last_error),
         ) for o in orders})
         fills = sorted(s.fills.values(), key=lambda f: (f.create_time, f.fill_id), reverse=True)
         self.fills.sync({f.fill_id: (
