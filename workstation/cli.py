@@ -51,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from protocol.gateway.sim import SimThread
     from workstation.app import FutuTui
+    from workstation.logs import setup_logging
+
+    setup_logging()
 
     sim = SimThread(seed=config.seed)
     host, port = config.host, config.port

@@ -1,0 +1,339 @@
+"""Order entry end to end: Pilot drives the real app against the real simulator over TCP.
+
+Each test gets its own simulator, so orders, positions and rate-limit windows never leak
+between tests.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+
+import pytest
+
+from protocol import ids
+from protocol.client import OpenDClient
+from protocol.gateway.fees import fee_items, total
+from protocol.gateway.sim import SimThread
+from workstation.app import FutuTui
+from workstation.config import Config, Watchlist as WatchlistFile
+from workstation.journal import Journal
+from workstation.orders import BUY, Ticket, nudge_price
+from workstation.screens.confirm import ConfirmScreen
+from workstation.screens.modify import ModifyForm
+from workstation.screens.order import OrderForm
+from workstation.screens.unlock import UnlockScreen
+from workstation.logs import setup_logging
+from workstation.store import Store
+from workstation.trader import OrderRefused, Trader, md5_of
+from protocol.proto import Qot_GetBasicQot_pb2, Qot_Sub_pb2
+from tests.test_app import priced, wait_until
+
+pytestmark = pytest.mark.slow
+CODE = "HK.00700"
+PASSWORD = "Tr4de-Secret-7781"
+SUBMITTED, FILLED_ALL, CANCELLED_ALL = 5, 11, 15
+
+
+@pytest.fixture
+def sim():
+    thread = SimThread(seed=11, trade_password=PASSWORD)
+    thread.start()
+    yield thread
+    thread.stop()
+
+
+def make_app(sim, tmp_path, **settings) -> FutuTui:
+    wl = WatchlistFile(tmp_path / "watchlist.json")
+    wl.save([CODE, "US.AAPL"])
+    port = sim.sim.port
+    return FutuTui(Config(port=port, **settings), lambda: OpenDClient("127.0.0.1", port), watchlist_file=wl,
+                   journal=Journal(tmp_path))
+
+
+def spy_requests(app) -> list[int]:
+    """Proto IDs of every request the app sends from now on."""
+    sent: list[int] = []
+    original = app.feed.client.request
+
+    async def spy(proto_id, c2s=None, timeout=None):
+        sent.append(proto_id)
+        return await original(proto_id, c2s, timeout)
+
+    app.feed.client.request = spy
+    return sent
+
+
+def notes(app) -> str:
+    return "\n".join(str(n.message) for n in app._notifications)
+
+
+async def ready(pilot, app) -> None:
+    await wait_until(pilot, lambda: app.feed.trader.accounts and priced(app, CODE)
+                     and not math.isnan(app.store.quotes[CODE].ask) and not math.isnan(app.store.funds.cash),
+                     what="account, funds and a quote")
+
+
+async def resting_order(pilot, app, offset_ticks: int = -20) -> str:
+    """A buy limit well under the bid (inside the price band): it rests."""
+    q = app.store.quote(CODE)
+    acc = app.feed.trader.account_for(CODE)
+    ticket = Ticket(code=CODE, side=BUY, qty=100.0, price=nudge_price(CODE, q.bid, offset_ticks), acc_id=acc.acc_id)
+    order_id = await app.feed.trader.place_order(ticket)
+    await wait_until(pilot, lambda: order_id in app.store.orders and app.store.orders[order_id].status == SUBMITTED,
+                     what="the order submitted")
+    return order_id
+
+
+async def show_order_row(pilot, app, order_id: str) -> None:
+    await pilot.press("4")
+    await wait_until(pilot, lambda: order_id in app.account.orders._shown, what="the order row")
+    table = app.account.orders
+    table.move_cursor(row=table.get_row_index(order_id))
+    table.focus()
+    await pilot.pause(0.1)
+
+
+async def test_b_enter_fills_and_moves_position_and_cash(sim, tmp_path):
+    app = make_app(sim, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await ready(pilot, app)
+        cash0 = app.store.funds.cash
+        pos0 = app.store.positions[CODE].qty if CODE in app.store.positions else 0.0
+        statuses: list[int] = []
+        apply = app.store.apply_order
+        app.store.apply_order = lambda o, acc=0: (statuses.append(o.orderStatus), apply(o, acc))[1]
+        app.watchlist.focus()
+        await pilot.press("b")
+        await wait_until(pilot, lambda: isinstance(app.screen, OrderForm), what="the order form")
+        assert "fees ≈" in str(app.screen.query_one("#preview").content)
+        await wait_until(pilot, lambda: "max buy" in app.screen.max_text, what="max quantities from OpenD")
+        bid = app.store.quote(CODE).bid
+        app.screen.query_one("#price").value = f"{bid:g}"  # rests at the bid until a trade prints there
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: SUBMITTED in statuses, what="submitted")
+        order_id = next(iter(app.store.orders))
+        await wait_until(pilot, lambda: order_id in app.account.orders._shown, what="the order in the orders tab")
+        await wait_until(pilot, lambda: app.store.orders[order_id].status == FILLED_ALL, timeout=60,
+                         what="filled when the market trades at the bid")
+        order = app.store.orders[order_id]
+        assert statuses[-1] == FILLED_ALL
+        fills = [f for f in app.store.fills.values() if f.order_id == order.order_id]
+        await wait_until(pilot, lambda: all(f.fill_id in app.account.fills._shown for f in fills), what="fills tab")
+        value = sum(f.qty * f.price for f in fills)
+        fees = total(fee_items("HK", order.qty, value, False))
+        # Funds and positions refresh shortly after the fill (debounced: rate limited calls).
+        await wait_until(pilot, lambda: app.store.positions.get(CODE) and app.store.positions[CODE].qty == pos0 + 100,
+                         what="the position")
+        await wait_until(pilot, lambda: math.isclose(app.store.funds.cash, cash0 - value - fees, abs_tol=0.011),
+                         what=f"cash {cash0} - {value} - {fees}")
+
+
+async def test_modify_cancel_and_cancel_all_reach_their_final_status(sim, tmp_path):
+    app = make_app(sim, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await ready(pilot, app)
+        first = await resting_order(pilot, app)
+        await show_order_row(pilot, app, first)
+        await pilot.press("m")
+        await wait_until(pilot, lambda: isinstance(app.screen, ModifyForm), what="the modify form")
+        new_price = nudge_price(CODE, app.store.orders[first].price, -1)
+        app.screen.query_one("#price").value = f"{new_price:g}"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.store.orders[first].price == new_price, what="the modified price")
+        assert app.store.orders[first].status == SUBMITTED
+        await show_order_row(pilot, app, first)
+        await pilot.press("c")
+        await wait_until(pilot, lambda: app.store.orders[first].status == CANCELLED_ALL, what="cancelled")
+        app.refresh_all()
+        assert "CANCELLED_ALL" in str(app.account.orders.get_row(first))
+
+        two = [await resting_order(pilot, app, -20), await resting_order(pilot, app, -25)]
+        app.watchlist.focus()
+        await pilot.press("ctrl+k")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the cancel-all confirmation")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: all(app.store.orders[o].status == CANCELLED_ALL for o in two), what="all cancelled")
+
+
+async def test_real_needs_unlock_refuses_a_wrong_password_and_escape_aborts(sim, tmp_path):
+    app = make_app(sim, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await ready(pilot, app)
+        assert app.feed.trader.account.env == 0, "SIMULATE is the default"
+        await pilot.press("E")
+        await wait_until(pilot, lambda: app.feed.trader.account.is_real, what="the REAL account")
+        assert app.screen.has_class("-real")
+        sent = spy_requests(app)
+        await pilot.press("b")
+        await pilot.pause(0.2)
+        assert not isinstance(app.screen, OrderForm)
+        assert "locked" in notes(app)
+        acc = app.feed.trader.account
+        with pytest.raises(OrderRefused, match="locked"):
+            await app.feed.trader.place_order(Ticket(code=CODE, side=BUY, qty=100, price=app.store.quote(CODE).bid,
+                                                     env=1, acc_id=acc.acc_id))
+
+        await pilot.press("L")
+        await wait_until(pilot, lambda: isinstance(app.screen, UnlockScreen), what="the unlock screen")
+        app.screen.query_one("#password").value = "not-the-password"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "unlock refused" in notes(app), what="the refusal")
+        assert not app.feed.trader.unlocked
+
+        await pilot.press("L")
+        await wait_until(pilot, lambda: isinstance(app.screen, UnlockScreen), what="the unlock screen")
+        app.screen.query_one("#password").value = PASSWORD
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.feed.trader.unlocked, what="unlocked")
+        await pilot.press("b")
+        await wait_until(pilot, lambda: isinstance(app.screen, OrderForm), what="the order form")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the REAL confirmation")
+        details = str(app.screen.query_one("#details").content)
+        for word in ("REAL", acc.label, "BUY", CODE, "100", "Notional"):
+            assert word in details
+        await pilot.press("escape")
+        await pilot.pause(0.3)
+        assert ids.TRD_PLACE_ORDER not in sent
+        assert "not sent" in notes(app)
+
+
+async def test_real_relocks_after_idle_time(sim, tmp_path):
+    app = make_app(sim, tmp_path, relock_minutes=0.01)  # 0.6 s
+    async with app.run_test(size=(160, 45)) as pilot:
+        await ready(pilot, app)
+        await app.feed.trader.unlock(md5_of(PASSWORD))
+        assert app.feed.trader.unlocked
+        await wait_until(pilot, lambda: not app.feed.trader.unlocked, timeout=5, what="the idle re-lock")
+        await wait_until(pilot, lambda: "REAL trading locked (idle" in notes(app), what="the re-lock notice")
+        assert not sim.call(lambda: sim.sim.broker.unlocked), "OpenD is locked too"
+
+
+async def test_each_validation_rule_shows_why_and_sends_nothing(sim, tmp_path):
+    app = make_app(sim, tmp_path, max_notional=200_000.0)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await ready(pilot, app)
+        sent = spy_requests(app)
+        last = app.store.quote(CODE).last
+        cases = [  # (side, price, qty, words in the inline message)
+            (1, None, "150", "multiple of the lot size"),
+            (1, f"{nudge_price(CODE, last, 0) + 0.01:.2f}", "100", "off the tick grid"),
+            (1, f"{nudge_price(CODE, last * 1.2, 1):g}", "100", "the band is"),
+            (1, None, "1000", "per-order cap"),
+            (1, None, "0", "more than 0"),
+            (2, None, "100", "you can sell at most"),
+        ]
+        for side, price, qty, words in cases:
+            app.watchlist.focus()
+            await pilot.press("b" if side == 1 else "s")
+            await wait_until(pilot, lambda: isinstance(app.screen, OrderForm), what="the order form")
+            form = app.screen
+            if price is not None:
+                form.query_one("#price").value = price
+            form.query_one("#qty").value = qty
+            form.query_one("#qty").focus()
+            await pilot.press("enter")
+            await pilot.pause(0.1)
+            assert isinstance(app.screen, OrderForm), words
+            assert any(words in p.message for p in form.problems), (words, form.problems)
+            assert words in str(form.query_one("#problems").content)
+            await pilot.press("escape")
+            await pilot.pause(0.1)
+        assert ids.TRD_PLACE_ORDER not in sent
+        assert not (tmp_path / "orders.jsonl").exists()
+
+
+async def test_sixteenth_order_in_thirty_seconds_is_held_back(sim, tmp_path):
+    app = make_app(sim, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await ready(pilot, app)
+        sent = spy_requests(app)
+        q = app.store.quote(CODE)
+        acc = app.feed.trader.account_for(CODE)
+        ticket = Ticket(code=CODE, side=BUY, qty=100.0, price=nudge_price(CODE, q.bid, -30), acc_id=acc.acc_id)
+        for _ in range(16):
+            app.send_order(ticket)
+        await wait_until(pilot, lambda: "order rate limit" in notes(app), what="the wait message")
+        await wait_until(pilot, lambda: sent.count(ids.TRD_PLACE_ORDER) == 15, what="15 orders sent")
+        await pilot.pause(0.3)
+        assert sent.count(ids.TRD_PLACE_ORDER) == 15
+        assert "wait" in notes(app)
+        journal = Journal(tmp_path)
+        records = list(journal.records())
+        assert sum(r["kind"] == "intent" for r in records) == 15
+        assert sum(r["kind"] == "outcome" and bool(r["order_id"]) for r in records) == 15
+        assert not journal.pending()
+
+
+async def test_journal_with_unknown_outcomes_is_reconciled_at_start_and_nothing_resent(sim, tmp_path):
+    # A previous run died mid-request twice: once after OpenD took the order, once before.
+    client = OpenDClient("127.0.0.1", sim.sim.port)
+    await client.connect()
+    trader = Trader(client, Store(), lambda m: None, Journal(tmp_path / "scratch"))
+    await trader.load_accounts()
+    acc = trader.account_for(CODE)
+    sec = [{"market": 1, "code": "00700"}]
+    await client.request(ids.QOT_SUB, Qot_Sub_pb2.C2S(securityList=sec, subTypeList=[1], isSubOrUnSub=True))
+    s2c = await client.request(ids.QOT_GET_BASIC_QOT, Qot_GetBasicQot_pb2.C2S(securityList=sec))
+    price = nudge_price(CODE, s2c.basicQotList[0].curPrice, -25)
+    placed = Ticket(code=CODE, side=BUY, qty=100.0, price=price, acc_id=acc.acc_id, remark="died-after")
+    lost = Ticket(code=CODE, side=BUY, qty=200.0, price=price, acc_id=acc.acc_id, remark="died-before")
+    journal = Journal(tmp_path)
+    journal.intent(placed, "r1")
+    order_id = await trader.place_order(placed)  # OpenD has it; our journal never heard back
+    journal.intent(lost, "r2")
+    await client.close()
+
+    app = make_app(sim, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        sent = spy_requests(app)
+        await wait_until(pilot, lambda: not journal.pending(), what="the journal reconciled")
+        await wait_until(pilot, lambda: "order journal" in notes(app), what="the report")
+        text = notes(app)
+        assert f"placed as order {order_id}" in text
+        assert "BUY 200 HK.00700: not found at OpenD" in text and "not resent" in text
+        assert ids.TRD_PLACE_ORDER not in sent
+        outcomes = {r["ref"]: r for r in journal.records() if r["kind"] == "outcome"}
+        assert outcomes["r1"]["order_id"] == order_id and outcomes["r2"]["order_id"] is None
+    # Reported once: a second start finds nothing to reconcile.
+    app2 = make_app(sim, tmp_path)
+    async with app2.run_test(size=(160, 45)) as pilot:
+        await ready(pilot, app2)
+        await pilot.pause(0.5)
+        assert "order journal" not in notes(app2)
+
+
+async def test_the_trade_password_is_never_written_anywhere(sim, tmp_path, monkeypatch):
+    data, conf = tmp_path / "data", tmp_path / "config"
+    monkeypatch.setenv("XDG_DATA_HOME", str(data))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(conf))
+    log_file = setup_logging(level=logging.DEBUG)
+    try:
+        port = sim.sim.port
+        app = FutuTui(Config(port=port), lambda: OpenDClient("127.0.0.1", port))
+        async with app.run_test(size=(160, 45)) as pilot:
+            await ready(pilot, app)
+            await pilot.press("E")
+            await pilot.press("L")
+            await wait_until(pilot, lambda: isinstance(app.screen, UnlockScreen), what="the unlock screen")
+            field = app.screen.query_one("#password")
+            field.value = PASSWORD
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: app.feed.trader.unlocked, what="unlocked")
+            assert field.value == "", "the field forgets the password"
+            await pilot.press("b")
+            await wait_until(pilot, lambda: isinstance(app.screen, OrderForm), what="the order form")
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the confirmation")
+            await pilot.press("y")
+            await wait_until(pilot, lambda: (data / "futu-tui" / "orders.jsonl").exists()
+                             and len((data / "futu-tui" / "orders.jsonl").read_text().splitlines()) == 2,
+                             what="the REAL order journalled")
+    finally:
+        logging.getLogger().handlers[:] = [h for h in logging.getLogger().handlers if not getattr(h, "futu_tui", False)]
+    assert log_file.exists() and log_file.stat().st_size > 0
+    written = [p for p in list(data.rglob("*")) + list(conf.rglob("*")) if p.is_file()]
+    assert log_file in written
+    for path in written:
+        assert PASSWORD.encode() not in path.read_bytes(), path
