@@ -92,6 +92,7 @@ class Feed:
         await self.client.close()
 
     def _on_state(self, state: ConnState, reason: str) -> None:
+        log.info("OpenD %s:%s %s: %s", self.client.host, self.client.port, state.value, reason)
         if state is not ConnState.READY:
             self.have.clear()  # a new connection starts with no subscriptions
             self.failed.clear()

@@ -182,6 +182,7 @@ class Trader:
         if firm:
             c2s.securityFirm = firm
         await self.client.request(ids.TRD_UNLOCK_TRADE, c2s)
+        log.info("REAL trading unlocked")
         self.unlocked = True
         self.touch()
 
@@ -236,6 +237,8 @@ class Trader:
         finally:
             self.inflight.discard(ref)
         self.journal.outcome(ref, order_id=s2c.orderIDEx)
+        log.info("order %s placed: %s %s %s @ %s (account %s)", s2c.orderIDEx, side_word(ticket.side),
+                 fmt(ticket.qty), ticket.code, fmt(ticket.price), acc.acc_id)
         self.touch()
         return s2c.orderIDEx
 

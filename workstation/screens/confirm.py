@@ -32,10 +32,7 @@ class ConfirmScreen(ModalScreen[bool]):
     def compose(self):
         with Vertical():
             yield Static(Text(self.title_text, style="bold reverse"), id="title")
-            body = Text()
-            for label, value in self.rows:
-                body.append(f"{label:<10}", style="dim")
-                body.append(f"{value}\n")  # values come from the wire: Text, never markup
-            yield Static(body, id="details")
+            lines = [Text.assemble((f"{label:<10}", "dim"), value) for label, value in self.rows]
+            yield Static(Text("\n").join(lines), id="details")  # values from the wire: Text, never markup
             yield Static(Text(self.question), id="question")
             yield Static(Text("y yes · n / Esc no", style="dim"))

@@ -103,7 +103,7 @@ class OrderForm(ModalScreen[Ticket | None]):
                 yield Input(t.remark, id="remark", placeholder="optional, 64 bytes")
             yield Static(id="preview")
             yield Static(id="problems")
-            yield Static(Text("Enter send · Esc cancel · ctrl+↑/↓ price tick · PgUp/PgDn lot · ctrl+s buy/sell",
+            yield Static(Text("Enter send · Esc · ^↑↓ tick · PgUp/Dn lot · ^s side",
                               style="dim"))
 
     def on_mount(self) -> None:
