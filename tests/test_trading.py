@@ -337,3 +337,67 @@ async def test_the_trade_password_is_never_written_anywhere(sim, tmp_path, monke
     assert log_file in written
     for path in written:
         assert PASSWORD.encode() not in path.read_bytes(), path
+
+
+async def test_an_order_whose_reply_is_lost_is_verified_once_and_never_resent(sim, tmp_path):
+    app = make_app(sim, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await ready(pilot, app)
+        await wait_until(pilot, lambda: CODE in app.store.positions or app.store.funds.cash == app.store.funds.cash,
+                         what="positions loaded")
+        cash0 = app.store.funds.cash
+        pos0 = app.store.positions[CODE].qty if CODE in app.store.positions else 0.0
+        sent = spy_requests(app)
+        sim.call(lambda: sim.sim.faults.delay(30.0, proto_id=ids.TRD_PLACE_ORDER))  # OpenD acts, the reply waits
+        q = app.store.quote(CODE)
+        acc = app.feed.trader.account_for(CODE)
+        ask = q.ask
+        app.send_order(Ticket(code=CODE, side=BUY, qty=100.0, price=nudge_price(CODE, ask, 2), acc_id=acc.acc_id))
+        await wait_until(pilot, lambda: ids.TRD_PLACE_ORDER in sent, what="the order sent")
+        await pilot.pause(0.3)
+        sim.call(lambda: (sim.sim.faults.clear(), sim.sim.faults.drop()))
+        await wait_until(pilot, lambda: any(k.startswith("?") for k in app.store.orders), what="unknown, verifying")
+        app.refresh_all()
+        await wait_until(pilot, lambda: not any(k.startswith("?") for k in app.store.orders), timeout=20,
+                         what="verified after the reconnect")
+        await wait_until(pilot, lambda: "placed as order" in notes(app), what="the verification report")
+        filled = [o for o in app.store.orders.values() if o.status == FILLED_ALL and o.code == CODE]
+        assert len(filled) == 1
+        fills = [f for f in app.store.fills.values() if f.order_id == filled[0].order_id]
+        value = sum(f.qty * f.price for f in fills)
+        assert sum(f.qty for f in fills) == 100
+        fees = total(fee_items("HK", 100, value, False))
+        await wait_until(pilot, lambda: app.store.positions.get(CODE) and app.store.positions[CODE].qty == pos0 + 100,
+                         what="the position counted once")
+        await wait_until(pilot, lambda: math.isclose(app.store.funds.cash, cash0 - value - fees, abs_tol=0.011),
+                         what="cash debited once")
+        assert sent.count(ids.TRD_PLACE_ORDER) == 1, "never resent"
+        assert not Journal(tmp_path).pending()
+
+
+async def test_b_and_s_work_from_the_book_tape_and_chart_and_us_orders_pick_a_session(sim, tmp_path):
+    app = make_app(sim, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await ready(pilot, app)
+        sim.call(sim.sim.pause)  # the best bid holds still while we compare
+        await pilot.pause(0.3)
+        for panel in (app.book, app.tape, app.chart):
+            panel.focus()
+            await pilot.press("s")
+            await wait_until(pilot, lambda: isinstance(app.screen, OrderForm), what=f"the form from {panel.id}")
+            assert app.screen.ticket.code == CODE and app.screen.ticket.side == 2
+            assert app.screen.query_one("#price").value == f"{app.store.quote(CODE).bid:g}"  # best opposite price
+            await pilot.press("escape")
+            await pilot.pause(0.1)
+        sim.call(sim.sim.resume)
+        app.choose("US.AAPL")
+        await wait_until(pilot, lambda: not math.isnan(app.store.quote("US.AAPL").ask), what="a US quote")
+        await pilot.press("b")
+        await wait_until(pilot, lambda: isinstance(app.screen, OrderForm), what="the US form")
+        form = app.screen
+        form.query_one("#session").value = 2  # extended hours
+        await pilot.pause(0.1)
+        ticket, problems = form.read()
+        assert ticket.session == 2 and not problems
+        from workstation.orders import to_c2s
+        assert to_c2s(ticket, app.feed.trader.header(app.feed.trader.account_for("US.AAPL"))).fillOutsideRTH
