@@ -34,6 +34,9 @@ LOGIN_USER_ID = 10_000_001
 MAX_CONNECTIONS = 128  # OpenD's documented ceiling
 WRITE_BUFFER_LIMIT = 32 * 1024 * 1024  # a client this far behind on pushes is dropped
 READ_CHUNK = 256 * 1024
+HANDSHAKE_TIMEOUT = 10.0  # seconds from connect to InitConnect (every client sends it first)
+STALL_TIMEOUT = 10.0  # seconds a started frame may stay incomplete, or replies wait for the client to read
+IDLE_FACTOR = 3  # keepalive intervals of silence that drop an initialised session (clients send every 0.8)
 
 Handler = Callable[["Session", Message], Message | Awaitable[Message]]
 
@@ -90,6 +93,7 @@ class Session:
     serial_no: int = 0  # serial of the request being handled (trade handlers check PacketID)
     pushes_out: int = 0
     closed: bool = False
+    reason: str = ""  # why the session ended (the first reason given to Gateway._abort)
     data: dict[str, Any] = field(default_factory=dict)  # per-connection state of services
 
     def send(self, proto_id: int, serial_no: int, body: bytes) -> None:
@@ -109,8 +113,8 @@ class Session:
         once for all its subscribers); False if the session is gone or dropped for lagging."""
         if self.closed or not self.initialized:
             return False
-        if self.writer.transport.get_write_buffer_size() > WRITE_BUFFER_LIMIT:
-            self.gateway._abort(self, "client is not reading its pushes")
+        if self.writer.transport.get_write_buffer_size() > self.gateway.max_write_buffer:
+            self.gateway._abort(self, "client is not reading its pushes", hard=True)
             return False
         frames = []
         for proto_id, body in items:
@@ -133,6 +137,9 @@ class Gateway:
         aes_mode: str = "auto",
         max_connections: int = MAX_CONNECTIONS,
         max_body: int = DEFAULT_MAX_BODY,
+        max_write_buffer: int = WRITE_BUFFER_LIMIT,
+        handshake_timeout: float = HANDSHAKE_TIMEOUT,
+        stall_timeout: float = STALL_TIMEOUT,
     ) -> None:
         self.host = host
         self.port = port
@@ -141,6 +148,9 @@ class Gateway:
         self.aes_mode = aes_mode  # "auto": CBC when the client asks for it; "ecb": always FTAES-ECB
         self.max_connections = max_connections
         self.max_body = max_body
+        self.max_write_buffer = max_write_buffer  # bytes queued to one client before it is dropped
+        self.handshake_timeout = handshake_timeout
+        self.stall_timeout = stall_timeout
         self.sessions: dict[int, Session] = {}
         self.handlers: dict[int, Handler] = {}
         self.market_state: Callable[[], dict[str, int]] = lambda: {}
@@ -169,17 +179,18 @@ class Gateway:
         log.info("listening on %s:%d (%s)", self.host, self.port, "RSA + AES" if self.rsa else "plain")
 
     async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            with contextlib.suppress(Exception):
-                await self._server.wait_closed()
-            self._server = None
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
         for session in list(self.sessions.values()):
             self._abort(session, "simulator shutting down")
         tasks = list(self._session_tasks)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if server is not None:  # after the sessions: from Python 3.12 this waits for every connection
+            with contextlib.suppress(Exception):
+                await server.wait_closed()
 
     async def __aenter__(self) -> Gateway:
         await self.start()
@@ -207,46 +218,90 @@ class Gateway:
         session = Session(self, next(self._conn_ids), peer, writer, BodyCrypto(rsa=self.rsa))
         self.sessions[session.conn_id] = session
         log.debug("conn %d from %s: open", session.conn_id, peer)
-        opened = time.monotonic()
+        loop = asyncio.get_running_loop()
+        opened = last_rx = loop.time()
+        partial_since = opened  # when the incomplete frame in the decoder (if any) began
         decoder = FrameDecoder(session.crypto, self.max_body)
-        reason = "closed by client"
+        reason, hard = "closed by client", False
         try:
             while not session.closed:
-                data = await reader.read(READ_CHUNK)
+                deadline, why = self._read_deadline(session, decoder, opened, last_rx, partial_since)
+                try:
+                    async with asyncio.timeout_at(deadline):
+                        data = await reader.read(READ_CHUNK)
+                except TimeoutError:
+                    reason, hard = why, True
+                    break
                 if not data:
                     break
+                last_rx = loop.time()
+                had_partial = decoder.buffered > 0
                 decoder.feed(data)
+                handled = 0
                 for frame in decoder:
+                    handled += 1
                     session.frames_in += 1
                     session.serial_no = frame.serial_no
                     await self._handle(session, frame)
                     if session.closed:
                         break
-                await writer.drain()
+                    # Replies wait in memory only while the client reads them: no amplification.
+                    if writer.transport.get_write_buffer_size():
+                        try:
+                            async with asyncio.timeout(self.stall_timeout):
+                                await writer.drain()
+                        except TimeoutError:
+                            reason, hard = f"client read no replies for {self.stall_timeout:g} s", True
+                            return
+                if handled or not had_partial:
+                    partial_since = last_rx
         except ProtocolError as exc:
             reason = f"protocol error: {exc}"
         except (ConnectionError, OSError) as exc:
             reason = f"connection error: {exc}"
         except asyncio.CancelledError:
             reason = "simulator shutting down"
+        except Exception as exc:  # a bug must cost one connection, never the gateway
+            log.exception("conn %d: serving failed", session.conn_id)
+            reason = f"simulator error: {exc!r}"
         finally:
-            self._abort(session, reason)
+            self._abort(session, reason, hard=hard)
             # The one line per connection: who, how, how long, how much, why it ended.
             log.info("conn %d from %s (%s, %s): closed after %.1f s (%s; %d frames in, %d pushes out)",
                      session.conn_id, peer, session.client_id or "no InitConnect", session.encryption,
-                     time.monotonic() - opened, reason, session.frames_in, session.pushes_out)
+                     loop.time() - opened, session.reason, session.frames_in, session.pushes_out)
 
-    def _abort(self, session: Session, reason: str) -> None:
+    def _read_deadline(self, session: Session, decoder: FrameDecoder, opened: float, last_rx: float,
+                       partial_since: float) -> tuple[float, str]:
+        """When the next read gives up, and the reason it will give: a slow or silent peer
+        must not hold one of the max_connections slots for ever."""
+        if session.initialized:
+            idle = IDLE_FACTOR * max(1, self.keepalive_interval)
+            limit = (last_rx + idle, f"nothing received for {idle:g} s (keepalive every {self.keepalive_interval} s)")
+        else:
+            limit = (opened + self.handshake_timeout, f"no InitConnect within {self.handshake_timeout:g} s")
+        if decoder.buffered:
+            limit = min(limit, (partial_since + self.stall_timeout,
+                                f"a frame stayed incomplete for {self.stall_timeout:g} s ({decoder.buffered} bytes)"))
+        return limit
+
+    def _abort(self, session: Session, reason: str, hard: bool = False) -> None:
+        """End a session once. `hard` discards unsent bytes: a graceful close would wait
+        for a client that does not read to take them, holding the socket and buffer for ever."""
         if session.closed:
             return
         session.closed = True
+        session.reason = reason
         self.sessions.pop(session.conn_id, None)
         for hook in self.on_close:
             try:
                 hook(session)
             except Exception:
                 log.exception("close hook failed")
-        session.writer.close()
+        if hard:
+            session.writer.transport.abort()
+        else:
+            session.writer.close()
         if reason not in ("closed by client", "simulator shutting down"):
             log.debug("conn %d dropped: %s", session.conn_id, reason)
 

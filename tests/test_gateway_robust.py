@@ -1,0 +1,403 @@
+"""One misbehaving connection never hurts the others.
+
+Each test runs the real Simulator on this loop, with a well-behaved `Watcher` client
+subscribed to quote pushes, then abuses the gateway over real loopback sockets (garbage,
+oversized frames, slowloris, a 129th connection, clients that never read) and checks that
+the abuser is cut off for the right reason and in bounded time while the watcher's pushes
+never paused and its requests are still answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import re
+import socket
+import time
+
+import pytest
+
+from protocol import ids
+from protocol.client import OpenDClient
+from protocol.crypto import ALGO_NONE, RsaCipher, aes_cipher
+from protocol.frame import HEADER, BodyCrypto, FrameDecoder, encode_frame
+from protocol.gateway.instruments import QOT_MARKET, UNIVERSE
+from protocol.gateway.sim import Simulator
+from protocol.proto import (
+    GetGlobalState_pb2,
+    InitConnect_pb2,
+    KeepAlive_pb2,
+    Qot_Common_pb2,
+    Qot_GetStaticInfo_pb2,
+    Qot_Sub_pb2,
+)
+
+MAX_GAP = 1.0  # longest pause in the watcher's pushes we accept (normally ~0.1 s at rate 5)
+QUOTE, ORDER_BOOK, TICKER = 1, 2, 4
+WATCHED = UNIVERSE[:10]
+
+
+async def wait_until(predicate, timeout: float = 5.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} not met within {timeout} s")
+        await asyncio.sleep(0.01)
+
+
+def securities(insts) -> list[Qot_Common_pb2.Security]:
+    return [Qot_Common_pb2.Security(market=QOT_MARKET[i.market], code=i.symbol) for i in insts]
+
+
+def subscribe(insts, subtypes) -> Qot_Sub_pb2.C2S:
+    return Qot_Sub_pb2.C2S(securityList=securities(insts), subTypeList=subtypes, isSubOrUnSub=True,
+                           isRegOrUnRegPush=True, isFirstPush=False)
+
+
+class Watcher:
+    """A well-behaved client subscribed to quotes: notes when each push arrives."""
+
+    def __init__(self, port: int, rsa: RsaCipher | None = None) -> None:
+        self.client = OpenDClient("127.0.0.1", port, rsa=rsa, request_timeout=5)
+        self.arrivals: list[float] = []
+
+    async def start(self) -> None:
+        await self.client.connect()
+        self.client.on_push(ids.QOT_UPDATE_BASIC_QOT, lambda resp: self.arrivals.append(time.monotonic()))
+        await self.client.request(ids.QOT_SUB, subscribe(WATCHED, [QUOTE]))
+        await wait_until(lambda: self.arrivals, what="first push")
+
+    async def assert_served(self, since: float) -> None:
+        """Pushes kept coming from `since` until now with no gap over MAX_GAP, and still come;
+        a request still gets its reply."""
+        now = time.monotonic()
+        await wait_until(lambda: self.arrivals[-1] > now, timeout=MAX_GAP, what="a push after the abuse")
+        stamps = [since] + [t for t in self.arrivals if t > since]
+        gap = max(b - a for a, b in itertools.pairwise(stamps))
+        assert gap < MAX_GAP, f"pushes paused for {gap:.2f} s"
+        s2c = await self.client.request(ids.GET_GLOBAL_STATE, GetGlobalState_pb2.C2S(userID=0))
+        assert s2c.connID == self.client.info.conn_id
+
+    async def close(self) -> None:
+        await self.client.close()
+
+
+@contextlib.asynccontextmanager
+async def running(rsa: RsaCipher | None = None, keepalive: int = 1, **gateway_settings):
+    """A Simulator (quick market, short timeouts) with a Watcher already receiving pushes."""
+    sim = Simulator(port=0, seed=3, rate=5.0, keepalive=keepalive, rsa=rsa)
+    settings = {"handshake_timeout": 1.0, "stall_timeout": 0.5} | gateway_settings
+    for name, value in settings.items():
+        assert hasattr(sim.gateway, name)
+        setattr(sim.gateway, name, value)
+    await sim.start()
+    watcher = Watcher(sim.port, rsa)
+    try:
+        await watcher.start()
+        yield sim, watcher
+        await wait_until(lambda: len(sim.gateway.sessions) == 1, what="abusers gone")
+        assert len(sim.gateway._session_tasks) == 1  # nothing left serving a dead connection
+    finally:
+        await watcher.close()
+        await sim.stop()
+
+
+@pytest.fixture
+def closes(caplog):
+    """Reasons the gateway logged for the connections it closed."""
+    caplog.set_level(logging.INFO, logger="futu_opend_sim")
+
+    def reasons() -> list[str]:
+        return [m.group(1) for r in caplog.records
+                if (m := re.search(r"closed after [\d.]+ s \((.*); \d+ frames in", r.getMessage()))]
+
+    return reasons
+
+
+# -- raw connections -------------------------------------------------------------------
+
+def init_connect_frame(rsa: RsaCipher | None = None, algo: int = ALGO_NONE, serial: int = 1) -> bytes:
+    c2s = InitConnect_pb2.C2S(clientVer=300, clientID="abuser", recvNotify=True, packetEncAlgo=algo)
+    return encode_frame(ids.INIT_CONNECT, serial, InitConnect_pb2.Request(c2s=c2s).SerializeToString(),
+                        BodyCrypto(rsa=rsa))
+
+
+def keepalive_frame(serial: int = 2, crypto: BodyCrypto | None = None) -> bytes:
+    body = KeepAlive_pb2.Request(c2s=KeepAlive_pb2.C2S(time=int(time.time()))).SerializeToString()
+    return encode_frame(ids.KEEP_ALIVE, serial, body, crypto)
+
+
+def request_frame(proto_id: int, c2s, serial: int, crypto: BodyCrypto | None = None) -> bytes:
+    req = ids.module_for(proto_id).Request()
+    req.c2s.CopyFrom(c2s)
+    return encode_frame(proto_id, serial, req.SerializeToString(), crypto)
+
+
+class RawConn:
+    """A hand-driven connection on asyncio streams: handshake, then whatever the test sends."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, crypto: BodyCrypto) -> None:
+        self.reader, self.writer, self.crypto = reader, writer, crypto
+        self.decoder = FrameDecoder(crypto)
+
+    @classmethod
+    async def open(cls, port: int, *, init: bool = True, rsa: RsaCipher | None = None,
+                   algo: int = ALGO_NONE) -> RawConn:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        conn = cls(reader, writer, BodyCrypto(rsa=rsa))
+        if init:
+            writer.write(init_connect_frame(rsa, algo))
+            resp = InitConnect_pb2.Response.FromString((await conn.next_frame()).body)
+            assert resp.retType == 0, resp.retMsg
+            if rsa is not None and algo != ALGO_NONE:
+                iv = resp.s2c.aesCBCiv if resp.s2c.HasField("aesCBCiv") else None
+                conn.crypto.aes = aes_cipher(resp.s2c.connAESKey, iv)
+        return conn
+
+    async def next_frame(self, timeout: float = 3.0):
+        async with asyncio.timeout(timeout):
+            while (frame := self.decoder.next_frame()) is None:
+                data = await self.reader.read(65536)
+                assert data, "connection closed"
+                self.decoder.feed(data)
+        return frame
+
+    async def wait_closed(self, timeout: float = 3.0) -> None:
+        """Until the gateway hangs up (EOF or reset); whatever it sent before is dropped."""
+        async with asyncio.timeout(timeout):
+            with contextlib.suppress(ConnectionError):
+                while await self.reader.read(65536):
+                    pass
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+async def non_reader(port: int, subscription: Qot_Sub_pb2.C2S | None = None) -> socket.socket:
+    """A connection that completes InitConnect (and Qot_Sub), then is never read again:
+    a plain socket (a StreamReader would keep draining it) with a tiny receive buffer."""
+    loop = asyncio.get_running_loop()
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.setblocking(False)
+    await loop.sock_connect(sock, ("127.0.0.1", port))
+    dec = FrameDecoder()
+    frames = [init_connect_frame()] + ([request_frame(ids.QOT_SUB, subscription, 2)] if subscription else [])
+    for frame in frames:
+        await loop.sock_sendall(sock, frame)
+        while dec.next_frame() is None:
+            dec.feed(await loop.sock_recv(sock, 65536))
+    return sock
+
+
+# -- bad bytes -------------------------------------------------------------------------
+
+def _header(body_len: int, fmt: int = 0) -> bytes:
+    return HEADER.pack(b"FT", ids.GET_GLOBAL_STATE, fmt, 0, 1, body_len, bytes(20), bytes(8))
+
+
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while n > 0x7F:
+        out.append(n & 0x7F | 0x80)
+        n >>= 7
+    return bytes(out + bytes((n,)))
+
+
+def _bad_sha() -> bytes:
+    wire = bytearray(keepalive_frame())
+    wire[20] ^= 0x55
+    return bytes(wire)
+
+
+BAD_BYTES = {
+    "http request": (b"GET / HTTP/1.1\r\nHost: opend\r\n\r\n", "bad frame flag b'GE'"),
+    "one byte past max_body": (_header(4 * 1024 * 1024 + 1), "exceeds the 4194304-byte limit"),
+    "4 GiB body_len": (_header(0xFFFFFFFF), "body_len 4294967295 exceeds"),
+    "bad SHA-1": (_bad_sha(), "SHA-1 mismatch"),
+    "unknown body format": (_header(0, fmt=9), "unknown body format 9"),
+    "valid frame then garbage": (keepalive_frame() + b"\x00" * 60, "bad frame flag"),
+}
+
+
+@pytest.mark.parametrize("after_init", [False, True], ids=["raw", "after-init"])
+@pytest.mark.parametrize("case", BAD_BYTES)
+async def test_bad_bytes_close_only_that_connection(case, after_init, closes):
+    payload, reason = BAD_BYTES[case]
+    async with running(stall_timeout=30) as (sim, watcher):  # decided on the bytes, not by a timer
+        t0 = time.monotonic()
+        conn = await RawConn.open(sim.port, init=after_init)
+        conn.writer.write(payload)
+        await conn.wait_closed(timeout=2)
+        conn.close()
+        await watcher.assert_served(t0)
+    assert any(reason in r for r in closes()), closes()
+
+
+async def test_oversized_frame_is_refused_on_its_header_while_a_big_legal_one_passes(closes):
+    async with running(max_body=64 * 1024) as (sim, watcher):
+        t0 = time.monotonic()
+        legal = await RawConn.open(sim.port)
+        padding = bytes(60 * 1024)  # an unknown field 100 the parser skips: a legal 60 KiB request
+        req = GetGlobalState_pb2.Request(c2s=GetGlobalState_pb2.C2S(userID=0)).SerializeToString()
+        req += _varint(100 << 3 | 2) + _varint(len(padding)) + padding
+        legal.writer.write(encode_frame(ids.GET_GLOBAL_STATE, 5, req))
+        assert (await legal.next_frame()).serial_no == 5
+        big = await RawConn.open(sim.port)
+        big.writer.write(_header(64 * 1024 + 1))
+        await big.wait_closed(timeout=1)
+        big.close()
+        legal.writer.write(keepalive_frame(6))
+        assert (await legal.next_frame()).serial_no == 6
+        legal.close()
+        await watcher.assert_served(t0)
+    assert any("exceeds the 65536-byte limit" in r for r in closes()), closes()
+
+
+# -- slowloris -------------------------------------------------------------------------
+
+async def _silent(conn: RawConn) -> None:
+    await asyncio.Event().wait()
+
+
+async def _keepalives_without_init(conn: RawConn) -> None:
+    for serial in range(1, 1000):  # each gets a "send InitConnect first" reply
+        conn.writer.write(keepalive_frame(serial))
+        await asyncio.sleep(0.1)
+
+
+async def _half_a_header(conn: RawConn) -> None:
+    conn.writer.write(keepalive_frame(7)[:20])
+    await asyncio.Event().wait()
+
+
+async def _trickle(conn: RawConn) -> None:
+    wire = encode_frame(ids.GET_GLOBAL_STATE, 8, bytes(4000))
+    for i in range(len(wire)):  # a byte every 20 ms: always "active", never a whole frame
+        conn.writer.write(wire[i:i + 1])
+        await asyncio.sleep(0.02)
+
+
+async def _slow_but_whole_frames(conn: RawConn) -> None:
+    """Legal: every frame completes within the stall timeout, keepalives keep it alive."""
+    for serial in range(2, 1000):
+        wire = keepalive_frame(serial)
+        conn.writer.write(wire[:30])
+        await asyncio.sleep(0.3)
+        conn.writer.write(wire[30:])
+        await asyncio.sleep(0.3)
+
+
+SLOWLORIS = {
+    # name: (behaviour, InitConnect first, expected reason, seconds until dropped (handshake 1, stall 0.5, idle 3))
+    "silent after connect": (_silent, False, "no InitConnect within 1 s", 1.0),
+    "keepalives but never InitConnect": (_keepalives_without_init, False, "no InitConnect within 1 s", 1.0),
+    "half a header": (_half_a_header, True, "a frame stayed incomplete for 0.5 s (20 bytes)", 0.5),
+    "a byte at a time": (_trickle, True, "a frame stayed incomplete for 0.5 s", 0.5),
+    "silent after InitConnect": (_silent, True, "nothing received for 3 s (keepalive every 1 s)", 3.0),
+}
+
+
+@pytest.mark.parametrize("case", SLOWLORIS)
+async def test_slow_or_silent_peer_is_dropped_in_bounded_time(case, closes):
+    behave, init, reason, after = SLOWLORIS[case]
+    async with running() as (sim, watcher):
+        t0 = time.monotonic()
+        conn = await RawConn.open(sim.port, init=init)
+        task = asyncio.create_task(behave(conn))
+        await conn.wait_closed(timeout=after + 2)
+        took = time.monotonic() - t0
+        task.cancel()
+        conn.close()
+        assert after - 0.1 < took < after + 1.0, took
+        await watcher.assert_served(t0)
+    assert any(r.startswith(reason) for r in closes()), closes()
+
+
+async def test_slow_client_sending_whole_frames_is_kept():
+    async with running() as (sim, watcher):
+        t0 = time.monotonic()
+        conn = await RawConn.open(sim.port)
+        task = asyncio.create_task(_slow_but_whole_frames(conn))
+        await asyncio.sleep(3.5)  # past the handshake, stall and idle timeouts
+        assert not task.done() and len(sim.gateway.sessions) == 2
+        task.cancel()
+        conn.close()
+        await watcher.assert_served(t0)
+
+
+# -- connection limit ------------------------------------------------------------------
+
+async def test_129th_connection_is_refused_and_a_freed_slot_is_reused(caplog):
+    async with running(keepalive=10, handshake_timeout=10) as (sim, watcher):
+        t0 = time.monotonic()
+        conns = [await RawConn.open(sim.port) for _ in range(127)]  # 128 with the watcher
+        assert len(sim.gateway.sessions) == 128
+        extra = await RawConn.open(sim.port, init=False)
+        assert await asyncio.wait_for(extra.reader.read(), 2) == b""  # refused: closed at once
+        extra.close()
+        assert any("refused connection" in r.getMessage() for r in caplog.records)
+        for serial, conn in enumerate(conns, 2):  # the 128 all still work
+            conn.writer.write(keepalive_frame(serial))
+        for serial, conn in enumerate(conns, 2):
+            assert (await conn.next_frame()).serial_no == serial
+        conns.pop().close()
+        await wait_until(lambda: len(sim.gateway.sessions) == 127, what="freed slot")
+        conns.append(await RawConn.open(sim.port))  # InitConnect answered
+        assert len(sim.gateway.sessions) == 128
+        await watcher.assert_served(t0)
+        for conn in conns:
+            conn.close()
+
+
+# -- clients that do not read ------------------------------------------------------------
+
+async def test_client_that_never_reads_its_pushes_is_cut_off(closes):
+    limit = 256 * 1024
+    async with running(keepalive=10, max_write_buffer=limit) as (sim, watcher):
+        t0 = time.monotonic()
+        sock = await non_reader(sim.port, subscribe(UNIVERSE, [QUOTE, ORDER_BOOK, TICKER]))
+        (session,) = [s for s in sim.gateway.sessions.values() if s.conn_id != watcher.client.info.conn_id]
+        transport = session.writer.transport
+        transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)  # fill sooner
+        most = 0
+        deadline = time.monotonic() + 15
+        while not session.closed:
+            most = max(most, transport.get_write_buffer_size())
+            assert time.monotonic() < deadline, f"not dropped; {most} bytes queued"
+            await asyncio.sleep(0.01)
+        assert most < 2 * limit  # queued memory stayed bounded
+        assert transport.get_write_buffer_size() == 0  # discarded, not left waiting for a reader
+        await watcher.assert_served(t0)
+        sock.close()
+    assert "client is not reading its pushes" in closes()
+
+
+async def test_client_that_never_reads_its_replies_is_cut_off(closes):
+    async with running(keepalive=10) as (sim, watcher):
+        t0 = time.monotonic()
+        loop = asyncio.get_running_loop()
+        sock = await non_reader(sim.port)
+        (session,) = [s for s in sim.gateway.sessions.values() if s.conn_id != watcher.client.info.conn_id]
+        every_hk_stock = Qot_GetStaticInfo_pb2.C2S(market=1, secType=3)  # a 1.2 KB reply to 50 bytes
+        batch = b"".join(request_frame(ids.QOT_GET_STATIC_INFO, every_hk_stock, serial) for serial in range(100, 200))
+        most = 0
+
+        async def flood() -> None:
+            with contextlib.suppress(ConnectionError):
+                while True:  # blocks once the gateway stops reading us
+                    await loop.sock_sendall(sock, batch)
+
+        task = asyncio.create_task(flood())
+        deadline = time.monotonic() + 10
+        while not session.closed:
+            most = max(most, session.writer.transport.get_write_buffer_size())
+            assert time.monotonic() < deadline, f"not dropped; {most} bytes queued"
+            await asyncio.sleep(0.01)
+        await asyncio.wait_for(task, 2)
+        assert most < 1024 * 1024  # the gateway stopped reading instead of queueing replies
+        await watcher.assert_served(t0)
+        sock.close()
+    assert "client read no replies for 0.5 s" in closes()
