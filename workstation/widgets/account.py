@@ -90,7 +90,7 @@ class AccountPanel(Vertical):
         """The order under the cursor of the orders tab, if that tab is showing."""
         tabs = self.query_one("#account-tabs", TabbedContent)
         table = self.orders
-        if tabs.active != "tab-orders" or table.row_count == 0:
+        if tabs.active != "tab-orders" or not table.is_valid_coordinate(table.cursor_coordinate):
             return None
         return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
 
