@@ -160,13 +160,15 @@ class FutuTui(TradingActions, App):
     def _layout_for(self, width: int, height: int) -> None:
         """Below ~110x32 the panels collapse into tabs: one panel at a time."""
         narrow = width < NARROW_WIDTH or height < NARROW_HEIGHT
+        if not self.screen_stack:  # the app is shutting down
+            return
         self.screen_stack[0].set_class(narrow, "-narrow")
         for key, panel in self.panels.items():
             panel.set_class(key == self.active_panel, "-active")
 
     @property
     def narrow(self) -> bool:
-        return self.screen_stack[0].has_class("-narrow")
+        return bool(self.screen_stack) and self.screen_stack[0].has_class("-narrow")
 
     def is_visible(self, key: str) -> bool:
         return not self.narrow or key == self.active_panel

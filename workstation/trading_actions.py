@@ -40,7 +40,8 @@ class TradingActions:
     def show_env(self) -> None:
         """The whole screen wears a REAL border while a REAL account is active."""
         acc = self.trader.account
-        self.screen_stack[0].set_class(acc is not None and acc.is_real, "-real")
+        if self.screen_stack:  # empty while the app shuts down
+            self.screen_stack[0].set_class(acc is not None and acc.is_real, "-real")
 
     # -- new orders ----------------------------------------------------------------------
 

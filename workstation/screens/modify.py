@@ -6,41 +6,23 @@ import math
 
 from rich.text import Text
 from textual import on
-from textual.binding import Binding
 from textual.containers import Grid, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from workstation.orders import Limits, Problem, Ticket, fmt, nudge_price, nudge_qty, validate
+from workstation.orders import Limits, Problem, Ticket, fmt, validate
+from workstation.screens.form import PriceQtyForm
 from workstation.store import OrderRow
 from workstation.trader import side_word
 
 
-class ModifyForm(ModalScreen[tuple[float, float] | None]):
+class ModifyForm(PriceQtyForm[tuple[float, float] | None]):
     """Returns (qty, price) or None."""
-
-    BINDINGS = [
-        Binding("escape", "dismiss(None)", "Cancel", id="modify.cancel"),
-        Binding("ctrl+up", "nudge_price(1)", "Price +1 tick", id="modify.price_up"),
-        Binding("ctrl+down", "nudge_price(-1)", "Price -1 tick", id="modify.price_down"),
-        Binding("pageup", "nudge_qty(1)", "Qty +1 lot", id="modify.qty_up"),
-        Binding("pagedown", "nudge_qty(-1)", "Qty -1 lot", id="modify.qty_down"),
-    ]
-    DEFAULT_CSS = """
-    ModifyForm { align: center middle; }
-    ModifyForm > Vertical { width: 60; max-width: 100%; height: auto; border: thick $primary;
-                            background: $surface; padding: 0 1; }
-    ModifyForm Grid { grid-size: 2; grid-columns: 10 1fr; grid-rows: 1; height: auto; grid-gutter: 0 1; }
-    ModifyForm Input { height: 1; border: none; padding: 0 1; background: $panel; }
-    ModifyForm Input:focus { border: none; background: $primary 30%; }
-    ModifyForm Input.-invalid, ModifyForm Input.-invalid:focus { border: none; background: $error 40%; }
-    ModifyForm #problems { color: $error; height: auto; }
-    """
 
     def __init__(self, order: OrderRow, *, lot_size: int, last_price: float | None, can_sell_qty: float,
                  limits: Limits) -> None:
         super().__init__()
         self.order = order
+        self.code = order.code
         self.lot_size = max(1, lot_size)
         self.last_price = last_price
         self.can_sell_qty = can_sell_qty + max(order.qty - order.fill_qty, 0)  # this order's shares are frozen
@@ -63,15 +45,9 @@ class ModifyForm(ModalScreen[tuple[float, float] | None]):
     def on_mount(self) -> None:
         self.query_one("#price", Input).focus()
 
-    def _number(self, field: str) -> float:
-        try:
-            return float(self.query_one(f"#{field}", Input).value.replace(",", "").strip())
-        except ValueError:
-            return math.nan
-
     def read(self) -> tuple[float, float, list[Problem]]:
         o = self.order
-        price, qty = self._number("price"), self._number("qty")
+        price, qty = (math.nan if v is None else v for v in (self.number("price"), self.number("qty")))
         problems = [Problem(f, f"{f}: not a number") for f, v in (("price", price), ("qty", qty)) if math.isnan(v)]
         if not problems:
             ticket = Ticket(code=o.code, side=o.side, qty=qty, price=price, order_type=o.order_type,
@@ -92,12 +68,3 @@ class ModifyForm(ModalScreen[tuple[float, float] | None]):
         self.query_one("#problems", Static).update(Text("\n".join(f"• {p.message}" for p in problems)))
         if not problems:
             self.dismiss((qty, price))
-
-    def action_nudge_price(self, ticks: int) -> None:
-        base = self._number("price")
-        if base == base and base > 0:
-            self.query_one("#price", Input).value = fmt(nudge_price(self.order.code, base, ticks))
-
-    def action_nudge_qty(self, lots: int) -> None:
-        qty = self._number("qty")
-        self.query_one("#qty", Input).value = fmt(nudge_qty(0.0 if qty != qty else qty, lots, self.lot_size))

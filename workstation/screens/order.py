@@ -16,13 +16,13 @@ from rich.text import Text
 from textual import on
 from textual.binding import Binding
 from textual.containers import Grid, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
 
 from protocol.gateway.fees import fee_items, total
+from workstation.screens.form import PriceQtyForm
 from workstation.orders import (
     ABSOLUTE_LIMIT, BUY, DAY, ETH, GTC, LIMIT_PRICED, MARKET, NORMAL, RTH, SELL, SESSION_NONE, STOP, STOP_LIMIT,
-    Limits, Problem, Ticket, fmt, nudge_price, nudge_qty, validate,
+    Limits, Problem, Ticket, fmt, validate,
 )
 
 TYPES = [("Limit", NORMAL), ("Market", MARKET), ("Absolute limit", ABSOLUTE_LIMIT), ("Stop", STOP), ("Stop limit", STOP_LIMIT)]
@@ -33,29 +33,14 @@ MAX_QTY_EVERY = 3.5  # s between Trd_GetMaxTrdQtys calls (OpenD allows 10 per 30
 MaxQtys = Callable[[Ticket], Awaitable[object]]
 
 
-class OrderForm(ModalScreen[Ticket | None]):
-    BINDINGS = [
-        Binding("escape", "dismiss(None)", "Cancel", id="order.cancel"),
-        Binding("ctrl+up", "nudge_price(1)", "Price +1 tick", id="order.price_up"),
-        Binding("ctrl+down", "nudge_price(-1)", "Price -1 tick", id="order.price_down"),
-        Binding("pageup", "nudge_qty(1)", "Qty +1 lot", id="order.qty_up"),
-        Binding("pagedown", "nudge_qty(-1)", "Qty -1 lot", id="order.qty_down"),
-        Binding("ctrl+s", "flip_side", "Buy/Sell", id="order.flip_side"),
-    ]
+class OrderForm(PriceQtyForm[Ticket | None]):
+    BINDINGS = [Binding("ctrl+s", "flip_side", "Buy/Sell", id="order.flip_side")]
     DEFAULT_CSS = """
-    OrderForm { align: center middle; }
-    OrderForm > Vertical { width: 64; max-width: 100%; height: auto; max-height: 100%;
-                           border: thick $primary; background: $surface; padding: 0 1; }
     OrderForm.-sell > Vertical { border: thick $price-down; }
     OrderForm.-buy > Vertical { border: thick $price-up; }
-    OrderForm Grid { grid-size: 2; grid-columns: 14 1fr; grid-rows: 1; height: auto; grid-gutter: 0 1; }
-    OrderForm Input { height: 1; border: none; padding: 0 1; background: $panel; }
-    OrderForm Input:focus { border: none; background: $primary 30%; }
     OrderForm Select { height: 1; }
     OrderForm SelectCurrent { height: 1; border: none; padding: 0 1; background: $panel; }
     OrderForm Select:focus > SelectCurrent { background: $primary 30%; }
-    OrderForm Input.-invalid, OrderForm Input.-invalid:focus { border: none; background: $error 40%; }
-    OrderForm #problems { color: $error; height: auto; }
     OrderForm #preview { color: $text-muted; height: auto; }
     """
 
@@ -73,6 +58,7 @@ class OrderForm(ModalScreen[Ticket | None]):
         self._max_for: float | None = None  # the price the shown max quantities are for
         self._max_at = -math.inf
         self.ticket = ticket
+        self.code = ticket.code
         self.sec_name = name
         self.lot_size = max(1, lot_size)
         self.last_price = last_price
@@ -115,22 +101,12 @@ class OrderForm(ModalScreen[Ticket | None]):
 
     # -- reading the form ------------------------------------------------------------------
 
-    def _number(self, field: str) -> float | None:
-        text = self.query_one(f"#{field}", Input).value.replace(",", "").strip()
-        if not text:
-            return None
-        try:
-            value = float(text)
-        except ValueError:
-            return math.nan
-        return value
-
     def read(self) -> tuple[Ticket, list[Problem]]:
         """The ticket the form describes and what is wrong with it (typos included)."""
         problems: list[Problem] = []
         values = {}
         for field in ("price", "aux", "qty"):
-            v = self._number(field)
+            v = self.number(field)
             if v is not None and math.isnan(v):
                 problems.append(Problem(field, f"{field}: not a number"))
                 v = None
@@ -221,17 +197,6 @@ class OrderForm(ModalScreen[Ticket | None]):
         self._show(problems)
         if not problems:
             self.dismiss(ticket)
-
-    def action_nudge_price(self, ticks: int) -> None:
-        field = self.query_one("#price", Input)
-        base = self._number("price") or self.last_price or 0.0
-        if base and not math.isnan(base):
-            field.value = fmt(nudge_price(self.ticket.code, base, ticks))
-
-    def action_nudge_qty(self, lots: int) -> None:
-        field = self.query_one("#qty", Input)
-        qty = self._number("qty") or 0.0
-        field.value = f"{nudge_qty(0.0 if math.isnan(qty) else qty, lots, self.lot_size):g}"
 
     def action_flip_side(self) -> None:
         self.ticket = replace(self.ticket, side=SELL if self.ticket.side == BUY else BUY)

@@ -1,0 +1,59 @@
+"""What the order and modify forms share: compact one-row fields, Esc to cancel, one tick
+and one lot nudges, and reading numbers typed by hand."""
+
+from __future__ import annotations
+
+import math
+from typing import TypeVar
+
+from textual.binding import Binding
+from textual.screen import ModalScreen
+from textual.widgets import Input
+
+from workstation.orders import fmt, nudge_price, nudge_qty
+
+Result = TypeVar("Result")
+
+
+class PriceQtyForm(ModalScreen[Result]):
+    """Subclasses have #price and #qty inputs and set `code`, `lot_size`, `last_price`."""
+
+    BINDINGS = [
+        Binding("escape", "dismiss(None)", "Cancel", id="form.cancel"),
+        Binding("ctrl+up", "nudge_price(1)", "Price +1 tick", id="form.price_up"),
+        Binding("ctrl+down", "nudge_price(-1)", "Price -1 tick", id="form.price_down"),
+        Binding("pageup", "nudge_qty(1)", "Qty +1 lot", id="form.qty_up"),
+        Binding("pagedown", "nudge_qty(-1)", "Qty -1 lot", id="form.qty_down"),
+    ]
+    DEFAULT_CSS = """
+    PriceQtyForm { align: center middle; }
+    PriceQtyForm > Vertical { width: 64; max-width: 100%; height: auto; max-height: 100%;
+                              border: thick $primary; background: $surface; padding: 0 1; }
+    PriceQtyForm Grid { grid-size: 2; grid-columns: 14 1fr; grid-rows: 1; height: auto; grid-gutter: 0 1; }
+    PriceQtyForm Input { height: 1; border: none; padding: 0 1; background: $panel; }
+    PriceQtyForm Input:focus { border: none; background: $primary 30%; }
+    PriceQtyForm Input.-invalid, PriceQtyForm Input.-invalid:focus { border: none; background: $error 40%; }
+    PriceQtyForm #problems { color: $error; height: auto; }
+    """
+    code: str
+    lot_size: int
+    last_price: float | None
+
+    def number(self, field: str) -> float | None:
+        """The field as a number: None when empty, NaN when it is not a number."""
+        text = self.query_one(f"#{field}", Input).value.replace(",", "").strip()
+        if not text:
+            return None
+        try:
+            return float(text)
+        except ValueError:
+            return math.nan
+
+    def action_nudge_price(self, ticks: int) -> None:
+        base = self.number("price") or self.last_price or 0.0
+        if base and not math.isnan(base):
+            self.query_one("#price", Input).value = fmt(nudge_price(self.code, base, ticks))
+
+    def action_nudge_qty(self, lots: int) -> None:
+        qty = self.number("qty") or 0.0
+        self.query_one("#qty", Input).value = fmt(nudge_qty(0.0 if math.isnan(qty) else qty, lots, self.lot_size))
