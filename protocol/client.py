@@ -204,25 +204,49 @@ class OpenDClient:
             self._crypto.aes = aes_cipher(resp.s2c.connAESKey, iv)
 
     async def run(self) -> None:
-        """Stay connected until close(): reconnect with capped backoff after each loss."""
+        """Stay connected until close(): reconnect with capped backoff after each loss.
+
+        A connection counts only once `on_ready` has succeeded on it: if that fails while
+        the link is up (a reply timed out, OpenD refused), the link is dropped and tried
+        again after the backoff, so the owner is never left half set up behind a READY.
+        """
         delay = self.backoff[0]
-        while not self._closing:
-            try:
-                await self.connect()
-            except NotConnected:
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self.backoff[1])
-                continue
-            delay = self.backoff[0]
-            if self.on_ready is not None:
+        try:
+            while not self._closing:
                 try:
-                    await self.on_ready()
-                except OpenDError as exc:
-                    log.warning("on_ready failed: %s", exc)
-            assert self._lost is not None
-            await self._lost.wait()
-            if not self._closing:
-                await asyncio.sleep(delay)
+                    await self.connect()
+                except NotConnected:
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, self.backoff[1])
+                    continue
+                lost = self._lost
+                assert lost is not None
+                if await self._set_up():
+                    delay = self.backoff[0]
+                await lost.wait()
+                if not self._closing:
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, self.backoff[1])
+        except BaseException as exc:
+            # Cancelled, or a bug in the owner: leave no socket or task behind, so that a
+            # later run() (the owner restarting its worker) starts from a clean slate.
+            if self._writer is not None:
+                cancelled = isinstance(exc, asyncio.CancelledError)
+                await self._drop("stopped" if cancelled else f"internal error: {exc!r}", final=cancelled)
+            raise
+
+    async def _set_up(self) -> bool:
+        """Await the owner's on_ready; False, and the link dropped if still up, when it fails."""
+        if self.on_ready is None:
+            return True
+        try:
+            await self.on_ready()
+        except OpenDError as exc:
+            log.warning("setting up the connection failed: %s", exc)
+            if self._state is ConnState.READY:
+                await self._drop(f"setting up the connection failed: {exc}")
+            return False
+        return True
 
     # -- requests ----------------------------------------------------------------------
 

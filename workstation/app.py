@@ -106,6 +106,7 @@ class FutuTui(TradingActions, App):
         self.active_panel = "watchlist"
         self.universe: list[tuple[str, str]] = []
         self.panels: dict[str, object] = {}
+        self._outage_reasons: set[str] = set()  # reasons already notified during this outage
 
     def _new_feed(self, client: OpenDClient) -> Feed:
         return Feed(client, self.store, self.post_message, self.journal, self.config.relock_minutes * 60)
@@ -201,7 +202,18 @@ class FutuTui(TradingActions, App):
         s.account = acc.label if acc else ""
         s.env = "REAL" if acc and acc.env == 1 else "SIM"
         s.render_status()
+        self._show_staleness()
         self.check_relock()
+
+    def _show_staleness(self) -> None:
+        """Each focused panel's data age in its border; dim what is old or cut off (1 Hz).
+        Uses the status bar's clock, which snapshot tests freeze."""
+        online = self.status.state is ConnState.READY
+        now = self.status.mono_clock()
+        for panel in (self.book, self.tape, self.chart, self.flow):
+            panel.show_age(now, online)
+        self.watchlist.set_class(not online, "-stale")
+        self.account.set_class(not online, "-stale")
 
     def refresh_all(self) -> None:
         self.watchlist.repaint_all()
@@ -222,6 +234,7 @@ class FutuTui(TradingActions, App):
         self.tape.show(code)
         self.chart.show(code)
         self.flow.show(code)
+        self._show_staleness()
 
     def set_period(self, period: str) -> None:
         self.chart.show(self.focus_code, period)
@@ -384,13 +397,23 @@ class FutuTui(TradingActions, App):
 
     @on(FeedStateChanged)
     def _feed_state(self, event: FeedStateChanged) -> None:
+        was_ready = self.status.state is ConnState.READY
         self.status.state, self.status.reason = event.state, event.reason
+        if event.state is ConnState.READY:
+            self.status.down_since = None
+        elif was_ready or (event.state is ConnState.LOST and self.status.down_since is None):
+            self.status.down_since = self.status.mono_clock()  # connecting at startup is no outage
         self.status.render_status()
+        self._show_staleness()
         self.refresh_bindings()
         if event.state is ConnState.LOST:
-            hint = "  Press S for the simulator." if self.start_sim and not self.feed.client.info else ""
-            self.notify(f"{event.reason}{hint}", severity="warning", timeout=4)
+            # Once per reason per outage: retries every few seconds must not bury the screen.
+            if event.reason not in self._outage_reasons:
+                self._outage_reasons.add(event.reason)
+                hint = "  Press S for the simulator." if self.start_sim and not self.feed.client.info else ""
+                self.notify(f"{event.reason}{hint}", severity="warning", timeout=4)
         elif event.state is ConnState.READY:
+            self._outage_reasons.clear()
             self.notify(event.reason, timeout=2)
 
     @on(FeedNotice)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from protocol import ids
-from protocol.client import ConnState, OpenDClient, OpenDError
+from protocol.client import ConnState, NotConnected, OpenDClient, OpenDError, RequestTimeout
 from protocol.codes import KL_SUBTYPES, SUB_BROKER, SUB_ORDER_BOOK, SUB_QUOTE, SUB_TICKER, code_of, security
 from protocol.proto import (
     GetGlobalState_pb2,
@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 
 MIN_SUB_AGE = 60.0  # OpenD refuses to unsubscribe anything younger than a minute
 FLOW_EVERY = 6.0  # capital flow + distribution: 30 calls / 30 s each allowed; stay well under
+SUB_EVERY = 10.0  # how often old subscriptions are released and timed-out ones retried
 HISTORY_DAYS = {"day": 500, "week": 2000, "month": 4000}
 HISTORY_BARS = 600
 
@@ -62,7 +63,12 @@ class Feed:
         self.quota_total = 0
         self._sync_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task] = set()
-        self.lost_at: float | None = None  # wall time the connection was lost, until it is back
+        self.lost_at: float | None = None  # wall time the connection was lost, until the account is re-synced
+        self.ready_at = 0.0  # wall time of the last READY
+        self._ready_reason = ""
+        self._epoch = 0  # bumped on every loss: replies from an older connection must not count
+        self._resync = False  # a subscribe timed out: the sub loop tries again
+        self.sub_every = SUB_EVERY
         self._history_loaded: set[tuple[str, int]] = set()
         self.clock_skew = 0.0  # OpenD's clock minus ours, in seconds
         client.on_push(ids.QOT_UPDATE_BASIC_QOT, lambda r: store.apply_basic_qots(r.s2c.basicQotList))
@@ -93,20 +99,27 @@ class Feed:
 
     def _on_state(self, state: ConnState, reason: str) -> None:
         log.info("OpenD %s:%s %s: %s", self.client.host, self.client.port, state.value, reason)
-        if state is not ConnState.READY:
-            self.have.clear()  # a new connection starts with no subscriptions
-            self.failed.clear()
-            self._history_loaded.clear()
-            if state is ConnState.LOST and self.lost_at is None and self.trader.ready_once:
-                self.lost_at = time.time()
+        if state is ConnState.READY:
+            self.ready_at, self._ready_reason = time.time(), reason
+            return  # the App hears READY from _on_ready, once quotes are subscribed again
+        self._epoch += 1
+        self.have.clear()  # a new connection starts with no subscriptions
+        self.failed.clear()
+        self._history_loaded.clear()
+        if state is ConnState.LOST and self.lost_at is None and self.trader.ready_once:
+            self.lost_at = time.time()
         self.post(FeedStateChanged(state, reason))
 
     async def _on_ready(self) -> None:
         """After every (re)connect: subscriptions, names, account, orders."""
         assert self.client.info is not None
+        epoch = self._epoch
         state = await self.client.request(ids.GET_GLOBAL_STATE, GetGlobalState_pb2.C2S(userID=self.client.info.login_user_id))
         self.clock_skew = state.time - time.time()  # history windows follow OpenD's clock, not ours
         await self._sync_subscriptions()
+        if self._epoch != epoch:
+            raise NotConnected("connection lost while subscribing", -200)
+        self.post(FeedStateChanged(ConnState.READY, self._ready_reason))
         self.spawn(self._load_names(self.watch))
         self.spawn(self._trading_ready())
         if self.focus_code:
@@ -114,10 +127,11 @@ class Feed:
 
     async def _trading_ready(self) -> None:
         """Accounts and the journal; after an outage, tell the trader what happened meanwhile."""
-        lost_at, self.lost_at = self.lost_at, None
         changes = await self.trader.on_ready()
+        # Only now: if the re-sync failed, the next one still reports from the first loss.
+        lost_at, self.lost_at = self.lost_at, None
         if lost_at is not None:
-            span = f"disconnected {_hms(lost_at)}-{_hms(time.time())}"
+            span = f"disconnected {_hms(lost_at)}-{_hms(self.ready_at)}"
             self.post(FeedNotice(f"{span}; while away: {'; '.join(changes)}" if changes
                                  else f"{span}; nothing changed in the account while away", "warning", 12))
         elif changes:
@@ -176,6 +190,7 @@ class Feed:
 
     async def _sync_subscriptions(self) -> None:
         async with self._sync_lock:
+            epoch = self._epoch
             missing = sorted(self.want - self.have.keys() - self.failed, key=self._priority)
             room = self.quota_total - self.quota_used if self.quota_total else len(missing)
             if self.quota_total and len(missing) > room:
@@ -185,37 +200,51 @@ class Feed:
             for code, sub in missing:
                 by_type.setdefault(sub, []).append(code)
             for sub, codes in by_type.items():
-                await self._subscribe(codes, [sub], True)
+                if not await self._subscribe(codes, [sub], True, epoch):
+                    return  # the connection went; the next one starts afresh
             now = time.monotonic()
             stale = [k for k, t in self.have.items() if k not in self.want and now - t >= MIN_SUB_AGE]
             by_type = {}
             for code, sub in stale:
                 by_type.setdefault(sub, []).append(code)
             for sub, codes in by_type.items():
-                await self._subscribe(codes, [sub], False)
+                if not await self._subscribe(codes, [sub], False, epoch):
+                    return
             await self._refresh_quota()
 
     def _priority(self, key: tuple[str, int]) -> tuple[int, str]:
         return (0 if key[0] == self.focus_code else 1, key[0])
 
-    async def _subscribe(self, codes: list[str], subs: list[int], on: bool) -> None:
+    async def _subscribe(self, codes: list[str], subs: list[int], on: bool, epoch: int) -> bool:
+        """Qot_Sub in chunks; False as soon as the connection it was meant for is gone
+        (its outcome then says nothing about the next connection)."""
         for i in range(0, len(codes), 100):
             chunk = codes[i:i + 100]
             c2s = Qot_Sub_pb2.C2S(isSubOrUnSub=on, isRegOrUnRegPush=on, isFirstPush=on, subTypeList=subs)
             for code in chunk:
                 market, symbol = security(code)
                 c2s.securityList.add(market=market, code=symbol)
+            what = f"{'subscribe' if on else 'unsubscribe'} {', '.join(chunk[:3])}"
             try:
                 await self.client.request(ids.QOT_SUB, c2s)
             except OpenDError as exc:
-                if len(chunk) > 1 and self.client.ready:
-                    for code in chunk:  # one bad code must not keep the others dark
-                        await self._subscribe([code], subs, on)
+                if self._epoch != epoch:
+                    return False
+                if isinstance(exc, RequestTimeout):  # not a refusal: try again later
+                    self._resync = True
+                    self.post(FeedNotice(f"{what}: {exc}; will retry", "warning"))
                     continue
-                self.post(FeedNotice(f"{'subscribe' if on else 'unsubscribe'} {', '.join(chunk[:3])}: {exc}", "warning"))
+                if len(chunk) > 1:
+                    for code in chunk:  # one bad code must not keep the others dark
+                        if not await self._subscribe([code], subs, on, epoch):
+                            return False
+                    continue
+                self.post(FeedNotice(f"{what}: {exc}", "warning"))
                 if on:
                     self.failed.update((code, sub) for code in chunk for sub in subs)
                 continue
+            if self._epoch != epoch:
+                return False  # answered, but the connection dropped before we got here
             now = time.monotonic()
             for code in chunk:
                 for sub in subs:
@@ -223,6 +252,7 @@ class Feed:
                         self.have[(code, sub)] = now
                     else:
                         self.have.pop((code, sub), None)
+        return True
 
     async def _refresh_quota(self) -> None:
         s2c = await self.client.request(ids.QOT_GET_SUB_INFO, Qot_GetSubInfo_pb2.C2S(isReqAllConn=False))
@@ -230,10 +260,12 @@ class Feed:
         self.quota_total = s2c.totalUsedQuota + s2c.remainQuota
 
     async def _sub_loop(self) -> None:
-        """Release subscriptions that are no longer on screen once they are a minute old."""
+        """Release subscriptions that are no longer on screen once they are a minute old,
+        and retry the ones whose subscribe timed out."""
         while True:
-            await asyncio.sleep(10)
-            if self.client.ready and (self.have.keys() - self.want):
+            await asyncio.sleep(self.sub_every)
+            if self.client.ready and (self._resync or self.have.keys() - self.want):
+                self._resync = False
                 with contextlib.suppress(OpenDError):
                     await self._sync_subscriptions()
 

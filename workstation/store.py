@@ -206,6 +206,12 @@ class Store:
     names: dict[str, str] = field(default_factory=dict)
     last_push: float = 0.0  # monotonic time of the last push of any kind
     pushes: int = 0
+    # Monotonic time each code's data last changed: the panels show its age and dim when old.
+    quote_at: dict[str, float] = field(default_factory=dict)
+    book_at: dict[str, float] = field(default_factory=dict)  # order book or broker queue
+    tape_at: dict[str, float] = field(default_factory=dict)
+    bars_at: dict[tuple[str, int], float] = field(default_factory=dict)
+    flow_at: dict[str, float] = field(default_factory=dict)  # capital flow or distribution
     # What changed since the last flush, by panel kind.
     dirty_quotes: set[str] = field(default_factory=set)
     dirty_books: set[str] = field(default_factory=set)
@@ -214,9 +220,10 @@ class Store:
     dirty_flows: set[str] = field(default_factory=set)
     dirty_account: bool = False
 
-    def _touch(self) -> None:
-        self.last_push = time.monotonic()
+    def _touch(self) -> float:
+        now = self.last_push = time.monotonic()
         self.pushes += 1
+        return now
 
     def quote(self, code: str) -> Quote:
         q = self.quotes.get(code)
@@ -228,7 +235,7 @@ class Store:
 
     def apply_basic_qots(self, items) -> None:
         """Qot_UpdateBasicQot / Qot_GetBasicQot rows."""
-        self._touch()
+        now = self._touch()
         for item in items:
             code = code_of(item.security.market, item.security.code)
             q = self.quote(code)
@@ -242,11 +249,13 @@ class Store:
             q.turnover = item.turnover
             q.update_time = item.updateTime
             q.seq += 1
+            self.quote_at[code] = now
             self.dirty_quotes.add(code)
 
     def apply_order_book(self, s2c) -> None:
-        self._touch()
+        now = self._touch()
         code = code_of(s2c.security.market, s2c.security.code)
+        self.book_at[code] = now
         bids = tuple(Level(x.price, x.volume, x.orederCount) for x in s2c.orderBookBidList)
         asks = tuple(Level(x.price, x.volume, x.orederCount) for x in s2c.orderBookAskList)
         self.books[code] = BookSnap(code, bids, asks, s2c.svrRecvTimeBid or s2c.svrRecvTimeAsk)
@@ -257,8 +266,9 @@ class Store:
         self.dirty_quotes.add(code)
 
     def apply_tickers(self, s2c) -> None:
-        self._touch()
+        now = self._touch()
         code = code_of(s2c.security.market, s2c.security.code)
+        self.tape_at[code] = now
         tape = self.tapes.get(code)
         if tape is None:
             tape = self.tapes[code] = deque(maxlen=TAPE_LEN)
@@ -271,8 +281,9 @@ class Store:
         self.dirty_tapes.add(code)
 
     def apply_broker(self, s2c) -> None:
-        self._touch()
+        now = self._touch()
         code = code_of(s2c.security.market, s2c.security.code)
+        self.book_at[code] = now
         self.brokers[code] = BrokerSnap(
             code,
             tuple((b.id, b.name, b.pos) for b in s2c.brokerBidList),
@@ -291,13 +302,15 @@ class Store:
         """History (RequestHistoryKL): replaces what we had for this code and period."""
         bars = [self._bar(k) for k in klines if not k.isBlank]
         self.bars[(code, kl_type)] = bars[-BARS_LEN:]
+        self.bars_at[(code, kl_type)] = time.monotonic()
         self.dirty_bars.add((code, kl_type))
 
     def apply_kl(self, s2c) -> None:
         """Qot_UpdateKL: the forming bar is replaced, a new bar is appended."""
-        self._touch()
+        now = self._touch()
         code = code_of(s2c.security.market, s2c.security.code)
         key = (code, s2c.klType)
+        self.bars_at[key] = now
         bars = self.bars.setdefault(key, [])
         for k in s2c.klList:
             if k.isBlank:
@@ -324,6 +337,7 @@ class Store:
             tuple(r.midInFlow for r in rows),
             tuple(r.smlInFlow for r in rows),
         )
+        self.flow_at[code] = time.monotonic()
         self.dirty_flows.add(code)
 
     def set_distribution(self, code: str, s2c) -> None:
@@ -333,6 +347,7 @@ class Store:
             {"super": s2c.capitalOutSuper, "big": s2c.capitalOutBig, "mid": s2c.capitalOutMid, "small": s2c.capitalOutSmall},
             s2c.updateTime,
         )
+        self.flow_at[code] = time.monotonic()
         self.dirty_flows.add(code)
 
     # -- account ------------------------------------------------------------------------

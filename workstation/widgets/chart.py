@@ -10,7 +10,7 @@ from textual_plotext import PlotextPlot
 
 from protocol.codes import KL_SUBTYPES
 from workstation.store import Bar, Store
-from workstation.widgets.common import fmt_big, fmt_price, price_digits, price_styles
+from workstation.widgets.common import Staleness, fmt_big, fmt_price, price_digits, price_styles
 
 PERIODS = ("1m", "5m", "15m", "30m", "60m", "day", "week", "month")
 MAS = ((5, "yellow"), (10, "magenta"), (20, "cyan"))
@@ -33,7 +33,7 @@ def moving_average(closes: list[float], n: int) -> list[float]:
     return out
 
 
-class ChartPanel(PlotextPlot):
+class ChartPanel(Staleness, PlotextPlot):
     BINDINGS = [
         Binding("]", "period(1)", "Next period", id="chart.next_period"),
         Binding("[", "period(-1)", "Prev period", id="chart.prev_period"),
@@ -59,10 +59,18 @@ class ChartPanel(PlotextPlot):
         self._drawn_at = 0.0
         self.visible_bars: list[Bar] = []
         self.focus_line = ""  # OHLC of the bar under focus, shown in the title
+        self.bar_line = ""  # the same in the border, marked when it is the latest bar
 
     @property
     def kl_type(self) -> int:
         return KL_SUBTYPES[self.period][1]
+
+    def updated_at(self) -> float | None:
+        return self.store.bars_at.get((self.code, self.kl_type)) if self.code else None
+
+    def subtitle(self) -> str:
+        # The age first: a narrow border truncates the end, and the plot's title repeats the bar.
+        return " · ".join(part for part in (self.age_label, self.bar_line) if part)
 
     def show(self, code: str | None, period: str | None = None) -> None:
         self.code = code
@@ -107,6 +115,8 @@ class ChartPanel(PlotextPlot):
             self.border_title = f"{self.code or ''} {self.period}"
             plt.title(f"{self.code or 'no symbol'} {self.period}: loading…")
             self.visible_bars = []
+            self.bar_line = ""
+            self.border_subtitle = self.subtitle()
             return
         room = max(10, (self.size.width - 12) // 2)
         end = len(bars) - self.back
@@ -133,7 +143,8 @@ class ChartPanel(PlotextPlot):
         stamp = focus.time[:10] if self.period in ("day", "week", "month") else focus.time[5:16]
         self.focus_line = (f"{stamp} O {fmt_price(focus.open, d)} H {fmt_price(focus.high, d)} "
                            f"L {fmt_price(focus.low, d)} C {fmt_price(focus.close, d)} V {fmt_big(focus.volume)}")
-        self.border_subtitle = self.focus_line if self.back else f"{self.focus_line} (latest)"
+        self.bar_line = self.focus_line if self.back else f"{self.focus_line} (latest)"
+        self.border_subtitle = self.subtitle()
         top.title(self.focus_line)
         bottom = plt.subplot(2, 1)
         bottom.bar(x, [b.volume for b in shown], marker="sd",

@@ -8,7 +8,46 @@ from textual.app import App
 from textual.widgets import Static
 
 
-class FocusedPanel(Static):
+STALE_AFTER = 10.0  # seconds without an update before a panel's data counts as stale
+
+
+def fmt_age(age: float) -> str:
+    """How old a panel's data is, for its border: <1s ago, 7s ago, 3m ago, 2h ago."""
+    if age < 1:
+        return "<1s ago"
+    if age < 60:
+        return f"{age:.0f}s ago"
+    if age < 3600:
+        return f"{age // 60:.0f}m ago"
+    return f"{age // 3600:.0f}h ago"
+
+
+class Staleness:
+    """Mixin for a panel that draws one code: the age of its data in the border subtitle,
+    and the `-stale` class (dimmed by the theme) when that is old or the feed is down.
+    The App calls `show_age` once a second, never per push."""
+
+    stale_after = STALE_AFTER
+    age_label = ""  # what the border shows; "" before any data
+
+    def updated_at(self) -> float | None:
+        """Monotonic time the data this panel draws last changed; None if it has none."""
+        raise NotImplementedError
+
+    def show_age(self, now: float, online: bool) -> None:
+        at = self.updated_at()
+        age = None if at is None else max(0.0, now - at)
+        self.set_class(not online or (age is not None and age > self.stale_after), "-stale")  # type: ignore[attr-defined]
+        label = "" if age is None else fmt_age(age)
+        if label != self.age_label:
+            self.age_label = label
+            self.border_subtitle = self.subtitle()  # type: ignore[attr-defined]
+
+    def subtitle(self) -> str:
+        return self.age_label
+
+
+class FocusedPanel(Staleness, Static):
     """A panel that draws one code from the store; `redraw()` is what the flush timer calls."""
 
     def __init__(self, store, **kwargs) -> None:

@@ -9,17 +9,18 @@ from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from workstation.store import Store
-from workstation.widgets.common import fmt_big, price_styles
+from workstation.widgets.common import Staleness, fmt_big, price_styles
 
 CLASSES = (("super", "Super"), ("big", "Big"), ("mid", "Mid"), ("small", "Small"))  # 5 chars max
 BAR = 14
 
 
-class FlowPanel(Vertical):
+class FlowPanel(Staleness, Vertical):
     DEFAULT_CSS = """
     FlowPanel > PlotextPlot { height: 1fr; }
     FlowPanel > #dist { height: auto; max-height: 7; }
     """
+    stale_after = 20.0  # polled every 6 s, not pushed
 
     def __init__(self, store: Store, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -36,6 +37,9 @@ class FlowPanel(Vertical):
     def show(self, code: str | None) -> None:
         self.code = code
         self.refresh_flow()
+
+    def updated_at(self) -> float | None:
+        return self.store.flow_at.get(self.code) if self.code else None
 
     def refresh_flow(self) -> None:
         self.flushes += 1

@@ -20,6 +20,9 @@ class OrderBookPanel(FocusedPanel):
 
     store: Store
 
+    def updated_at(self) -> float | None:
+        return self.store.book_at.get(self.code) if self.code else None
+
     def redraw(self) -> None:
         self.flushes += 1
         code = self.code

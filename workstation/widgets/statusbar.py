@@ -1,4 +1,5 @@
-"""Status bar: connection, SIM/REAL, account, quota, age of the last push, clock."""
+"""Status bar: connection (and how long it has been down), SIM/REAL, account, quota, age
+of the last push, clock."""
 
 from __future__ import annotations
 
@@ -26,16 +27,20 @@ class StatusBar(Static):
         self.account = ""
         self.quota = (0, 0)
         self.last_push = 0.0
+        self.down_since: float | None = None  # monotonic time the connection was lost, until it is back
         self.wall_clock = time.time  # replaced by a frozen clock in snapshot tests
         self.mono_clock = time.monotonic
 
     def render_status(self) -> None:
-        age = self.mono_clock() - self.last_push if self.last_push else None
+        now = self.mono_clock()
+        age = now - self.last_push if self.last_push else None
         age_text = "no data yet" if age is None else f"last push {age:.1f}s ago"
         badge = " REAL " if self.env == "REAL" else " SIM "
         badge_style = "bold white on #ff2d55" if self.env == "REAL" else "bold white on #3d8bfd"
+        down = self.state is not ConnState.READY and self.down_since is not None
         text = Text.assemble(
             (f" {self.state.value.upper()} ", STATE_STYLE.get(self.state, "")), " ",
+            (f"offline {_duration(now - self.down_since)} " if down else "", "bold red"),  # type: ignore[operator]
             (badge, badge_style), " ",
             (self.account or "no account", "dim"), "  ",
             f"quota {self.quota[0]}/{self.quota[1]}", "  ",
@@ -45,3 +50,8 @@ class StatusBar(Static):
         if self.state is not ConnState.READY and self.reason:
             text.append(f"  {self.reason}", style="italic")
         self.update(text, layout=False)
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(max(0.0, seconds))
+    return f"{seconds}s" if seconds < 60 else f"{seconds // 60}m{seconds % 60:02d}s"

@@ -19,6 +19,9 @@ class TapePanel(FocusedPanel):
 
     store: Store
 
+    def updated_at(self) -> float | None:
+        return self.store.tape_at.get(self.code) if self.code else None
+
     def redraw(self) -> None:
         self.flushes += 1
         self.border_title = f"Tape {self.code}" if self.code else "Tape"

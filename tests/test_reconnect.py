@@ -1,0 +1,387 @@
+"""Reconnect that can be trusted: the real app, the real simulator, real loopback sockets.
+
+The gateway is killed mid-stream and restarted on the same port 50 times; a corrupt frame,
+a reply later than the timeout, a setup that times out and a half-open link each show in
+the status bar and recover on their own while keys keep answering; an order that fills
+while the app cannot see the account is reported once and counted once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+import time
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from protocol import ids
+from protocol.client import ConnState, OpenDClient
+from protocol.gateway.sim import SimThread
+from tests.test_app import priced, wait_until
+from workstation.app import FutuTui
+from workstation.config import Config, Watchlist as WatchlistFile
+from workstation.journal import Journal
+from workstation.messages import FeedStateChanged
+from workstation.orders import BUY, Ticket, nudge_price
+from workstation.screens.help import HelpScreen
+
+pytestmark = pytest.mark.slow
+CODES = ["HK.00700", "HK.09988", "US.AAPL", "SH.600519", "SZ.000001"]
+CYCLES = 50
+KEEPALIVE = 1  # seconds: a silent gateway is noticed after ~2.5 s
+TIMEOUT = 1.0  # request timeout of the app's client
+BACKOFF = (0.05, 0.1)  # the app's reconnect backoff: first retry, cap
+RATE = 5  # market ticks 5x faster: every code moves within a fraction of a second
+
+
+def start_sim(port: int = 0, seed: int = 7, start: float | None = None) -> SimThread:
+    sim = SimThread(seed=seed, port=port, keepalive=KEEPALIVE, rate=RATE, start=start)
+    sim.start()
+    return sim
+
+
+def early_today() -> float:
+    """Just after midnight in Hong Kong: little of the live day to generate, so a restart takes
+    ~0.1 s instead of ~0.45 s (the test is about the app, not the simulator's start-up)."""
+    hk = datetime.now(timezone(timedelta(hours=8)))
+    return min(hk.replace(hour=0, minute=1, second=0, microsecond=0).timestamp(), time.time())
+
+
+def make_app(port: int, tmp_path, codes=CODES) -> FutuTui:
+    wl = WatchlistFile(tmp_path / "watchlist.json")
+    wl.save(codes)
+    return FutuTui(Config(port=port),
+                   lambda: OpenDClient("127.0.0.1", port, backoff=BACKOFF, request_timeout=TIMEOUT),
+                   watchlist_file=wl, journal=Journal(tmp_path))
+
+
+class Recorder:
+    """Every message the app handles and every notification it shows (they expire on screen)."""
+
+    def __init__(self, app: FutuTui) -> None:
+        self.messages: list[object] = []
+        self.notes: list[str] = []
+        show = app.notify
+
+        def notify(message, *args, **kwargs):
+            self.notes.append(str(message))
+            return show(message, *args, **kwargs)
+
+        app.notify = notify  # type: ignore[method-assign]
+
+    def states(self, since: int = 0) -> list[tuple[ConnState, str]]:
+        return [(m.state, m.reason) for m in self.messages[since:] if isinstance(m, FeedStateChanged)]
+
+    def lost(self, since: int, words: str = "") -> bool:
+        return any(s is ConnState.LOST and words in r for s, r in self.states(since))
+
+    def noted(self, since: int, *words: str) -> list[str]:
+        return [n for n in self.notes[since:] if all(w in n for w in words)]
+
+
+def status_text(app: FutuTui) -> str:
+    return app.status.content.plain
+
+
+async def settled(pilot, app: FutuTui) -> None:
+    """Every row priced, the focused panels and the account loaded, no request in flight."""
+    s = app.store
+    await wait_until(pilot, lambda: all(priced(app, c) for c in CODES) and app.feed.trader.accounts
+                     and not math.isnan(s.funds.cash) and app.focus_code in s.flows
+                     and (app.focus_code, app.chart.kl_type) in app.feed._history_loaded
+                     and app.status.state is ConnState.READY and not app.feed._tasks,
+                     what="the app settled")
+
+
+async def prices_move(pilot, app: FutuTui, before: dict[str, int], what: str) -> None:
+    """Every code's quote moves again: the first push and the name reload, then live pushes."""
+    await wait_until(pilot, lambda: all(app.store.quote(c).seq > before[c] + 2 for c in CODES), what=what)
+
+
+def seqs(app: FutuTui) -> dict[str, int]:
+    return {c: app.store.quote(c).seq for c in CODES}
+
+
+async def keys_answer(pilot, app: FutuTui) -> None:
+    await pilot.press("question_mark")
+    await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), timeout=2, what="the help screen")
+    await pilot.press("escape")
+    await wait_until(pilot, lambda: not isinstance(app.screen, HelpScreen), timeout=2, what="the help screen closed")
+
+
+def resources() -> dict[str, object]:
+    """asyncio tasks on this loop, open file descriptors, and how many of them are sockets."""
+    fds = os.listdir("/proc/self/fd")
+    links = []
+    for fd in fds:
+        try:
+            links.append(os.readlink(f"/proc/self/fd/{fd}"))
+        except OSError:  # the listing's own descriptor, closed by now
+            pass
+    tasks = asyncio.all_tasks()
+    return {"tasks": len(tasks), "fds": len(links), "sockets": sum(link.startswith("socket:") for link in links),
+            "task names": Counter(t.get_coro().__qualname__ for t in tasks)}
+
+
+async def quiet(pilot, app: FutuTui) -> None:
+    """The same phase every time: nothing in flight, no toast (each has a timer task) on screen."""
+    await wait_until(pilot, lambda: not app.feed._tasks and app.feed.trader._account_refresh is None,
+                     what="the feed idle")
+    app.clear_notifications()
+    await wait_until(pilot, lambda: not app.screen.query("Toast"), what="the toasts gone")
+    await pilot.pause(0.2)
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts descriptors through /proc")
+async def test_fifty_gateway_restarts_recover_every_time_and_leak_nothing(tmp_path):
+    start = early_today()
+    sim = start_sim(start=start)
+    port = sim.sim.port
+    app = make_app(port, tmp_path)
+    rec = Recorder(app)
+    try:
+        async with app.run_test(size=(160, 45), message_hook=rec.messages.append) as pilot:
+            await settled(pilot, app)
+            await quiet(pilot, app)
+            first = resources()
+            took = []
+            for cycle in range(CYCLES):
+                t0 = time.monotonic()
+                m, n, before = len(rec.messages), len(rec.notes), seqs(app)
+                sim.stop()  # killed mid-stream: pushes were flowing a moment ago
+                await wait_until(pilot, lambda: rec.lost(m) and app.status.state is not ConnState.READY,
+                                 what=f"cycle {cycle}: the outage shown")
+                assert "offline" in status_text(app) and app.watchlist.has_class("-stale")
+                sim = start_sim(port, seed=7 + cycle, start=start)
+                await wait_until(pilot, lambda: app.status.state is ConnState.READY, what=f"cycle {cycle}: back")
+                await prices_move(pilot, app, before, f"cycle {cycle}: prices moving again for every code")
+                took.append(time.monotonic() - t0)
+                assert rec.noted(n, "connection closed by OpenD"), f"cycle {cycle}: no notification of the loss"
+                assert not app.watchlist.has_class("-stale")
+            await settled(pilot, app)
+            await quiet(pilot, app)
+            last = resources()
+            assert sim.call(lambda: len(sim.sim.gateway.sessions)) == 1, "one connection, none left behind"
+            app.flush()
+            for code in CODES:  # the screen shows the new prices, not just the store
+                assert app.watchlist.get_row(code)[2].plain == f"{app.store.quote(code).last:,.{3 if code.startswith('HK') else 2}f}"
+    finally:
+        sim.stop()
+    print(f"\n{CYCLES} restarts: {sum(took):.1f} s, {sum(took) / len(took):.2f} s a cycle (max {max(took):.2f} s); "
+          f"before {dict((k, v) for k, v in first.items() if k != 'task names')}, "
+          f"after {dict((k, v) for k, v in last.items() if k != 'task names')}")
+    grown = last["task names"] - first["task names"]  # type: ignore[operator]
+    assert last["tasks"] <= first["tasks"], f"tasks left behind: {grown}"
+    assert last["sockets"] <= first["sockets"]
+    assert last["fds"] <= first["fds"]
+    assert len(rec.states()) >= 3 * CYCLES
+
+
+async def test_a_corrupt_frame_is_reported_and_the_feed_reconnects(tmp_path):
+    sim = start_sim()
+    app = make_app(sim.sim.port, tmp_path)
+    rec = Recorder(app)
+    try:
+        async with app.run_test(size=(160, 45), message_hook=rec.messages.append) as pilot:
+            await settled(pilot, app)
+            m, n, before = len(rec.messages), len(rec.notes), seqs(app)
+            assert sim.call(sim.sim.faults.corrupt) == 1
+            await wait_until(pilot, lambda: rec.lost(m, "corrupt data from OpenD"), what="the corruption reported")
+            assert rec.noted(n, "corrupt data from OpenD", "SHA")
+            await keys_answer(pilot, app)
+            await wait_until(pilot, lambda: app.status.state is ConnState.READY, what="reconnected")
+            await prices_move(pilot, app, before, "prices moving again")
+    finally:
+        sim.stop()
+
+
+async def test_a_half_open_link_is_noticed_and_replaced(tmp_path):
+    sim = start_sim()
+    app = make_app(sim.sim.port, tmp_path)
+    rec = Recorder(app)
+    try:
+        async with app.run_test(size=(160, 45), message_hook=rec.messages.append) as pilot:
+            await settled(pilot, app)
+            m, n = len(rec.messages), len(rec.notes)
+            t0 = time.monotonic()
+            assert sim.call(sim.sim.faults.stall) == 1  # the socket stays open; nothing comes back
+            before = seqs(app)
+            await keys_answer(pilot, app)  # during the silence
+            await wait_until(pilot, lambda: rec.lost(m, "no data from OpenD"), timeout=4 * KEEPALIVE + 2,
+                             what="the silence noticed")
+            silent = time.monotonic() - t0
+            assert 2.0 * KEEPALIVE <= silent <= 4.0 * KEEPALIVE, silent  # 2.5 intervals, checked every 0.8
+            assert rec.noted(n, "no data from OpenD for", f"keepalive every {KEEPALIVE} s")
+            await wait_until(pilot, lambda: app.status.state is ConnState.READY, what="reconnected")
+            await prices_move(pilot, app, before, "prices moving again")
+            await keys_answer(pilot, app)
+            await wait_until(pilot, lambda: sim.call(lambda: len(sim.sim.gateway.sessions)) == 1,
+                             what="the stalled session closed")
+    finally:
+        sim.stop()
+
+
+async def test_a_reply_later_than_the_timeout_is_reported_and_the_feed_carries_on(tmp_path):
+    sim = start_sim()
+    app = make_app(sim.sim.port, tmp_path)
+    rec = Recorder(app)
+    try:
+        async with app.run_test(size=(160, 45), message_hook=rec.messages.append) as pilot:
+            await settled(pilot, app)
+            m, n = len(rec.messages), len(rec.notes)
+            sim.call(lambda: sim.sim.faults.delay(3 * TIMEOUT, proto_id=ids.QOT_GET_CAPITAL_FLOW))
+            app.watchlist.focus()
+            await pilot.press("down")  # a new symbol: its capital flow is asked for at once
+            await wait_until(pilot, lambda: app.focus_code == CODES[1], what="the second symbol focused")
+            await wait_until(pilot, lambda: rec.noted(n, "Qot_GetCapitalFlow", f"no reply from OpenD within {TIMEOUT:g} s"),
+                             what="the timeout reported")
+            await keys_answer(pilot, app)
+            before = seqs(app)
+            await prices_move(pilot, app, before, "prices still moving")
+            assert not rec.states(m), "a slow reply is not a lost connection"
+            sim.call(sim.sim.faults.clear)
+            await pilot.press("up", "down")  # ask again
+            await wait_until(pilot, lambda: CODES[1] in app.store.flows, what="the capital flow after the fault")
+            assert app.status.state is ConnState.READY
+    finally:
+        sim.stop()
+
+
+async def test_a_reconnect_whose_setup_times_out_is_dropped_and_retried(tmp_path):
+    """READY without subscriptions would look alive and show nothing: the app must start over."""
+    sim = start_sim()
+    app = make_app(sim.sim.port, tmp_path)
+    rec = Recorder(app)
+    try:
+        async with app.run_test(size=(160, 45), message_hook=rec.messages.append) as pilot:
+            await settled(pilot, app)
+            m, n = len(rec.messages), len(rec.notes)
+            sim.call(lambda: sim.sim.faults.delay(5 * TIMEOUT, proto_id=ids.GET_GLOBAL_STATE))  # asked first after connecting
+            sim.call(sim.sim.faults.drop)
+            why = f"setting up the connection failed: GetGlobalState: no reply from OpenD within {TIMEOUT:g} s"
+            await wait_until(pilot, lambda: rec.lost(m, why), what="the failed setup reported")
+            await wait_until(pilot, lambda: why in status_text(app), what="the reason in the status bar")
+            assert len(rec.noted(n, why)) == 1, "once per outage, not once per retry"
+            await keys_answer(pilot, app)
+            await wait_until(pilot, lambda: sum(s is ConnState.LOST and why in r for s, r in rec.states(m)) >= 2,
+                             what="a second attempt")
+            assert app.status.state is not ConnState.READY
+            before = seqs(app)
+            sim.call(sim.sim.faults.clear)
+            await wait_until(pilot, lambda: app.status.state is ConnState.READY, what="set up at last")
+            await prices_move(pilot, app, before, "prices moving again")
+    finally:
+        sim.stop()
+
+
+async def test_a_subscribe_that_times_out_is_retried_not_written_off(tmp_path):
+    """A late Qot_Sub reply is not a refusal: the codes must not stay dark until the next reconnect."""
+    sim = start_sim()
+    app = make_app(sim.sim.port, tmp_path)
+    app.feed.sub_every = 0.5
+    rec = Recorder(app)
+    try:
+        async with app.run_test(size=(160, 45), message_hook=rec.messages.append) as pilot:
+            await settled(pilot, app)
+            n, before = len(rec.notes), seqs(app)
+            sim.call(lambda: sim.sim.faults.delay(3 * TIMEOUT, proto_id=ids.QOT_SUB))
+            sim.call(sim.sim.faults.drop)  # the reconnect re-subscribes everything
+            await wait_until(pilot, lambda: rec.noted(n, "subscribe", f"no reply from OpenD within {TIMEOUT:g} s", "will retry"),
+                             what="the late subscribe reported")
+            sim.call(sim.sim.faults.clear)
+            await prices_move(pilot, app, before, "every code subscribed again")
+            assert not app.feed.failed and app.feed.want <= app.feed.have.keys()
+    finally:
+        sim.stop()
+
+
+async def test_an_order_filled_while_away_is_reported_once_and_counted_once(tmp_path):
+    code = CODES[0]
+    sim = start_sim()
+    app = make_app(sim.sim.port, tmp_path)
+    rec = Recorder(app)
+    gateway, loop = sim.sim.gateway, sim.loop
+
+    async def on_sim(coro):
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, loop))
+
+    try:
+        async with app.run_test(size=(160, 45), message_hook=rec.messages.append) as pilot:
+            await settled(pilot, app)
+            trader = app.feed.trader
+            acc = trader.account_for(code)
+            pos0 = app.store.positions[code].qty if code in app.store.positions else 0.0
+            q = app.store.quote(code)
+            order_id = await trader.place_order(Ticket(code=code, side=BUY, qty=100.0, price=nudge_price(code, q.bid, -20),
+                                                       acc_id=acc.acc_id))
+            await wait_until(pilot, lambda: order_id in app.store.orders and app.store.orders[order_id].is_open,
+                             what="the order resting")
+            n = len(rec.notes)
+            await on_sim(gateway.stop())  # OpenD goes away; the broker and market stay
+            await wait_until(pilot, lambda: app.status.state is ConnState.LOST, what="the outage")
+
+            def fill_it():  # the price comes to the order while the app cannot see it
+                broker = sim.sim.broker
+                order = broker.order(acc.acc_id, order_id)
+                book = sim.sim.market.book(code)
+                broker.modify_order(acc.acc_id, order_id, 1, price=book.asks[min(4, len(book.asks) - 1)].price)
+                return order.status
+
+            sim.call(fill_it)
+            filled = lambda: sim.call(lambda: broker_fills(sim, acc.acc_id, order_id))  # noqa: E731
+            await wait_until(pilot, lambda: sum(q for _, q in filled()) == 100, what="filled at the simulated OpenD")
+            assert not [f for f in app.store.fills.values() if f.order_id == order_id], "nothing seen yet"
+            await on_sim(gateway.start())  # back on the same port
+            await wait_until(pilot, lambda: rec.noted(n, "while away"), what="the while-away report")
+            (report,) = rec.noted(n, "while away")
+            assert report.startswith("disconnected ") and f"order {order_id} filled" in report, report
+            mine = [f for f in app.store.fills.values() if f.order_id == order_id]
+            assert sorted(f.fill_id for f in mine) == sorted(fid for fid, _ in filled()), "each fill once"
+            assert sum(f.qty for f in mine) == 100
+            await wait_until(pilot, lambda: code in app.store.positions and app.store.positions[code].qty == pos0 + 100,
+                             what="the position counted once")
+            assert app.store.orders[order_id].status == 11  # FILLED_ALL
+            await pilot.pause(1.0)
+            assert len(rec.noted(n, "while away")) == 1, "reported once"
+            assert app.store.positions[code].qty == pos0 + 100
+    finally:
+        sim.stop()
+
+
+def broker_fills(sim: SimThread, acc_id: int, order_id: str) -> list[tuple[str, float]]:
+    return [(f.fill_id_ex, f.qty) for f in sim.sim.broker.account(acc_id).fills if f.order_id_ex == order_id]
+
+
+async def test_panels_show_their_age_and_dim_when_stale(tmp_path):
+    sim = start_sim()
+    app = make_app(sim.sim.port, tmp_path)
+    try:
+        async with app.run_test(size=(160, 45)) as pilot:
+            await settled(pilot, app)
+            panels = (app.book, app.tape, app.chart, app.flow)
+            real = app.status.mono_clock
+            app._tick_status()
+            for panel in panels:
+                assert panel.border_subtitle.startswith(("<1s ago", "1s ago", "2s ago", "3s ago", "4s ago", "5s ago", "6s ago")), (panel.id, panel.border_subtitle)
+                assert not panel.has_class("-stale")
+            sim.call(sim.sim.pause)  # nothing moves any more
+            app.status.mono_clock = lambda: real() + 30
+            app._tick_status()
+            for panel in (app.book, app.tape, app.chart):
+                assert panel.has_class("-stale") and "3" in panel.border_subtitle and "s ago" in panel.border_subtitle
+            assert app.flow.has_class("-stale") and not app.watchlist.has_class("-stale")
+            app.status.mono_clock = real
+            sim.call(sim.sim.resume)
+            await wait_until(pilot, lambda: (app._tick_status(), not any(p.has_class("-stale") for p in panels))[1],
+                             what="fresh again")
+            sim.call(sim.sim.faults.stall)  # connected, silent: ages grow; then the link is dropped
+            await wait_until(pilot, lambda: app.status.state is not ConnState.READY, timeout=6, what="the silence noticed")
+            assert all(p.has_class("-stale") for p in (*panels, app.watchlist, app.account))
+            await wait_until(pilot, lambda: app.status.state is ConnState.READY, what="back")
+            await wait_until(pilot, lambda: (app._tick_status(), not any(p.has_class("-stale") for p in panels))[1],
+                             what="fresh after the reconnect")
+    finally:
+        sim.stop()
