@@ -12,6 +12,7 @@ Both are bounded in examples so the file runs in well under 20 s.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import struct
 import time
@@ -28,7 +29,8 @@ from protocol.crypto import ALGO_AES_CBC, ALGO_FTAES_ECB, ALGO_NONE, AesCbcCiphe
 from protocol.frame import HEADER_SIZE, BodyCrypto, Frame, FrameDecoder, ProtocolError, encode_frame
 from protocol.gateway.instruments import QOT_MARKET, UNIVERSE
 from protocol.proto import GetGlobalState_pb2, Qot_Common_pb2, Trd_Common_pb2
-from tests.test_gateway_robust import RawConn, running, wait_until
+from protocol.gateway.sim import SimThread
+from tests.test_gateway_robust import RawConn, Watcher, wait_until
 
 RSA = RsaCipher.generate()
 KEY, IV = b"0123456789abcdef", b"fedcba9876543210"
@@ -307,23 +309,48 @@ class ErrorLog(logging.Handler):
         self.messages.append(self.format(record))
 
 
+class OffLoop:
+    """The simulator and the watcher on a thread of their own. Hypothesis draws each example
+    with the test's event loop stopped; a gateway on that loop would stand still meanwhile
+    and the watcher would measure hypothesis, not the gateway."""
+
+    def __init__(self, **gateway_settings) -> None:
+        self.thread = SimThread(seed=3, rate=5.0, keepalive=10, rsa=RSA)
+        self.thread.start()
+        self.sim = self.thread.sim
+        for name, value in gateway_settings.items():
+            assert hasattr(self.sim.gateway, name)
+            self.thread.call(setattr, self.sim.gateway, name, value)
+        self.watcher = Watcher(self.sim.port, RSA)
+
+    def run(self, coro):
+        """Await coro on the simulator's loop."""
+        return asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, self.thread.loop))
+
+
 @pytest.fixture
 async def fuzzed_gateway():
     """One simulated OpenD (RSA, so connections choose plain, FTAES-ECB or AES-CBC) for every
     example, with a watcher subscribed to quotes; afterwards it must be whole."""
     errors = ErrorLog()
     logging.getLogger("futu_opend_sim").addHandler(errors)
+    off = OffLoop(handshake_timeout=3, stall_timeout=3)
+    sim, watcher = off.sim, off.watcher
     try:
-        async with running(rsa=RSA, keepalive=10, handshake_timeout=3, stall_timeout=3) as (sim, watcher):
-            t0 = time.monotonic()
-            yield sim, watcher
-            await wait_until(lambda: len(sim.gateway.sessions) == 1, what="every fuzzed connection closed")
-            await watcher.assert_served(t0)
-            fresh = OpenDClient("127.0.0.1", sim.port, rsa=RSA)
-            await fresh.connect()
-            await fresh.request(ids.GET_GLOBAL_STATE, GetGlobalState_pb2.C2S(userID=0))
-            await fresh.close()
+        await off.run(watcher.start())
+        t0 = time.monotonic()
+        yield sim, watcher
+        await wait_until(lambda: len(sim.gateway.sessions) == 1, what="every fuzzed connection closed")
+        assert len(sim.gateway._session_tasks) == 1  # nothing left serving a dead connection
+        await off.run(watcher.assert_served(t0))
+        fresh = OpenDClient("127.0.0.1", sim.port, rsa=RSA)
+        await fresh.connect()
+        await fresh.request(ids.GET_GLOBAL_STATE, GetGlobalState_pb2.C2S(userID=0))
+        await fresh.close()
     finally:
+        with contextlib.suppress(Exception):
+            await off.run(watcher.close())
+        off.thread.stop()
         logging.getLogger("futu_opend_sim").removeHandler(errors)
     assert not errors.messages, "\n\n".join(errors.messages)
 

@@ -41,7 +41,7 @@ def ready(app: FutuTui) -> bool:
     )
 
 
-@pytest.mark.parametrize("size", [(80, 24), (160, 45)], ids=["80x24", "160x45"])
+@pytest.mark.parametrize("size", [(80, 24), (160, 45), (200, 60)], ids=["80x24", "160x45", "200x60"])
 def test_layout(size, frozen_sim, tmp_path, snap_compare):
     wl = WatchlistFile(tmp_path / "watchlist.json")
     wl.save(CODES)
