@@ -64,7 +64,7 @@ async def test_burst_ends_on_the_last_price_without_moving_the_cursor(tmp_path):
             app.watchlist.focus()
             app.watchlist.move_cursor(row=7)
             await pilot.pause(0.2)
-            cursor = app.watchlist.cursor_coordinate
+            cursor = app.watchlist.cursor_row
             flushes_before, t0 = app.watchlist.flushes, time.monotonic()
             final = thread.call(burst, thread.sim, codes)
             await wait_until(pilot, lambda: all(app.store.quotes[c].last == p for c, p in final.items()),
@@ -74,7 +74,7 @@ async def test_burst_ends_on_the_last_price_without_moving_the_cursor(tmp_path):
             for code, price in final.items():
                 shown = app.watchlist.get_row(code)[2].plain
                 assert shown == fmt_price(price, price_digits(code)), (code, shown, price)
-            assert app.watchlist.cursor_coordinate == cursor
+            assert app.watchlist.cursor_row == cursor
             refreshes = app.watchlist.flushes - flushes_before
             assert refreshes <= elapsed * FLUSH_HZ + 2, (refreshes, elapsed)
     finally:

@@ -422,7 +422,11 @@ class FutuTui(TradingActions, App):
 
     @on(OrderUpdated)
     def _order_updated(self, event: OrderUpdated) -> None:
+        """A status change is an event, not a tick: its row is painted now, not at the next flush."""
         self.store.dirty_account = True
+        if self.is_visible("account"):
+            self.account.refresh_orders()
+        self.order_pushed(event.order)
 
     @on(FillReceived)
     def _fill_received(self, event: FillReceived) -> None:

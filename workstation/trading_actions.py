@@ -12,6 +12,7 @@ from __future__ import annotations
 from textual import work
 
 from protocol.client import ConnectionLost, OpenDError, RequestTimeout
+from protocol.codes import ORDER_STATUS
 from workstation.orders import BUY, REAL, Limits, Ticket, fmt
 from workstation.screens.confirm import ConfirmScreen
 from workstation.screens.modify import ModifyForm
@@ -20,6 +21,9 @@ from workstation.screens.unlock import UnlockScreen
 from workstation.store import VERIFYING
 from workstation.trader import OrderRefused, side_word
 from workstation.widgets.account import AccountPanel
+
+
+FAILED_STATUS = frozenset({3, 21, 22})  # SUBMIT_FAILED, FAILED, DISABLED
 
 
 class TradingActions:
@@ -42,6 +46,18 @@ class TradingActions:
         acc = self.trader.account
         if self.screen_stack:  # empty while the app shuts down
             self.screen_stack[0].set_class(acc is not None and acc.is_real, "-real")
+
+    def order_pushed(self, order) -> None:
+        """An order that OpenD failed after accepting it: say so, with the server's reason, once."""
+        if order.status not in FAILED_STATUS:
+            return
+        told = self.__dict__.setdefault("_failures_told", set())
+        if order.order_id in told:
+            return
+        told.add(order.order_id)
+        why = order.last_error or ORDER_STATUS.get(order.status, str(order.status))
+        self.notify(f"order {order.order_id} {side_word(order.side)} {order.qty:g} {order.code} failed: {why}",
+                    severity="error", timeout=8)
 
     # -- new orders ----------------------------------------------------------------------
 

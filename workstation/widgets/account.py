@@ -114,14 +114,9 @@ class AccountPanel(Vertical):
 
     def refresh_account(self) -> None:
         self.flushes += 1
+        self.refresh_orders()
         up, down, flat = price_styles(self.app)
         s = self.store
-        orders = sorted(s.orders.values(), key=lambda o: (o.create_time, o.order_id), reverse=True)
-        self.orders.sync({o.order_id: (
-            o.order_id, o.code, TRD_SIDES.get(o.side, str(o.side)), ORDER_TYPES.get(o.order_type, str(o.order_type)),
-            f"{o.qty:g}", fmt_price(o.price, price_digits(o.code)), f"{o.fill_qty:g}", fmt_price(o.fill_avg_price, price_digits(o.code)) if o.fill_qty else "-",
-            "UNKNOWN?" if o.status == VERIFYING else ORDER_STATUS.get(o.status, str(o.status)), o.update_time[11:19] or o.update_time, Text(o.last_error),
-        ) for o in orders})
         fills = sorted(s.fills.values(), key=lambda f: (f.create_time, f.fill_id), reverse=True)
         self.fills.sync({f.fill_id: (
             f.fill_id, f.order_id, f.code, TRD_SIDES.get(f.side, str(f.side)), f"{f.qty:g}", fmt_price(f.price, price_digits(f.code)),
@@ -143,3 +138,14 @@ class AccountPanel(Vertical):
             ("Unrealized P&L ", "dim"), f"{fmt_big(f.unrealized_pl)}\n",
             ("Realized P&L  ", "dim"), f"{fmt_big(f.realized_pl)}",
         ))
+
+    def refresh_orders(self) -> None:
+        """Only the orders table: what an order push changes, painted at once."""
+        orders = sorted(self.store.orders.values(), key=lambda o: (o.create_time, o.order_id), reverse=True)
+        self.orders.sync({o.order_id: (
+            o.order_id, o.code, TRD_SIDES.get(o.side, str(o.side)), ORDER_TYPES.get(o.order_type, str(o.order_type)),
+            f"{o.qty:g}", fmt_price(o.price, price_digits(o.code)), f"{o.fill_qty:g}",
+            fmt_price(o.fill_avg_price, price_digits(o.code)) if o.fill_qty else "-",
+            "UNKNOWN?" if o.status == VERIFYING else ORDER_STATUS.get(o.status, str(o.status)),
+            o.update_time[11:19] or o.update_time, Text(o.last_error),
+        ) for o in orders})
