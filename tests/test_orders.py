@@ -227,3 +227,18 @@ def test_throttle_modify_window_is_20():
     assert all(throttle.check(MODIFY, 1) == 0.0 for _ in range(20))
     assert throttle.check(MODIFY, 1) == pytest.approx(30.0)
     assert "20 modify/cancel requests per 30 s" in throttle.message(MODIFY, 30.0)
+
+
+def test_throttle_waits_until_n_requests_fit_and_counts_only_what_is_sent():
+    now = [0.0]
+    throttle = OrderThrottle(clock=lambda: now[0])
+    for i in range(19):
+        now[0] = float(i)
+        throttle.count(MODIFY, 1)
+    now[0] = 20.0
+    assert throttle.wait(MODIFY, 1, 1) == 0.0
+    assert throttle.wait(MODIFY, 1, 2) == pytest.approx(10.0)  # the first one ages out at 30 s
+    assert throttle.wait(MODIFY, 1, 3) == pytest.approx(11.0)
+    assert throttle.wait(MODIFY, 1, 1) == 0.0, "asking counted nothing"
+    with pytest.raises(ValueError):
+        throttle.wait(MODIFY, 1, 21)

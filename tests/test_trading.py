@@ -68,6 +68,24 @@ def notes(app) -> str:
     return "\n".join(str(n.message) for n in app._notifications)
 
 
+def errors(app) -> str:
+    return "\n".join(str(n.message) for n in app._notifications if n.severity == "error")
+
+
+def received(sim, proto_id: int) -> list:
+    """Every request of this kind the simulated OpenD received (refused ones too), oldest first."""
+    return sim.call(lambda: [c2s for pid, c2s in sim.sim.trade.received if pid == proto_id])
+
+
+def row_cells(app, order_id: str) -> list[str]:
+    """The orders tab's row for this order, as the trader reads it."""
+    return [str(cell) for cell in app.account.orders.get_row(order_id)]
+
+
+def journal_lines(tmp_path) -> list[dict]:
+    return list(Journal(tmp_path).records())
+
+
 async def ready(pilot, app) -> None:
     await wait_until(pilot, lambda: app.feed.trader.accounts and priced(app, CODE)
                      and not math.isnan(app.store.quotes[CODE].ask) and not math.isnan(app.store.funds.cash),

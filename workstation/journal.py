@@ -1,9 +1,12 @@
 """The order journal: one JSON line per intent (written before the request leaves) and
-one per outcome (after the reply), so orders whose fate is unknown after a crash can be
+one per outcome (after the reply), so requests whose fate is unknown after a crash can be
 reconciled against the order list at start-up. Nothing is ever resent from here.
 
 Lines:
-  {"kind": "intent", "ref": "...", "time": 1718000000.123, "ticket": {...Ticket fields}}
+  {"kind": "intent", "op": "place", "ref": "...", "time": 1718000000.123, "ticket": {...Ticket fields}}
+  {"kind": "intent", "op": "modify", "ref": "...", "time": ..., "order_id": "...", "qty": 200, "price": 612.5}
+  {"kind": "intent", "op": "cancel", "ref": "...", "time": ..., "order_id": "..."}
+  {"kind": "intent", "op": "cancel_all", "ref": "...", "time": ..., "acc_id": 1, "market": 1}
   {"kind": "outcome", "ref": "...", "time": ..., "order_id": "..." | null, "status": int | null, "error": str | null}
 """
 
@@ -28,6 +31,7 @@ log = logging.getLogger(__name__)
 
 FILE_NAME = "orders.jsonl"
 MATCH_WINDOW = 300.0  # seconds between an intent and the order it became
+PLACE, MODIFY, CANCEL, CANCEL_ALL = "place", "modify", "cancel", "cancel_all"
 _TICKET_FIELDS = {f.name for f in fields(Ticket)}
 
 
@@ -45,7 +49,11 @@ class Journal:
 
     def intent(self, ticket: Ticket, client_ref: str) -> None:
         """Record an order about to be sent; on disk (fsync'ed) when this returns."""
-        self._append({"kind": "intent", "ref": client_ref, "time": self.clock(), "ticket": asdict(ticket)})
+        self._append({"kind": "intent", "op": PLACE, "ref": client_ref, "time": self.clock(), "ticket": asdict(ticket)})
+
+    def request(self, op: str, client_ref: str, **details: Any) -> None:
+        """Record a modify, cancel or cancel-all about to be sent (order_id, qty, price, ...)."""
+        self._append({"kind": "intent", "op": op, "ref": client_ref, "time": self.clock(), **details})
 
     def outcome(self, client_ref: str, order_id: str | int | None = None, status: int | None = None,
                 error: str | None = None) -> None:
@@ -83,6 +91,17 @@ class Journal:
                 except (TypeError, ValueError):
                     log.warning("%s: skipping a malformed intent %r", self.path, rec["ref"])
         return sorted((i for ref, i in intents.items() if ref not in done), key=lambda i: i.time)
+
+    def pending_requests(self) -> list[dict[str, Any]]:
+        """Modify, cancel and cancel-all intents with no outcome line, oldest first."""
+        intents: dict[str, dict[str, Any]] = {}
+        done: set[str] = set()
+        for rec in self.records():
+            if rec.get("kind") == "outcome":
+                done.add(rec["ref"])
+            elif rec.get("kind") == "intent" and rec.get("op") in (MODIFY, CANCEL, CANCEL_ALL):
+                intents[rec["ref"]] = rec
+        return [rec for ref, rec in intents.items() if ref not in done]
 
     def _append(self, rec: dict[str, Any]) -> None:
         line = json.dumps(rec, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"

@@ -152,7 +152,7 @@ def validate(ticket: Ticket, *, lot_size: int, last_price: float | None, can_sel
         out.append(Problem("price", "no last price yet to estimate the notional; wait for a quote"))
 
     if t.side == SELL and t.qty > can_sell_qty:
-        hint = "; choose SELL_SHORT to short" if limits.allow_short else ""
+        hint = "; to short, choose SELL SHORT (ctrl+s)" if limits.allow_short else ""
         out.append(Problem("qty", f"you can sell at most {fmt(max(can_sell_qty, 0))}{hint}"))
     elif t.side == SELL_SHORT and not limits.allow_short:
         out.append(Problem("side", "short selling is turned off in the order limits"))

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable
 
 from protocol import ids
@@ -29,7 +31,7 @@ from protocol.proto import (
     Trd_SubAccPush_pb2,
     Trd_UnlockTrade_pb2,
 )
-from workstation.journal import Journal, reconcile
+from workstation.journal import CANCEL, CANCEL_ALL, MODIFY as MODIFY_OP, Journal, reconcile
 from workstation.messages import AccountChanged, FeedNotice, FillReceived, OrderUpdated
 from workstation.orders import REAL, SIMULATE, Ticket, fmt, to_c2s
 from workstation.store import NAN, VERIFYING, OrderRow, Store, order_row
@@ -92,7 +94,8 @@ class Trader:
         self.unlocked = False
         self.last_activity = clock()
         self.ready_once = False
-        self.inflight: set[str] = set()  # journal refs of orders awaiting their reply
+        self.inflight: set[str] = set()  # journal refs of requests awaiting their reply
+        self._refs = itertools.count(1)
         self._account_refresh: asyncio.TimerHandle | None = None
         self._reconciling = asyncio.Lock()
 
@@ -130,6 +133,14 @@ class Trader:
         self.post(AccountChanged())
         await self.refresh_account(orders=True)
 
+    def book_accounts(self) -> list[Account]:
+        """Whose orders, fills and positions the panels show: the active REAL account, or every
+        SIMULATE account (a SIMULATE order goes to the one that trades the code's market)."""
+        acc = self.account
+        if acc is None:
+            return []
+        return [acc] if acc.is_real else [a for a in self.accounts if a.env == SIMULATE]
+
     def next_account(self, env: int) -> Account | None:
         """The next account of this environment after the active one (cycles)."""
         same = [a for a in self.accounts if a.env == env]
@@ -148,19 +159,29 @@ class Trader:
         acc = self.account
         if acc is None:
             return
-        head = self.header(acc)
+        book = self.book_accounts()
         if orders:
-            s2c = await self.client.request(ids.TRD_GET_ORDER_LIST, Trd_GetOrderList_pb2.C2S(header=head))
             keep = {k: o for k, o in self.store.orders.items() if k[0] in "?!"}  # our own rows
+            fetched = []
+            for a in book:
+                s2c = await self.client.request(ids.TRD_GET_ORDER_LIST, Trd_GetOrderList_pb2.C2S(header=self.header(a)))
+                fetched.append((a, s2c.orderList))
             self.store.orders.clear()
             self.store.orders.update(keep)
-            for o in s2c.orderList:
-                self.store.apply_order(o, acc.acc_id)
-            s2c = await self.client.request(ids.TRD_GET_ORDER_FILL_LIST, Trd_GetOrderFillList_pb2.C2S(header=head))
-            for f in s2c.orderFillList:
-                self.store.apply_fill(f, acc.acc_id)
-        s2c = await self.client.request(ids.TRD_GET_POSITION_LIST, Trd_GetPositionList_pb2.C2S(header=head))
-        self.store.set_positions(s2c.positionList)
+            for a, order_list in fetched:
+                for o in order_list:
+                    self.store.apply_order(o, a.acc_id)
+            for a in book:
+                s2c = await self.client.request(ids.TRD_GET_ORDER_FILL_LIST,
+                                                Trd_GetOrderFillList_pb2.C2S(header=self.header(a)))
+                for f in s2c.orderFillList:
+                    self.store.apply_fill(f, a.acc_id)
+        positions = []
+        for a in book:
+            s2c = await self.client.request(ids.TRD_GET_POSITION_LIST, Trd_GetPositionList_pb2.C2S(header=self.header(a)))
+            positions.extend(s2c.positionList)
+        self.store.set_positions(positions)
+        head = self.header(acc)
         currency = acc.markets[0] if acc.markets[0] in CURRENCY else 1
         s2c = await self.client.request(ids.TRD_GET_FUNDS, Trd_GetFunds_pb2.C2S(header=head, currency=currency))
         self.store.set_funds(s2c.funds, CURRENCY.get(currency, ""))
@@ -219,7 +240,7 @@ class Trader:
         if wait:
             raise OrderRefused(self.throttle.message(PLACE, wait))
         self.touch()
-        ref = f"{acc.acc_id}-{time.time_ns()}"
+        ref = self._new_ref(acc.acc_id)
         self.journal.intent(ticket, ref)
         self.inflight.add(ref)
         try:
@@ -257,6 +278,30 @@ class Trader:
         )
         self.store.dirty_account = True
 
+    def _new_ref(self, acc_id: int) -> str:
+        return f"{acc_id}-{time.time_ns()}-{next(self._refs)}"
+
+    async def _send_change(self, ref: str, c2s: Trd_ModifyOrder_pb2.C2S) -> None:
+        """One modify_order request between its journal intent and outcome lines.
+
+        A reply lost to a drop or a timeout leaves the intent open; it is reconciled after the
+        reconnect. OpenD's refusal is journalled and raised."""
+        self.inflight.add(ref)
+        try:
+            await self.client.request(ids.TRD_MODIFY_ORDER, c2s)
+        except (ConnectionLost, RequestTimeout):
+            raise
+        except NotConnected as exc:  # nothing left the process
+            self.journal.outcome(ref, error=f"not sent: {exc}")
+            raise
+        except OpenDError as exc:
+            self.journal.outcome(ref, order_id=c2s.orderIDEx or None, error=str(exc))
+            raise
+        finally:
+            self.inflight.discard(ref)
+        self.journal.outcome(ref, order_id=c2s.orderIDEx or None)
+        self.touch()
+
     async def _modify(self, order: OrderRow, op: int, qty: float | None = None, price: float | None = None) -> None:
         acc = self._require(order.acc_id or (self.account.acc_id if self.account else 0))
         wait = self.throttle.check(MODIFY, acc.acc_id)
@@ -265,12 +310,18 @@ class Trader:
         self.touch()
         c2s = Trd_ModifyOrder_pb2.C2S(header=self.header(acc, order.code), orderID=0, orderIDEx=order.order_id,
                                       modifyOrderOp=op, forAll=False)
+        ref = self._new_ref(acc.acc_id)
         if op == MODIFY_NORMAL:
             c2s.qty, c2s.price = float(qty if qty is not None else order.qty), float(price if price is not None else order.price)
             c2s.adjustPrice, c2s.adjustSideAndLimit = False, 0.0
+            self.journal.request(MODIFY_OP, ref, acc_id=acc.acc_id, order_id=order.order_id, qty=c2s.qty, price=c2s.price)
+        else:
+            self.journal.request(CANCEL, ref, acc_id=acc.acc_id, order_id=order.order_id)
         try:
-            await self.client.request(ids.TRD_MODIFY_ORDER, c2s)
-        except OpenDError as exc:
+            await self._send_change(ref, c2s)
+        except (NotConnected, RequestTimeout):
+            raise
+        except OpenDError as exc:  # OpenD's refusal: the row says why
             order.last_error = str(exc)
             self.store.dirty_account = True
             raise
@@ -281,23 +332,33 @@ class Trader:
     async def cancel_order(self, order: OrderRow) -> None:
         await self._modify(order, MODIFY_CANCEL)
 
-    async def cancel_all(self) -> int:
-        """Cancel every open order of the active account; returns how many were open."""
-        acc = self.account
-        if acc is None:
+    async def cancel_all(self) -> None:
+        """Cancel every open order shown: one request per account and market, each counted
+        against that account's modify window."""
+        if self.account is None:
             raise OrderRefused("no trading account")
-        acc = self._require(acc.acc_id)
-        wait = self.throttle.check(MODIFY, acc.acc_id)
+        targets = [(self._require(a.acc_id), m) for a in self.book_accounts() for m in sorted(set(a.markets))]
+        per_account = Counter(acc.acc_id for acc, _ in targets)
+        wait = max((self.throttle.wait(MODIFY, acc_id, n) for acc_id, n in per_account.items()), default=0.0)
         if wait:
             raise OrderRefused(self.throttle.message(MODIFY, wait))
         self.touch()
-        open_now = sum(1 for o in self.store.orders.values() if o.is_open and o.status != VERIFYING)
-        for market in sorted({m for m in acc.markets}):
+        refused = []
+        for acc, market in targets:
             c2s = Trd_ModifyOrder_pb2.C2S(header=self.header(acc), orderID=0, modifyOrderOp=MODIFY_CANCEL,
                                           forAll=True, trdMarket=market)
             c2s.header.trdMarket = market
-            await self.client.request(ids.TRD_MODIFY_ORDER, c2s)
-        return open_now
+            ref = self._new_ref(acc.acc_id)
+            self.throttle.count(MODIFY, acc.acc_id)
+            self.journal.request(CANCEL_ALL, ref, acc_id=acc.acc_id, market=market)
+            try:
+                await self._send_change(ref, c2s)
+            except NotConnected:
+                raise
+            except OpenDError as exc:  # the kill switch still tries the other markets
+                refused.append(f"{TRD_MARKET_NAMES.get(market, market)}: {exc}")
+        if refused:
+            raise OpenDError("; ".join(refused))
 
     async def max_qtys(self, ticket: Ticket):
         """Trd_GetMaxTrdQtys for the form's preview (cash buy, sell, short)."""
@@ -315,19 +376,22 @@ class Trader:
 
     def on_order_push(self, resp) -> None:
         s2c = resp.s2c
-        if self.account is None or s2c.header.accID != self.account.acc_id:
+        if not self._on_book(s2c.header.accID):
             return
         row = self.store.apply_order(s2c.order, s2c.header.accID)
         self.post(OrderUpdated(row))
 
     def on_fill_push(self, resp) -> None:
         s2c = resp.s2c
-        if self.account is None or s2c.header.accID != self.account.acc_id:
+        if not self._on_book(s2c.header.accID):
             return
         row, new = self.store.apply_fill(s2c.orderFill, s2c.header.accID)
         if new:
             self.post(FillReceived(row))
             self.schedule_refresh()
+
+    def _on_book(self, acc_id: int) -> bool:
+        return any(a.acc_id == acc_id for a in self.book_accounts())
 
     def schedule_refresh(self) -> None:
         """Coalesce refreshes after fills: funds and positions are rate limited."""
@@ -378,10 +442,10 @@ class Trader:
         Each intent gets exactly one outcome line, so it is reported once and never resent.
         """
         async with self._reconciling:
+            out = self._reconcile_requests()
             pending = [i for i in self.journal.pending() if i.ref not in self.inflight]
             if not pending:
-                return []
-            out = []
+                return out
             by_acc: dict[int, list] = {}
             for intent in pending:
                 by_acc.setdefault(intent.ticket.acc_id, []).append(intent)
@@ -404,3 +468,24 @@ class Trader:
                                    f"{ORDER_STATUS.get(row.status, row.status)}")
             self.store.dirty_account = True
             return out
+
+    def _reconcile_requests(self) -> list[str]:
+        """Modify / cancel requests that never got a reply: say what became of the order (as
+        the order list just loaded shows it) and close the intent. Nothing is resent."""
+        out = []
+        known = {a.acc_id for a in self.accounts}
+        for rec in self.journal.pending_requests():
+            if rec["ref"] in self.inflight or rec.get("acc_id") not in known:
+                continue
+            order_id = str(rec.get("order_id") or "")
+            what = {MODIFY_OP: f"modify of order {order_id} to {fmt(rec.get('qty', 0))} @ {fmt(rec.get('price', 0))}",
+                    CANCEL: f"cancel of order {order_id}"}.get(rec["op"], "cancel all")
+            order = self.store.orders.get(order_id)
+            if order is not None:
+                now = f"the order is {ORDER_STATUS.get(order.status, order.status)}, {fmt(order.qty)} @ {fmt(order.price)}"
+            else:
+                now = "see the orders tab"
+            self.journal.outcome(rec["ref"], order_id=order_id or None, status=order.status if order else None,
+                                 error="no reply received; not resent")
+            out.append(f"{what}: no reply was received; {now}; not resent")
+        return out

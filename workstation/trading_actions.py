@@ -12,8 +12,8 @@ from __future__ import annotations
 from textual import work
 
 from protocol.client import ConnectionLost, OpenDError, RequestTimeout
-from protocol.codes import ORDER_STATUS
-from workstation.orders import BUY, REAL, Limits, Ticket, fmt
+from protocol.codes import ORDER_STATUS, ORDER_TYPES
+from workstation.orders import BUY, REAL, TRIGGERED, Limits, Ticket, fmt
 from workstation.screens.confirm import ConfirmScreen
 from workstation.screens.modify import ModifyForm
 from workstation.screens.order import OrderForm
@@ -24,6 +24,7 @@ from workstation.widgets.account import AccountPanel
 
 
 FAILED_STATUS = frozenset({3, 21, 22})  # SUBMIT_FAILED, FAILED, DISABLED
+CURRENCY = {"HK": "HKD", "US": "USD", "SH": "CNH", "SZ": "CNH"}  # what a market's prices are in
 
 
 class TradingActions:
@@ -95,16 +96,26 @@ class TradingActions:
         if ticket.env != REAL:
             self.send_order(ticket)
             return
-        acc = next((a for a in self.trader.accounts if a.acc_id == ticket.acc_id), None)
-        price = ticket.price if ticket.has_price else self.store.quote(ticket.code).last
-        rows = [
-            ("Env", "REAL"), ("Account", acc.label if acc else str(ticket.acc_id)),
-            ("Side", side_word(ticket.side)), ("Code", ticket.code), ("Name", self.store.names.get(ticket.code, "")),
-            ("Qty", fmt(ticket.qty)), ("Price", fmt(ticket.price) if ticket.has_price else "market"),
-            ("Notional", f"{price * ticket.qty:,.2f}" if price == price else "-"),
-        ]
-        self.push_screen(ConfirmScreen("REAL ORDER", rows, "Send this order with real money?", danger=True),
+        self.push_screen(ConfirmScreen("REAL ORDER", self.confirm_rows(ticket), "Send this order with real money?",
+                                       danger=True),
                          lambda yes: self.send_order(ticket) if yes else self.notify("REAL order not sent", timeout=3))
+
+    def confirm_rows(self, ticket: Ticket) -> list[tuple[str, str]]:
+        """What a REAL order's confirmation shows; an order without a price is valued at the last."""
+        acc = next((a for a in self.trader.accounts if a.acc_id == ticket.acc_id), None)
+        q = self.store.quote(ticket.code)
+        price = ticket.price if ticket.has_price else q.last
+        kind = ORDER_TYPES.get(ticket.order_type, str(ticket.order_type))
+        shown = fmt(ticket.price) if ticket.has_price else f"{kind} (last {fmt(q.last)})" if q.last == q.last else kind
+        if ticket.aux_price is not None and ticket.order_type in TRIGGERED:
+            shown += f", trigger {fmt(ticket.aux_price)}"
+        currency = CURRENCY.get(ticket.market, "")
+        return [
+            ("Env", "REAL"), ("Account", acc.label if acc else str(ticket.acc_id)),
+            ("Side", side_word(ticket.side)), ("Code", ticket.code),
+            ("Name", self.store.names.get(ticket.code) or q.name), ("Qty", fmt(ticket.qty)), ("Price", shown),
+            ("Notional", f"{price * ticket.qty:,.2f} {currency}".rstrip() if price == price else "-"),
+        ]
 
     @work(group="orders")
     async def send_order(self, ticket: Ticket) -> None:
@@ -140,12 +151,8 @@ class TradingActions:
         order = self.store.orders.get(order_id)
         if order is None:
             return
-        try:
-            await self.trader.modify_order(order, qty, price)
-        except (OrderRefused, OpenDError) as exc:
-            self.notify(f"modify {order_id}: {exc}", severity="error", timeout=6)
-            return
-        self.notify(f"modify {order_id} sent: {fmt(qty)} @ {fmt(price)}", timeout=3)
+        if await self._change(f"modify {order_id}", self.trader.modify_order(order, qty, price)):
+            self.notify(f"modify {order_id} sent: {fmt(qty)} @ {fmt(price)}", timeout=3)
 
     def on_account_panel_cancel_requested(self, event: AccountPanel.CancelRequested) -> None:
         self.cancel_order(event.order_id)
@@ -155,12 +162,8 @@ class TradingActions:
         order = self.store.orders.get(order_id)
         if order is None or not order.is_open or order.status == VERIFYING:
             return
-        try:
-            await self.trader.cancel_order(order)
-        except (OrderRefused, OpenDError) as exc:
-            self.notify(f"cancel {order_id}: {exc}", severity="error", timeout=6)
-            return
-        self.notify(f"cancel {order_id} sent", timeout=3)
+        if await self._change(f"cancel {order_id}", self.trader.cancel_order(order)):
+            self.notify(f"cancel {order_id} sent", timeout=3)
 
     def action_cancel_all(self) -> None:
         """ctrl+k from anywhere: every open order of the active account, after a y."""
@@ -170,19 +173,35 @@ class TradingActions:
             return
         if isinstance(self.screen, ConfirmScreen):
             return
-        n = sum(1 for o in self.store.orders.values() if o.is_open and o.status != VERIFYING)
+        n = self.open_orders()
         self.push_screen(ConfirmScreen("CANCEL ALL", [("Account", acc.label), ("Open", str(n))],
                                        f"Cancel all {n} open orders?", danger=acc.is_real),
                          lambda yes: yes and self.cancel_all())
 
     @work(group="orders")
     async def cancel_all(self) -> None:
+        n = self.open_orders()
+        if await self._change("cancel all", self.trader.cancel_all()):
+            self.notify(f"cancel all sent ({n} open orders)", timeout=3)
+
+    def open_orders(self) -> int:
+        return sum(1 for o in self.store.orders.values() if o.is_open and o.status != VERIFYING)
+
+    async def _change(self, what: str, request) -> bool:
+        """Await a modify, cancel or cancel-all; tell the trader if it did not go through."""
         try:
-            n = await self.trader.cancel_all()
-        except (OrderRefused, OpenDError) as exc:
-            self.notify(f"cancel all: {exc}", severity="error", timeout=6)
-            return
-        self.notify(f"cancel all sent ({n} open orders)", timeout=3)
+            await request
+        except OrderRefused as exc:
+            self.notify(f"{what} not sent: {exc}", severity="warning", timeout=6)
+            return False
+        except (ConnectionLost, RequestTimeout) as exc:
+            self.notify(f"{what}: {exc}. Its fate is unknown; it will be checked after reconnecting "
+                        "and is never resent.", severity="error", timeout=10)
+            return False
+        except OpenDError as exc:
+            self.notify(f"{what} refused by OpenD: {exc}", severity="error", timeout=8)
+            return False
+        return True
 
     # -- environment and unlock -----------------------------------------------------------
 

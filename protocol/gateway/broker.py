@@ -79,6 +79,7 @@ class Broker:
         self.accounts: dict[int, Account] = {a.acc_id: a for a in (accounts or default_accounts())}
         self.unlocked = False  # OpenD-wide, like the real one
         self.reject_next: tuple[str, bool] | None = None  # fault injection: (message, as FAILED order)
+        self.reject_next_modify: str | None = None  # fault injection: refuse the next modify / cancel
         self._order_ids = itertools.count(int(clock()) % 100_000 * 1000 + 1001)
         self._fill_ids = itertools.count(1)
         self._position_ids = itertools.count(1)
@@ -406,6 +407,7 @@ class Broker:
         aux_price: float | None = None,
         order_id: int = 0,
     ) -> tuple[Order, list[Event]]:
+        self._injected_modify_refusal()
         acc = self.account(acc_id)
         self._check_unlocked(acc)
         order = self.order(acc_id, order_id_ex, order_id)
@@ -439,6 +441,11 @@ class Broker:
         if order.active and order.triggered:
             events += self._sweep(order)
         return order, events
+
+    def _injected_modify_refusal(self) -> None:
+        if self.reject_next_modify is not None:
+            message, self.reject_next_modify = self.reject_next_modify, None
+            raise BrokerError(message)
 
     def _modify(self, acc: Account, order: Order, qty: float | None, price: float | None,
                 aux_price: float | None) -> list[Event]:
@@ -491,6 +498,7 @@ class Broker:
         return events
 
     def cancel_all(self, acc_id: int, trd_market: int = 0) -> list[Event]:
+        self._injected_modify_refusal()
         acc = self.account(acc_id)
         self._check_unlocked(acc)
         events: list[Event] = []

@@ -8,6 +8,7 @@
     sim.faults.stall(conn_id)                  # go silent, keep the socket open (half-open link)
     sim.faults.reject_next_order("risk check failed")               # error reply
     sim.faults.reject_next_order("exchange rejected", failed=True)  # accepted, then FAILED
+    sim.faults.reject_next_modify("order is being processed")      # next modify / cancel: error reply
 
 Not thread-safe: call on the simulator's event loop (loop.call_soon_threadsafe from a test thread).
 """
@@ -58,6 +59,11 @@ class Faults:
         """Refuse the next place_order: as an error reply, or (failed=True) accept it and then fail it."""
         self.broker.reject_next = (message, failed)
 
+    def reject_next_modify(self, message: str = "modify rejected (fault injection)") -> None:
+        """Refuse the next modify_order (modify, cancel or cancel-all) with an error reply."""
+        self.broker.reject_next_modify = message
+
     def clear(self) -> None:
         self.gateway.reply_delays.clear()
         self.broker.reject_next = None
+        self.broker.reject_next_modify = None

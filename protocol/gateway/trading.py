@@ -9,6 +9,7 @@ applies only when refreshCache is true, as in OpenD.
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Iterable
 from typing import Any
 
@@ -45,6 +46,7 @@ LIMITS: dict[int, tuple[str, int]] = {
     ids.TRD_GET_HISTORY_ORDER_FILL_LIST: ("history_deal_list_query", 10),
     ids.TRD_GET_ORDER_FEE: ("order_fee_query", 10),
 }
+RECEIVED_KEPT = 1000  # write requests remembered in TradeService.received
 CACHED = frozenset({ids.TRD_GET_FUNDS, ids.TRD_GET_POSITION_LIST, ids.TRD_GET_ORDER_LIST, ids.TRD_GET_ORDER_FILL_LIST})
 
 
@@ -151,6 +153,8 @@ class TradeService:
         self.broker = broker
         self.limits_enabled = True
         self.limiter = RateLimiter()
+        # Every place / modify request as it arrived, refused ones too (what tests assert on).
+        self.received: deque[tuple[int, Message]] = deque(maxlen=RECEIVED_KEPT)
         for pid, handler in {
             ids.TRD_GET_ACC_LIST: self.get_acc_list,
             ids.TRD_UNLOCK_TRADE: self.unlock_trade,
@@ -348,6 +352,7 @@ class TradeService:
         return s2c
 
     def place_order(self, session: Session, c2s: Message) -> Message:
+        self.received.append((ids.TRD_PLACE_ORDER, c2s))
         acc = self._account(c2s.header)
         self._check_packet(session, c2s)
         self._limit(ids.TRD_PLACE_ORDER, acc.acc_id)
@@ -365,6 +370,7 @@ class TradeService:
                                       orderID=order.order_id, orderIDEx=order.order_id_ex)
 
     def modify_order(self, session: Session, c2s: Message) -> Message:
+        self.received.append((ids.TRD_MODIFY_ORDER, c2s))
         acc = self._account(c2s.header)
         self._check_packet(session, c2s)
         self._limit(ids.TRD_MODIFY_ORDER, acc.acc_id)

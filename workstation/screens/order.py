@@ -21,20 +21,21 @@ from textual.widgets import Input, Label, Select, Static
 from protocol.gateway.fees import fee_items, total
 from workstation.screens.form import PriceQtyForm
 from workstation.orders import (
-    ABSOLUTE_LIMIT, BUY, DAY, ETH, GTC, LIMIT_PRICED, MARKET, NORMAL, RTH, SELL, SESSION_NONE, STOP, STOP_LIMIT,
-    Limits, Problem, Ticket, fmt, validate,
+    ABSOLUTE_LIMIT, BUY, DAY, ETH, GTC, LIMIT_PRICED, MARKET, NORMAL, RTH, SELL, SELL_SHORT, SESSION_NONE, STOP,
+    STOP_LIMIT, Limits, Problem, Ticket, fmt, validate,
 )
 
 TYPES = [("Limit", NORMAL), ("Market", MARKET), ("Absolute limit", ABSOLUTE_LIMIT), ("Stop", STOP), ("Stop limit", STOP_LIMIT)]
 TIFS = [("Day", DAY), ("Good till cancelled", GTC)]
 SESSIONS = [("Regular hours", RTH), ("Extended hours", ETH)]
+SIDE_WORDS = {BUY: "BUY", SELL: "SELL", SELL_SHORT: "SELL SHORT"}
 FIELDS = ("price", "aux", "qty", "remark")
 MAX_QTY_EVERY = 3.5  # s between Trd_GetMaxTrdQtys calls (OpenD allows 10 per 30 s)
 MaxQtys = Callable[[Ticket], Awaitable[object]]
 
 
 class OrderForm(PriceQtyForm[Ticket | None]):
-    BINDINGS = [Binding("ctrl+s", "flip_side", "Buy/Sell", id="order.flip_side")]
+    BINDINGS = [Binding("ctrl+s", "cycle_side", "Side", id="order.side")]
     DEFAULT_CSS = """
     OrderForm.-sell > Vertical { border: thick $price-down; }
     OrderForm.-buy > Vertical { border: thick $price-up; }
@@ -130,7 +131,7 @@ class OrderForm(PriceQtyForm[Ticket | None]):
 
     def _refresh_title(self) -> None:
         t = self.ticket
-        side = "BUY" if t.side == BUY else "SELL" if t.side == SELL else "SELL SHORT"
+        side = SIDE_WORDS.get(t.side, str(t.side))
         self.set_class(t.side == BUY, "-buy")
         self.set_class(t.side != BUY, "-sell")
         self.query_one("#title", Static).update(Text.assemble(
@@ -198,8 +199,16 @@ class OrderForm(PriceQtyForm[Ticket | None]):
         if not problems:
             self.dismiss(ticket)
 
-    def action_flip_side(self) -> None:
-        self.ticket = replace(self.ticket, side=SELL if self.ticket.side == BUY else BUY)
+    @property
+    def sides(self) -> tuple[int, ...]:
+        """What ctrl+s cycles through: SELL SHORT only when the limits allow shorting."""
+        return (BUY, SELL, SELL_SHORT) if self.limits.allow_short else (BUY, SELL)
+
+    def action_cycle_side(self) -> None:
+        sides = self.sides
+        at = sides.index(self.ticket.side) if self.ticket.side in sides else -1
+        self.ticket = replace(self.ticket, side=sides[(at + 1) % len(sides)])
         self._refresh_title()
+        self._refresh_preview()
         if self.problems:
             self._show(self.read()[1])
