@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 
 from textual import on, work
@@ -33,6 +34,8 @@ from workstation.widgets.watchlist import Watchlist
 PANELS = (("watchlist", "Watchlist"), ("chart", "Chart"), ("book", "Book"),
           ("account", "Account"), ("flow", "Flow"), ("tape", "Tape"))
 NARROW_WIDTH, NARROW_HEIGHT = 110, 32
+FREEZE_AFTER = 5.0  # s after start-up: the long-lived heap is built by then
+PLOTS_SETTLE = 0.1  # s the focused code must rest before the chart and capital flow follow it
 
 
 class WorkstationCommands(Provider):
@@ -107,6 +110,7 @@ class FutuTui(TradingActions, App):
         self.universe: list[tuple[str, str]] = []
         self.panels: dict[str, object] = {}
         self._outage_reasons: set[str] = set()  # reasons already notified during this outage
+        self._plots_timer = None  # pending: the chart and flow catch up with the focused code
 
     def _new_feed(self, client: OpenDClient) -> Feed:
         return Feed(client, self.store, self.post_message, self.journal, self.config.relock_minutes * 60)
@@ -149,7 +153,15 @@ class FutuTui(TradingActions, App):
         self._layout_for(self.size.width, self.size.height)
         self.set_interval(1 / self.config.flush_hz, self.flush, name="flush")
         self.set_interval(1.0, self._tick_status, name="status")
+        self.set_timer(FREEZE_AFTER, self._freeze_heap, name="freeze the start-up heap")
         self.start_feed()
+
+    def _freeze_heap(self) -> None:
+        """What start-up built (modules, the universe, history, widgets) lives for the whole
+        session: move it out of the cyclic collector's sight. Otherwise every full collection
+        walks it all and stalls the screen for ~50 ms, several times a minute under load."""
+        gc.collect()
+        gc.freeze()
 
     def start_feed(self) -> None:
         self.run_worker(self.feed.run(), name="feed", group="feed", exclusive=True, exit_on_error=False,
@@ -226,14 +238,30 @@ class FutuTui(TradingActions, App):
     # -- symbol and period ---------------------------------------------------------------
 
     def choose(self, code: str) -> None:
+        """Book and tape follow the focused code at once; the chart and the capital flow
+        (plotext figures, tens of ms each to build) once it has rested, so that holding
+        an arrow key down the watchlist moves the cursor at key speed."""
         if code == self.focus_code:
             return
+        first = self.focus_code is None
         self.focus_code = code
         self.feed.focus(code, self.chart.period)
         self.book.show(code)
         self.tape.show(code)
-        self.chart.show(code)
-        self.flow.show(code)
+        if self._plots_timer is not None:
+            self._plots_timer.stop()
+            self._plots_timer = None
+        if first:
+            self._show_plots()
+        else:
+            self._plots_timer = self.set_timer(PLOTS_SETTLE, self._show_plots, name="plots follow focus")
+        self._show_staleness()
+
+    def _show_plots(self) -> None:
+        self._plots_timer = None
+        if self.focus_code != self.chart.code:
+            self.chart.show(self.focus_code)
+            self.flow.show(self.focus_code)
         self._show_staleness()
 
     def set_period(self, period: str) -> None:

@@ -43,7 +43,7 @@ class Config:
     seed: int = 1
     theme: str = "dark"  # dark | light | contrast
     colors: str = "red-up"  # red-up (HK / mainland) | green-up (US)
-    flush_hz: float = 10.0
+    flush_hz: float = 20.0  # panels repaint at most this often; a push waits at most 1/flush_hz for the screen
     relock_minutes: float = 15.0  # REAL trading locks again after this long without trading
     price_band_pct: float = 10.0  # a limit price at most this far from the last price
     max_notional: float = 1_000_000.0  # per order, in the security's currency

@@ -6,11 +6,11 @@ import time
 
 from textual.binding import Binding
 from textual.message import Message
-from textual_plotext import PlotextPlot
 
 from protocol.codes import KL_SUBTYPES
 from workstation.store import Bar, Store
 from workstation.widgets.common import Staleness, fmt_big, fmt_price, price_digits, price_styles
+from workstation.widgets.plot import CachedPlot
 
 PERIODS = ("1m", "5m", "15m", "30m", "60m", "day", "week", "month")
 MAS = ((5, "yellow"), (10, "magenta"), (20, "cyan"))
@@ -33,7 +33,7 @@ def moving_average(closes: list[float], n: int) -> list[float]:
     return out
 
 
-class ChartPanel(Staleness, PlotextPlot):
+class ChartPanel(Staleness, CachedPlot):
     BINDINGS = [
         Binding("]", "period(1)", "Next period", id="chart.next_period"),
         Binding("[", "period(-1)", "Prev period", id="chart.prev_period"),
@@ -105,7 +105,7 @@ class ChartPanel(Staleness, PlotextPlot):
         self._drawn, self._drawn_at = key, now
         self.flushes += 1
         self._draw(bars)
-        self.refresh()
+        self.replot()
 
     def _draw(self, bars: list[Bar]) -> None:
         plt = self.plt

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import math
 
+from rich.console import RenderableType
+from rich.text import Text
 from textual.app import App
-from textual.widgets import Static
+from textual.geometry import Region, Size
+from textual.strip import Strip
+from textual.widget import Widget
 
 
 STALE_AFTER = 10.0  # seconds without an update before a panel's data counts as stale
@@ -47,11 +51,68 @@ class Staleness:
         return self.age_label
 
 
-class FocusedPanel(Staleness, Static):
+class LinePanel(Widget):
+    """Shows a Rich renderable like `Static`, but `update()` renders it to lines at once and
+    repaints only the lines that differ from what is on screen. A book whose sizes moved on
+    two levels sends the terminal two lines, not the whole panel."""
+
+    DEFAULT_CSS = "LinePanel { height: auto; }"
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.content: RenderableType = Text("")  # what update() was last given
+        self._lines: list[Strip] = []
+        self._drawn_size = Size(0, 0)
+
+    def update(self, renderable: RenderableType, layout: bool = False) -> None:
+        self.content = renderable
+        self._draw()
+        if layout:
+            self.refresh(layout=True)
+
+    def _draw(self) -> None:
+        size = self.size
+        if not size.width or not self.is_attached:
+            return
+        console = self.app.console
+        options = console.options.update(width=size.width, height=None, highlight=False)
+        rendered = console.render_lines(self.content, options, style=self.rich_style, pad=True)
+        lines = [Strip(line, size.width).simplify() for line in rendered]
+        old, self._lines = self._lines, lines
+        if size != self._drawn_size:
+            self._drawn_size = size
+            self.refresh()
+            return
+        for y in range(min(max(len(old), len(lines)), size.height)):
+            if y >= len(old) or y >= len(lines) or old[y] != lines[y]:
+                self.refresh(Region(0, y, size.width, 1))
+
+    def on_resize(self) -> None:
+        self._draw()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._drawn_size = Size(0, 0)  # colours may differ: repaint everything on the next draw
+        self._draw()
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self._lines) or 1
+
+    def render_line(self, y: int) -> Strip:
+        if y < len(self._lines):
+            return self._lines[y]
+        return Strip.blank(self.size.width, self.rich_style)
+
+    def lines_text(self) -> str:
+        """The plain text on screen, a line each (tests read it)."""
+        return "\n".join(line.text.rstrip() for line in self._lines)
+
+
+class FocusedPanel(Staleness, LinePanel):
     """A panel that draws one code from the store; `redraw()` is what the flush timer calls."""
 
     def __init__(self, store, **kwargs) -> None:
-        super().__init__("", **kwargs)
+        super().__init__(**kwargs)
         self.store = store
         self.code: str | None = None
         self.flushes = 0  # redraws so far (burst tests bound them)
@@ -59,6 +120,9 @@ class FocusedPanel(Staleness, Static):
     def show(self, code: str | None) -> None:
         self.code = code
         self.redraw()
+
+    def on_resize(self) -> None:
+        self.redraw()  # bar widths and row counts follow the size
 
     def redraw(self) -> None:
         raise NotImplementedError

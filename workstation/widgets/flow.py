@@ -6,10 +6,10 @@ from rich.table import Table
 from rich.text import Text
 from textual.containers import Vertical
 from textual.widgets import Static
-from textual_plotext import PlotextPlot
 
 from workstation.store import Store
 from workstation.widgets.common import Staleness, fmt_big, price_styles
+from workstation.widgets.plot import CachedPlot
 
 CLASSES = (("super", "Super"), ("big", "Big"), ("mid", "Mid"), ("small", "Small"))  # 5 chars max
 BAR = 14
@@ -17,7 +17,7 @@ BAR = 14
 
 class FlowPanel(Staleness, Vertical):
     DEFAULT_CSS = """
-    FlowPanel > PlotextPlot { height: 1fr; }
+    FlowPanel > CachedPlot { height: 1fr; }
     FlowPanel > #dist { height: auto; max-height: 7; }
     """
     stale_after = 20.0  # polled every 6 s, not pushed
@@ -27,8 +27,9 @@ class FlowPanel(Staleness, Vertical):
         self.store = store
         self.code: str | None = None
         self.flushes = 0
-        self.plot = PlotextPlot(id="flow-plot")
+        self.plot = CachedPlot(id="flow-plot")
         self.dist = Static("", id="dist")
+        self._dist_lines = 0  # rows the distribution table had when last shown
 
     def compose(self):
         yield self.plot
@@ -51,12 +52,19 @@ class FlowPanel(Staleness, Vertical):
         if flow is None or not flow.times:
             plt.title("waiting for capital flow…")
         else:
-            x = list(range(len(flow.times)))
-            plt.plot(x, list(flow.total), label="net", marker="braille", color="cyan")
+            n = len(flow.times)
+            # Braille draws 2 points per cell: more points cost build time (~20 ms a rebuild
+            # for a day of minutes) and show nothing. Keep every step-th and the last.
+            step = max(1, -(-n // max(2, 2 * self.plot.size.width)))
+            x = list(range(0, n, step))
+            if x[-1] != n - 1:
+                x.append(n - 1)
+            plt.plot(x, [flow.total[i] for i in x], label="net", marker="braille", color="cyan")
             for series, label, colour in ((flow.super_, "super", "magenta"), (flow.big, "big", "yellow"),
                                           (flow.mid, "mid", "blue"), (flow.small, "small", "white")):
                 if any(series):
-                    plt.plot(x, list(series), label=label, marker="braille", color=colour)
+                    plt.plot(x, [series[i] for i in x], label=label, marker="braille", color=colour)
+            x = list(range(n))
             step = max(1, len(x) // 4)
             plt.xticks(x[::step], [t[11:16] if len(t) > 11 else t for t in flow.times[::step]])
             lo = min(min(flow.total), *(min(s) for s in (flow.super_, flow.big, flow.mid, flow.small) if s))
@@ -64,8 +72,12 @@ class FlowPanel(Staleness, Vertical):
             ticks = [lo + (hi - lo) * i / 4 for i in range(5)]
             plt.yticks(ticks, [fmt_big(t) for t in ticks])
             plt.title(f"net inflow {fmt_big(flow.total[-1])}")
-        self.plot.refresh()
-        self.dist.update(self._dist_table())  # its height changes once data arrives
+        self.plot.replot()
+        table = self._dist_table()
+        lines = 0 if isinstance(table, Text) else table.row_count
+        # A new layout only when its height changes (once data arrives): a layout pass repaints everything.
+        self.dist.update(table, layout=lines != self._dist_lines)
+        self._dist_lines = lines
 
     def _dist_table(self):
         dist = self.store.dists.get(self.code) if self.code else None
