@@ -373,6 +373,19 @@ def test_reject_next_order_fault(broker: Broker) -> None:
     assert broker.funds(HK_SIM).frozen_cash == 0
 
 
+def test_reject_next_modify_fault_refuses_one_modify_or_cancel(broker: Broker) -> None:
+    order, _ = broker.place_order(HK_SIM, "HK.00700", Side.BUY, OrderType.NORMAL, 100, 340.0)
+    broker.reject_next_modify = "order is being processed"
+    with pytest.raises(BrokerError, match="order is being processed"):
+        broker.modify_order(HK_SIM, order.order_id_ex, ModifyOp.CANCEL)
+    assert order.active and broker.reject_next_modify is None
+    broker.reject_next_modify = "busy"
+    with pytest.raises(BrokerError, match="busy"):
+        broker.cancel_all(HK_SIM)
+    broker.modify_order(HK_SIM, order.order_id_ex, ModifyOp.CANCEL)
+    assert order.status == Status.CANCELLED_ALL
+
+
 def test_max_qtys(broker: Broker, market: FakeMarket) -> None:
     m = broker.max_qtys(HK_SIM, "HK.00700", OrderType.NORMAL, 350.0)
     assert m.cash_buy % 100 == 0

@@ -108,3 +108,19 @@ def test_each_record_is_fsynced_before_returning(tmp_path, monkeypatch):
     j.intent(TICKET, "r1")
     j.outcome("r1", order_id="1")
     assert [len(p) for p in synced] == [1, 0]  # the line was written when fsync ran
+
+
+def test_modify_cancel_and_cancel_all_intents_wait_for_their_outcomes(tmp_path):
+    j = Journal(tmp_path, clock=lambda: T0)
+    j.intent(TICKET, "p1")
+    j.request("modify", "m1", acc_id=42, order_id="o1", qty=300.0, price=612.0)
+    j.request("cancel", "c1", acc_id=42, order_id="o1")
+    j.request("cancel_all", "a1", acc_id=42, market=1)
+    assert [r["ref"] for r in j.pending_requests()] == ["m1", "c1", "a1"]
+    assert [i.ref for i in j.pending()] == ["p1"], "only orders are matched against the order list"
+    j.outcome("m1", order_id="o1")
+    j.outcome("a1", error="refused")
+    (left,) = j.pending_requests()
+    assert (left["op"], left["ref"], left["order_id"], left["time"]) == ("cancel", "c1", "o1", T0)
+    kinds = [(r["kind"], r.get("op")) for r in j.records()]
+    assert kinds[:4] == [("intent", "place"), ("intent", "modify"), ("intent", "cancel"), ("intent", "cancel_all")]
