@@ -461,6 +461,10 @@ class FutuTui(TradingActions, App):
         f = event.fill
         self.notify(f"filled {f.qty:g} {f.code} @ {f.price:g}", timeout=3)
 
+    def refresh_bindings(self) -> None:
+        if self.screen_stack:  # feed messages can still arrive while the app shuts down
+            super().refresh_bindings()
+
     @on(AccountChanged)
     def _account_changed(self) -> None:
         self._tick_status()

@@ -8,11 +8,12 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import DataTable, Static, TabbedContent, TabPane
+from textual.widgets import Static, TabbedContent, TabPane
 
 from protocol.codes import ORDER_STATUS, ORDER_TYPES, TRD_SIDES
 from workstation.store import VERIFYING, Store
 from workstation.widgets.common import fmt_big, fmt_price, price_digits, price_styles
+from workstation.widgets.table import Cells, Column, LineTable, as_cell
 
 ORDER_COLS = (("id", "Order"), ("code", "Code"), ("side", "Side"), ("type", "Type"), ("qty", "Qty"),
               ("price", "Price"), ("filled", "Filled"), ("avg", "Avg"), ("status", "Status"),
@@ -23,31 +24,19 @@ POS_COLS = (("code", "Code"), ("name", "Name"), ("qty", "Qty"), ("sell", "Can se
             ("price", "Price"), ("value", "Value"), ("pl", "P&L"), ("plr", "P&L%"))
 
 
-class KeyedTable(DataTable):
-    """A DataTable kept in step with a dict of rows: add, update changed cells, remove."""
+RIGHT = {"qty", "price", "filled", "avg", "sell", "cost", "value", "pl", "plr"}
+
+
+class KeyedTable(LineTable):
+    """A table kept in step with a dict of rows (in the dict's order): only changed lines repaint."""
 
     def __init__(self, columns, **kwargs) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
-        self._columns = columns
-        self._shown: dict[str, tuple] = {}
+        super().__init__([Column(key, label, right=key in RIGHT) for key, label in columns], **kwargs)
+        self._shown: dict[str, Cells] = {}
 
-    def on_mount(self) -> None:
-        for key, label in self._columns:
-            self.add_column(label, key=key)
-
-    def sync(self, rows: dict[str, tuple], newest_first: bool = False) -> None:
-        for key in [k for k in self._shown if k not in rows]:
-            self.remove_row(key)
-            del self._shown[key]
-        for key, cells in rows.items():
-            old = self._shown.get(key)
-            if old is None:
-                self.add_row(*cells, key=key)
-            elif old != cells:
-                for (col, _), new, was in zip(self._columns, cells, old):
-                    if new != was:
-                        self.update_cell(key, col, new)
-            self._shown[key] = cells
+    def sync(self, rows: dict[str, tuple]) -> None:
+        self._shown = {key: tuple(as_cell(c) for c in cells) for key, cells in rows.items()}
+        self.set_rows(list(self._shown), self._shown)
 
 
 class AccountPanel(Vertical):
@@ -89,10 +78,7 @@ class AccountPanel(Vertical):
     def selected_order(self) -> str | None:
         """The order under the cursor of the orders tab, if that tab is showing."""
         tabs = self.query_one("#account-tabs", TabbedContent)
-        table = self.orders
-        if tabs.active != "tab-orders" or not table.is_valid_coordinate(table.cursor_coordinate):
-            return None
-        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return self.orders.current_key if tabs.active == "tab-orders" else None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("modify", "cancel"):
@@ -100,8 +86,9 @@ class AccountPanel(Vertical):
             return True if order is not None and order.is_open and order.status != VERIFYING else None
         return True
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.data_table is self.orders:
+    def on_line_table_row_highlighted(self, event: LineTable.RowHighlighted) -> None:
+        event.stop()
+        if event.table is self.orders:
             self.refresh_bindings()
 
     def action_modify(self) -> None:

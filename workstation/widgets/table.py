@@ -1,0 +1,346 @@
+"""LineTable: keyed rows drawn line by line, for tables that change many times a second.
+
+A `DataTable` re-renders every visible row through Rich on any `update_cell` (~20 ms for
+20 rows at 120x40), and each added or removed row changes its virtual size, which costs a
+layout pass of the whole screen (~14 ms). Here a row is a cached `Strip` built from plain
+strings, only the lines whose text changed are refreshed (so the terminal gets only those),
+and the scrollable height grows in steps, so a new order or fill is a line, not a layout.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+GAP = 2  # blank cells between columns: one each side
+HEIGHT_STEP = 32  # rows the scrollable height grows by once rows no longer fit
+Cells = tuple[tuple[str, str], ...]  # (text, style) per column
+
+
+@lru_cache(maxsize=512)
+def _style(spec: str) -> Style:
+    return Style.parse(spec) if spec else Style.null()
+
+
+def _fit(text: str, width: int, right: bool) -> str:
+    """Exactly `width` cells: cut with an ellipsis, or padded on the side away from the text."""
+    n = cell_len(text)
+    if n > width:
+        return set_cell_size(text, width - 1) + "…"
+    pad = " " * (width - n)
+    return pad + text if right else text + pad
+
+
+def as_cell(value) -> tuple[str, str]:
+    """A str or a rich Text as (text, style)."""
+    if isinstance(value, Text):
+        return value.plain, str(value.style) if value.style else ""
+    return str(value), ""
+
+
+class Column:
+    __slots__ = ("key", "label", "width", "right", "auto")
+
+    def __init__(self, key: str, label: str, width: int = 0, right: bool = False) -> None:
+        self.key, self.label, self.right = key, label, right
+        self.auto = not width  # as wide as its widest cell
+        self.width = width or cell_len(label)
+
+
+class LineTable(ScrollView, can_focus=True):
+    """Rows in `keys` order, a header line that does not scroll, a row cursor, zebra stripes."""
+
+    BINDINGS = [
+        Binding("up", "cursor(-1)", "Up", show=False),
+        Binding("down", "cursor(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home,ctrl+home", "first", "First", show=False),
+        Binding("end,ctrl+end", "last", "Last", show=False),
+        Binding("enter", "select", "Select", show=False),
+    ]
+    COMPONENT_CLASSES = {"table--header", "table--cursor", "table--even-row"}
+    DEFAULT_CSS = """
+    LineTable { background: $surface; color: $foreground; }
+    LineTable > .table--header { text-style: bold; background: $panel; color: $foreground; }
+    LineTable > .table--even-row { background: $surface-lighten-1 50%; }
+    LineTable:dark > .table--even-row { background: $surface-darken-1 40%; }
+    LineTable > .table--cursor { background: $block-cursor-blurred-background; }
+    LineTable:focus > .table--cursor { background: $block-cursor-background; text-style: bold; }
+    """
+
+    class RowHighlighted(Message):
+        """The cursor moved to another row."""
+
+        def __init__(self, table: LineTable, key: str) -> None:
+            super().__init__()
+            self.table, self.key = table, key
+
+        @property
+        def control(self) -> LineTable:
+            return self.table
+
+    class RowSelected(Message):
+        """Enter or a click on a row."""
+
+        def __init__(self, table: LineTable, key: str) -> None:
+            super().__init__()
+            self.table, self.key = table, key
+
+        @property
+        def control(self) -> LineTable:
+            return self.table
+
+    def __init__(self, columns: list[Column], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.columns = columns
+        self.keys: list[str] = []
+        self._cells: dict[str, Cells] = {}
+        self._strips: dict[tuple[str, int], Strip] = {}  # (key, background) -> the row, unscrolled
+        self._index: dict[str, int] = {}
+        self._cursor = 0
+        self.sort_mark: tuple[int, bool] | None = None  # (column, descending) shown in the header
+        self.virtual_size = Size(self._width(), 1)
+
+    # -- rows ------------------------------------------------------------------------------
+
+    def set_rows(self, keys: list[str], cells: dict[str, Cells]) -> int:
+        """Show `keys` in this order with these cells; repaint only what changed. The cursor
+        stays on its row's key while that row exists. Returns the rows whose cells changed."""
+        current = self.current_key
+        order_changed = keys != self.keys
+        for key in set(self._cells) - set(keys):
+            self._forget(key)
+        changed = []
+        for key in keys:
+            new = cells[key]
+            if self._cells.get(key) != new:
+                self._cells[key] = new
+                self._drop_strips(key)
+                changed.append(key)
+        if self._fit_columns(changed):
+            self._strips.clear()
+            order_changed = True
+        if order_changed:
+            self.keys = list(keys)
+            self._index = {key: i for i, key in enumerate(self.keys)}
+            if current in self._index:
+                self._cursor = self._index[current]
+            self._cursor = max(0, min(self._cursor, len(self.keys) - 1))
+            self._strips.clear()  # zebra parity moved with the rows
+            self._resize()
+            self.refresh()
+            if self.keys and self.current_key != current:
+                self.post_message(self.RowHighlighted(self, self.keys[self._cursor]))
+        else:
+            for key in changed:
+                self._refresh_row(self._index[key])
+        return len(changed)
+
+    def set_cells(self, key: str, cells: Cells) -> bool:
+        """One row's new cells; repaints its line if they differ. False if unchanged or unknown."""
+        if key not in self._index or self._cells.get(key) == cells:
+            return False
+        self._cells[key] = cells
+        self._drop_strips(key)
+        if self._fit_columns([key]):
+            self._strips.clear()
+            self._resize()
+            self.refresh()
+        else:
+            self._refresh_row(self._index[key])
+        return True
+
+    def repaint_all(self) -> None:
+        self._strips.clear()
+        self.refresh()
+
+    def _forget(self, key: str) -> None:
+        self._cells.pop(key, None)
+        self._drop_strips(key)
+
+    def _drop_strips(self, key: str) -> None:
+        for bg in range(3):
+            self._strips.pop((key, bg), None)
+
+    def _fit_columns(self, keys) -> bool:
+        """Widen auto columns to fit these rows' cells; True if any width changed."""
+        grew = False
+        for i, col in enumerate(self.columns):
+            if not col.auto:
+                continue
+            widest = max((cell_len(self._cells[k][i][0]) for k in keys), default=0)
+            if widest > col.width:
+                col.width = min(widest, 40)
+                grew = True
+        return grew
+
+    def _width(self) -> int:
+        return sum(c.width + GAP for c in self.columns)
+
+    def _resize(self) -> None:
+        """Rows that fit need no scrolling; beyond that the height grows in steps, so that one
+        more row is not a layout pass of the whole screen."""
+        need = len(self.keys) + 1
+        height = self.virtual_size.height
+        if need <= max(self.size.height, 1):
+            height = need
+        elif need > height or need < height - 2 * HEIGHT_STEP:
+            height = need + HEIGHT_STEP - need % HEIGHT_STEP
+        size = Size(self._width(), height)
+        if size != self.virtual_size:
+            self.virtual_size = size
+
+    def on_resize(self) -> None:
+        self._resize()
+
+    def _refresh_row(self, i: int) -> None:
+        y = i + 1 - self.scroll_offset.y  # the header is line 0 and does not scroll
+        if 1 <= y < self.size.height:
+            self.refresh(Region(0, y, self.size.width, 1))
+
+    # -- what the app and tests read ------------------------------------------------------
+
+    @property
+    def row_count(self) -> int:
+        return len(self.keys)
+
+    @property
+    def cursor_row(self) -> int:
+        return self._cursor if self.keys else -1
+
+    @property
+    def current_key(self) -> str | None:
+        return self.keys[self._cursor] if 0 <= self._cursor < len(self.keys) else None
+
+    def get_row(self, key: str) -> list[Text]:
+        return [Text(text, style=style) for text, style in self._cells[key]]
+
+    def get_cell(self, key: str, column: str) -> Text:
+        i = next(i for i, c in enumerate(self.columns) if c.key == column)
+        text, style = self._cells[key][i]
+        return Text(text, style=style)
+
+    def get_row_index(self, key: str) -> int:
+        return self._index[key]
+
+    def line_text(self, y: int) -> str:
+        """The plain text of screen line y (0 is the header)."""
+        return self.render_line(y).text
+
+    # -- drawing ---------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        if y == 0:
+            strip = self._header()
+        else:
+            i = self.scroll_offset.y + y - 1
+            if i >= len(self.keys):
+                return Strip.blank(self.size.width, self.rich_style)
+            strip = self._row(i)
+        x = self.scroll_offset.x
+        return strip.crop_extend(x, x + self.size.width, self.rich_style)
+
+    def _header(self) -> Strip:
+        style = self.rich_style + self.get_component_rich_style("table--header")
+        labels = []
+        for i, col in enumerate(self.columns):
+            mark = ""
+            if self.sort_mark and self.sort_mark[0] == i:
+                mark = "▼" if self.sort_mark[1] else "▲"
+            labels.append(" " + _fit(col.label + mark, col.width, col.right) + " ")
+        return Strip([Segment("".join(labels), style)], self._width())
+
+    def _row(self, i: int) -> Strip:
+        key = self.keys[i]
+        bg = 2 if i == self._cursor else i % 2  # cursor, even (zebra), odd
+        strip = self._strips.get((key, bg))
+        if strip is not None:
+            return strip
+        base = self.rich_style
+        if bg == 2:
+            base += self.get_component_rich_style("table--cursor")
+        elif bg == 1:
+            base += self.get_component_rich_style("table--even-row")
+        segments: list[Segment] = []
+        run, run_style = "", None  # neighbouring cells of one style become one segment
+        for (text, spec), col in zip(self._cells[key], self.columns):
+            style = base + _style(spec) if spec else base
+            piece = " " + _fit(text, col.width, col.right) + " "
+            if style == run_style:
+                run += piece
+            else:
+                if run:
+                    segments.append(Segment(run, run_style))
+                run, run_style = piece, style
+        if run:
+            segments.append(Segment(run, run_style))
+        strip = self._strips[(key, bg)] = Strip(segments, self._width())
+        return strip
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()  # focus, theme or class change: the backgrounds differ
+
+    def on_focus(self, event: events.Focus) -> None:
+        self._strips.clear()
+        self.refresh()
+
+    def on_blur(self, event: events.Blur) -> None:
+        self._strips.clear()
+        self.refresh()
+
+    # -- the cursor ------------------------------------------------------------------------
+
+    def move_cursor(self, row: int) -> None:
+        """Put the cursor on `row` (clamped) and scroll it into view."""
+        if not self.keys:
+            return
+        row = max(0, min(row, len(self.keys) - 1))
+        old, self._cursor = self._cursor, row
+        top = self.scroll_offset.y
+        visible = max(1, self.size.height - 1)
+        if row < top:
+            self.scroll_to(y=row, animate=False, immediate=True)
+        elif row >= top + visible:
+            self.scroll_to(y=row - visible + 1, animate=False, immediate=True)
+        self._refresh_row(old)
+        self._refresh_row(row)
+        if row != old:
+            self.post_message(self.RowHighlighted(self, self.keys[row]))
+
+    def action_cursor(self, step: int) -> None:
+        self.move_cursor(self._cursor + step)
+
+    def action_page(self, direction: int) -> None:
+        self.move_cursor(self._cursor + direction * max(1, self.size.height - 2))
+
+    def action_first(self) -> None:
+        self.move_cursor(0)
+
+    def action_last(self) -> None:
+        self.move_cursor(len(self.keys) - 1)
+
+    def action_select(self) -> None:
+        key = self.current_key
+        if key is not None:
+            self.post_message(self.RowSelected(self, key))
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or offset.y == 0:
+            return
+        row = self.scroll_offset.y + offset.y - 1
+        if row < len(self.keys):
+            self.move_cursor(row)
+            self.action_select()
