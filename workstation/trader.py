@@ -1,5 +1,5 @@
 """Trading: accounts, unlock, orders (place, modify, cancel, cancel all), the journal, and
-reconciliation of orders whose fate is unknown, after a restart or a reconnect.
+reconciliation of requests whose fate is unknown, after a restart or a reconnect.
 
 The feed owns one Trader and calls `on_ready()` after every (re)connect; the App calls the
 rest. Checks that need no network (lock, throttle, account) raise `OrderRefused` before
@@ -76,6 +76,15 @@ def md5_of(password: str) -> str:
 
 def side_word(side: int) -> str:
     return {1: "BUY", 2: "SELL", 3: "SELL SHORT", 4: "BUY BACK"}.get(side, str(side))
+
+
+def request_words(rec: dict) -> str:
+    """A journalled modify, cancel or cancel-all, as the trader reads it."""
+    if rec["op"] == MODIFY_OP:
+        return f"modify of order {rec.get('order_id')} to {fmt(rec.get('qty', 0))} @ {fmt(rec.get('price', 0))}"
+    if rec["op"] == CANCEL:
+        return f"cancel of order {rec.get('order_id')}"
+    return f"cancel all ({TRD_MARKET_NAMES.get(rec.get('market'), rec.get('market'))})"
 
 
 class Trader:
@@ -353,7 +362,7 @@ class Trader:
             self.journal.request(CANCEL_ALL, ref, acc_id=acc.acc_id, market=market)
             try:
                 await self._send_change(ref, c2s)
-            except NotConnected:
+            except (NotConnected, RequestTimeout):
                 raise
             except OpenDError as exc:  # the kill switch still tries the other markets
                 refused.append(f"{TRD_MARKET_NAMES.get(market, market)}: {exc}")
@@ -478,8 +487,6 @@ class Trader:
             if rec["ref"] in self.inflight or rec.get("acc_id") not in known:
                 continue
             order_id = str(rec.get("order_id") or "")
-            what = {MODIFY_OP: f"modify of order {order_id} to {fmt(rec.get('qty', 0))} @ {fmt(rec.get('price', 0))}",
-                    CANCEL: f"cancel of order {order_id}"}.get(rec["op"], "cancel all")
             order = self.store.orders.get(order_id)
             if order is not None:
                 now = f"the order is {ORDER_STATUS.get(order.status, order.status)}, {fmt(order.qty)} @ {fmt(order.price)}"
@@ -487,5 +494,5 @@ class Trader:
                 now = "see the orders tab"
             self.journal.outcome(rec["ref"], order_id=order_id or None, status=order.status if order else None,
                                  error="no reply received; not resent")
-            out.append(f"{what}: no reply was received; {now}; not resent")
+            out.append(f"{request_words(rec)}: no reply was received; {now}; not resent")
         return out

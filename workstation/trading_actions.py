@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from textual import work
 
-from protocol.client import ConnectionLost, OpenDError, RequestTimeout
+from protocol.client import ConnectionLost, NotConnected, OpenDError, RequestTimeout
 from protocol.codes import ORDER_STATUS, ORDER_TYPES
 from workstation.orders import BUY, REAL, TRIGGERED, Limits, Ticket, fmt
 from workstation.screens.confirm import ConfirmScreen
@@ -166,7 +166,7 @@ class TradingActions:
             self.notify(f"cancel {order_id} sent", timeout=3)
 
     def action_cancel_all(self) -> None:
-        """ctrl+k from anywhere: every open order of the active account, after a y."""
+        """ctrl+k from anywhere: every open order shown (each account, each market), after a y."""
         acc = self.trader.account
         if acc is None or not self.feed.client.ready:
             self.notify("cancel all: not connected to an account", severity="warning")
@@ -197,6 +197,9 @@ class TradingActions:
         except (ConnectionLost, RequestTimeout) as exc:
             self.notify(f"{what}: {exc}. Its fate is unknown; it will be checked after reconnecting "
                         "and is never resent.", severity="error", timeout=10)
+            return False
+        except NotConnected as exc:
+            self.notify(f"{what} not sent: {exc}", severity="warning", timeout=6)
             return False
         except OpenDError as exc:
             self.notify(f"{what} refused by OpenD: {exc}", severity="error", timeout=8)
