@@ -51,19 +51,6 @@ def make_app(sim, tmp_path, **settings) -> FutuTui:
                    journal=Journal(tmp_path))
 
 
-def spy_requests(app) -> list[int]:
-    """Proto IDs of every request the app sends from now on."""
-    sent: list[int] = []
-    original = app.feed.client.request
-
-    async def spy(proto_id, c2s=None, timeout=None):
-        sent.append(proto_id)
-        return await original(proto_id, c2s, timeout)
-
-    app.feed.client.request = spy
-    return sent
-
-
 def notes(app) -> str:
     return "\n".join(str(n.message) for n in app._notifications)
 
@@ -182,7 +169,6 @@ async def test_real_needs_unlock_refuses_a_wrong_password_and_escape_aborts(sim,
         await pilot.press("E")
         await wait_until(pilot, lambda: app.feed.trader.account.is_real, what="the REAL account")
         assert app.screen.has_class("-real")
-        sent = spy_requests(app)
         await pilot.press("b")
         await pilot.pause(0.2)
         assert not isinstance(app.screen, OrderForm)
@@ -213,7 +199,7 @@ async def test_real_needs_unlock_refuses_a_wrong_password_and_escape_aborts(sim,
             assert word in details
         await pilot.press("escape")
         await pilot.pause(0.3)
-        assert ids.TRD_PLACE_ORDER not in sent
+        assert received(sim, ids.TRD_PLACE_ORDER) == []
         assert "not sent" in notes(app)
 
 
@@ -232,7 +218,6 @@ async def test_each_validation_rule_shows_why_and_sends_nothing(sim, tmp_path):
     app = make_app(sim, tmp_path, max_notional=200_000.0)
     async with app.run_test(size=(160, 45)) as pilot:
         await ready(pilot, app)
-        sent = spy_requests(app)
         last = app.store.quote(CODE).last
         cases = [  # (side, price, qty, words in the inline message)
             (1, None, "150", "multiple of the lot size"),
@@ -258,7 +243,7 @@ async def test_each_validation_rule_shows_why_and_sends_nothing(sim, tmp_path):
             assert words in str(form.query_one("#problems").content)
             await pilot.press("escape")
             await pilot.pause(0.1)
-        assert ids.TRD_PLACE_ORDER not in sent
+        assert received(sim, ids.TRD_PLACE_ORDER) == []
         assert not (tmp_path / "orders.jsonl").exists()
 
 
@@ -266,16 +251,15 @@ async def test_sixteenth_order_in_thirty_seconds_is_held_back(sim, tmp_path):
     app = make_app(sim, tmp_path)
     async with app.run_test(size=(160, 45)) as pilot:
         await ready(pilot, app)
-        sent = spy_requests(app)
         q = app.store.quote(CODE)
         acc = app.feed.trader.account_for(CODE)
         ticket = Ticket(code=CODE, side=BUY, qty=100.0, price=nudge_price(CODE, q.bid, -30), acc_id=acc.acc_id)
         for _ in range(16):
             app.send_order(ticket)
         await wait_until(pilot, lambda: "order rate limit" in notes(app), what="the wait message")
-        await wait_until(pilot, lambda: sent.count(ids.TRD_PLACE_ORDER) == 15, what="15 orders sent")
+        await wait_until(pilot, lambda: len(received(sim, ids.TRD_PLACE_ORDER)) == 15, what="15 orders sent")
         await pilot.pause(0.3)
-        assert sent.count(ids.TRD_PLACE_ORDER) == 15
+        assert len(received(sim, ids.TRD_PLACE_ORDER)) == 15
         assert "wait" in notes(app)
         journal = Journal(tmp_path)
         records = list(journal.records())
@@ -305,13 +289,12 @@ async def test_journal_with_unknown_outcomes_is_reconciled_at_start_and_nothing_
 
     app = make_app(sim, tmp_path)
     async with app.run_test(size=(160, 45)) as pilot:
-        sent = spy_requests(app)
         await wait_until(pilot, lambda: not journal.pending(), what="the journal reconciled")
         await wait_until(pilot, lambda: "order journal" in notes(app), what="the report")
         text = notes(app)
         assert f"placed as order {order_id}" in text
         assert "BUY 200 HK.00700: not found at OpenD" in text and "not resent" in text
-        assert ids.TRD_PLACE_ORDER not in sent
+        assert len(received(sim, ids.TRD_PLACE_ORDER)) == 1, "only the first run's order"
         outcomes = {r["ref"]: r for r in journal.records() if r["kind"] == "outcome"}
         assert outcomes["r1"]["order_id"] == order_id and outcomes["r2"]["order_id"] is None
     # Reported once: a second start finds nothing to reconcile.
@@ -365,13 +348,12 @@ async def test_an_order_whose_reply_is_lost_is_verified_once_and_never_resent(si
                          what="positions loaded")
         cash0 = app.store.funds.cash
         pos0 = app.store.positions[CODE].qty if CODE in app.store.positions else 0.0
-        sent = spy_requests(app)
         sim.call(lambda: sim.sim.faults.delay(30.0, proto_id=ids.TRD_PLACE_ORDER))  # OpenD acts, the reply waits
         q = app.store.quote(CODE)
         acc = app.feed.trader.account_for(CODE)
         ask = q.ask
         app.send_order(Ticket(code=CODE, side=BUY, qty=100.0, price=nudge_price(CODE, ask, 2), acc_id=acc.acc_id))
-        await wait_until(pilot, lambda: ids.TRD_PLACE_ORDER in sent, what="the order sent")
+        await wait_until(pilot, lambda: received(sim, ids.TRD_PLACE_ORDER), what="the order sent")
         await pilot.pause(0.3)
         sim.call(lambda: (sim.sim.faults.clear(), sim.sim.faults.drop()))
         await wait_until(pilot, lambda: any(k.startswith("?") for k in app.store.orders), what="unknown, verifying")
@@ -389,7 +371,7 @@ async def test_an_order_whose_reply_is_lost_is_verified_once_and_never_resent(si
                          what="the position counted once")
         await wait_until(pilot, lambda: math.isclose(app.store.funds.cash, cash0 - value - fees, abs_tol=0.011),
                          what="cash debited once")
-        assert sent.count(ids.TRD_PLACE_ORDER) == 1, "never resent"
+        assert len(received(sim, ids.TRD_PLACE_ORDER)) == 1, "never resent"
         assert not Journal(tmp_path).pending()
 
 
