@@ -35,6 +35,7 @@ READ_CHUNK = 256 * 1024
 YIELD_EVERY = 256  # frames handled before giving the event loop a turn
 SILENCE_FACTOR = 2.5  # keepalive intervals without a byte before the peer counts as dead
 _SERIAL_WRAP = 0xFFFFFFFF
+_PUSH_IDS = frozenset(ids.PUSH_IDS)
 
 PushHandler = Callable[[Message], None]
 StateHandler = Callable[["ConnState", str], None]
@@ -115,6 +116,7 @@ class OpenDClient:
         self._serial = 0
         self._pending: dict[tuple[int, int], asyncio.Future[Frame]] = {}
         self._push: dict[int, list[PushHandler]] = {}
+        self._push_types: dict[int, type[Message]] = {}  # proto ID -> its Response class
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._crypto = BodyCrypto()
@@ -315,21 +317,24 @@ class OpenDClient:
         handlers.append(handler)
         return lambda: handlers.remove(handler) if handler in handlers else None
 
-    def _dispatch_push(self, frame: Frame) -> None:
-        handlers = self._push.get(frame.proto_id)
+    def _dispatch_push(self, proto_id: int, body: bytes) -> None:
+        handlers = self._push.get(proto_id)
         if not handlers:
             return
         try:
-            resp = ids.module_for(frame.proto_id).Response()
-            resp.ParseFromString(frame.body)
+            response = self._push_types.get(proto_id)
+            if response is None:
+                response = self._push_types[proto_id] = ids.module_for(proto_id).Response
+            resp = response()
+            resp.ParseFromString(body)
         except (KeyError, DecodeError) as exc:
-            log.warning("dropped unreadable push %s: %s", ids.name_of(frame.proto_id), exc)
+            log.warning("dropped unreadable push %s: %s", ids.name_of(proto_id), exc)
             return
-        for handler in tuple(handlers):
+        for handler in handlers if len(handlers) == 1 else tuple(handlers):  # a handler may unsubscribe
             try:
                 handler(resp)
             except Exception:
-                log.exception("push handler for %s failed", ids.name_of(frame.proto_id))
+                log.exception("push handler for %s failed", ids.name_of(proto_id))
 
     # -- background tasks --------------------------------------------------------------
 
@@ -360,16 +365,17 @@ class OpenDClient:
         await self._drop(reason)
 
     def _dispatch(self, frame: Frame) -> None:
-        if frame.proto_id in ids.PUSH_IDS:
-            self._dispatch_push(frame)
+        proto_id, serial_no, body, _ = frame  # one unpack: this runs for every frame
+        if proto_id in _PUSH_IDS:
+            self._dispatch_push(proto_id, body)
             return
-        if frame.proto_id == ids.INIT_CONNECT:
+        if proto_id == ids.INIT_CONNECT:
             self._on_init_reply(frame)
-        future = self._pending.get((frame.proto_id, frame.serial_no))
+        future = self._pending.get((proto_id, serial_no))
         if future is not None and not future.done():
             future.set_result(frame)
-        elif frame.proto_id != ids.KEEP_ALIVE:
-            log.debug("reply nobody waits for: %s serial %d", ids.name_of(frame.proto_id), frame.serial_no)
+        elif proto_id != ids.KEEP_ALIVE:
+            log.debug("reply nobody waits for: %s serial %d", ids.name_of(proto_id), serial_no)
 
     async def _keepalive_loop(self) -> None:
         assert self.info is not None

@@ -46,7 +46,7 @@ class ProtocolError(Exception):
 class Frame(NamedTuple):
     proto_id: int
     serial_no: int
-    body: bytes  # plaintext (decrypted, SHA-1 checked)
+    body: bytes | bytearray  # plaintext (decrypted, SHA-1 checked)
     fmt: int = FMT_PROTOBUF
 
 
@@ -144,6 +144,7 @@ class FrameDecoder:
         unpack = HEADER.unpack_from
         max_body = self.max_body
         crypto = self.crypto
+        new_frame = tuple.__new__
         while True:
             pos = self._pos
             avail = len(buf) - pos
@@ -161,17 +162,20 @@ class FrameDecoder:
             end = pos + HEADER_SIZE + body_len
             if len(buf) < end:
                 return
-            body = bytes(buf[pos + HEADER_SIZE:end])
-            self._advance(end)
+            body = buf[pos + HEADER_SIZE:end]  # a bytearray copy: bytes() would copy it again
+            if end == len(buf) or end > _COMPACT_AT:
+                self._advance(end)
+            else:
+                self._pos = end  # the common case, inline: this loop runs once per push
             cipher = crypto.rsa if proto_id == INIT_CONNECT else crypto.aes
             if cipher is not None:
                 try:
-                    body = cipher.decrypt(body)
+                    body = cipher.decrypt(bytes(body))
                 except CryptoError as exc:
                     raise self._fail(f"cannot decrypt body: {exc} ({self._where(proto_id, serial_no, pos)})") from None
             if _sha1(body).digest() != sha:
                 raise self._fail(f"SHA-1 mismatch: body does not match its header ({self._where(proto_id, serial_no, pos)})")
-            yield Frame(proto_id, serial_no, body, fmt)
+            yield new_frame(Frame, (proto_id, serial_no, body, fmt))  # Frame(...) without its Python-level __new__
 
     def _advance(self, end: int) -> None:
         if end == len(self._buf):

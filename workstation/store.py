@@ -11,6 +11,7 @@ import math
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from protocol.codes import FINAL_STATUS, code_of, trd_code_of
 
@@ -49,8 +50,7 @@ class Quote:
         return (self.last / self.prev_close - 1) * 100 if self.prev_close else NAN
 
 
-@dataclass(frozen=True, slots=True)
-class Level:
+class Level(NamedTuple):  # a tuple: 20 of them per book push, ~4x cheaper than a frozen dataclass
     price: float
     volume: int
     orders: int
@@ -66,8 +66,7 @@ class BookSnap:
     time: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Tick:
+class Tick(NamedTuple):
     time: str
     price: float
     volume: int
@@ -212,6 +211,7 @@ class Store:
     tape_at: dict[str, float] = field(default_factory=dict)
     bars_at: dict[tuple[str, int], float] = field(default_factory=dict)
     flow_at: dict[str, float] = field(default_factory=dict)  # capital flow or distribution
+    _codes: dict[tuple[int, str], str] = field(default_factory=dict)  # (market, symbol) -> "HK.00700"
     # What changed since the last flush, by panel kind.
     dirty_quotes: set[str] = field(default_factory=set)
     dirty_books: set[str] = field(default_factory=set)
@@ -235,22 +235,28 @@ class Store:
 
     def apply_basic_qots(self, items) -> None:
         """Qot_UpdateBasicQot / Qot_GetBasicQot rows."""
-        now = self._touch()
+        now = self.last_push = time.monotonic()  # _touch(), inline: this runs for every quote push
+        self.pushes += 1
+        codes, quotes, quote_at, dirty = self._codes, self.quotes, self.quote_at, self.dirty_quotes
         for item in items:
-            code = code_of(item.security.market, item.security.code)
-            q = self.quote(code)
-            if item.HasField("name") and item.name:
+            sec = item.security
+            key = (sec.market, sec.code)
+            code = codes.get(key)
+            if code is None:
+                code = codes[key] = code_of(*key)
+            q = quotes.get(code) or self.quote(code)
+            if not q.name and item.name:  # names come with the first push; reading one costs
                 q.name = self.names[code] = item.name
             q.prev_last = q.last
             q.last = item.curPrice
             q.prev_close = item.lastClosePrice
             q.open, q.high, q.low = item.openPrice, item.highPrice, item.lowPrice
-            q.volume = int(item.hpVolume) if item.HasField("hpVolume") else item.volume
+            q.volume = int(item.hpVolume) or item.volume  # hpVolume: the precise one, when sent
             q.turnover = item.turnover
             q.update_time = item.updateTime
             q.seq += 1
-            self.quote_at[code] = now
-            self.dirty_quotes.add(code)
+            quote_at[code] = now
+            dirty.add(code)
 
     def apply_order_book(self, s2c) -> None:
         now = self._touch()

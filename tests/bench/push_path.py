@@ -112,20 +112,17 @@ def chunks(data: bytes) -> list[bytes]:
     return [data[i:i + CHUNK] for i in range(0, len(data), CHUNK)]
 
 
-class _Account:
-    """What Feed._on_order_push reads of the selected account."""
-
-    acc_id = HK_SIM
-
-
 def make_feed():
     """A real Feed on an unconnected client: the push handlers are the product's own."""
     from workstation.feed import Feed
+    from workstation.trader import Account
 
     client = OpenDClient("127.0.0.1", 1)
     posted: list[object] = []
     feed = Feed(client, Store(), posted.append, Journal(Path(tempfile.mkdtemp(prefix="bench-journal-"))))
-    getattr(feed, "trader", feed).account = _Account()  # order pushes count only for the selected account
+    # Order pushes count only for the accounts on screen: the HK paper account, as after start-up.
+    acc = Account(Trd_Common_pb2.TrdAcc(trdEnv=0, accID=HK_SIM, trdMarketAuthList=[1]))
+    feed.trader.accounts, feed.trader.account = [acc], acc
     return client, feed, posted
 
 

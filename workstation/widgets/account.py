@@ -24,6 +24,7 @@ POS_COLS = (("code", "Code"), ("name", "Name"), ("qty", "Qty"), ("sell", "Can se
             ("price", "Price"), ("value", "Value"), ("pl", "P&L"), ("plr", "P&L%"))
 
 
+IDS = {"id", "order"}  # long; shown by their last digits
 RIGHT = {"qty", "price", "filled", "avg", "sell", "cost", "value", "pl", "plr"}
 
 
@@ -31,7 +32,8 @@ class KeyedTable(LineTable):
     """A table kept in step with a dict of rows (in the dict's order): only changed lines repaint."""
 
     def __init__(self, columns, **kwargs) -> None:
-        super().__init__([Column(key, label, right=key in RIGHT) for key, label in columns], **kwargs)
+        super().__init__([Column(key, label, right=key in RIGHT, tail=key in IDS, max_width=12 if key in IDS else 40)
+                          for key, label in columns], **kwargs)
         self._shown: dict[str, Cells] = {}
 
     def sync(self, rows: dict[str, tuple]) -> None:

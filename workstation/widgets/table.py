@@ -32,10 +32,13 @@ def _style(spec: str) -> Style:
     return Style.parse(spec) if spec else Style.null()
 
 
-def _fit(text: str, width: int, right: bool) -> str:
-    """Exactly `width` cells: cut with an ellipsis, or padded on the side away from the text."""
+def _fit(text: str, width: int, right: bool, tail: bool = False) -> str:
+    """Exactly `width` cells: cut with an ellipsis (keeping the end if `tail`), or padded on
+    the side away from the text."""
     n = cell_len(text)
     if n > width:
+        if tail and n == len(text):  # IDs: the end is what tells them apart
+            return "…" + text[n - width + 1:]
         return set_cell_size(text, width - 1) + "…"
     pad = " " * (width - n)
     return pad + text if right else text + pad
@@ -49,11 +52,12 @@ def as_cell(value) -> tuple[str, str]:
 
 
 class Column:
-    __slots__ = ("key", "label", "width", "right", "auto")
+    __slots__ = ("key", "label", "width", "right", "auto", "tail", "max_width")
 
-    def __init__(self, key: str, label: str, width: int = 0, right: bool = False) -> None:
-        self.key, self.label, self.right = key, label, right
-        self.auto = not width  # as wide as its widest cell
+    def __init__(self, key: str, label: str, width: int = 0, right: bool = False, tail: bool = False,
+                 max_width: int = 40) -> None:
+        self.key, self.label, self.right, self.tail, self.max_width = key, label, right, tail, max_width
+        self.auto = not width  # as wide as its widest cell, up to max_width
         self.width = width or cell_len(label)
 
 
@@ -181,7 +185,7 @@ class LineTable(ScrollView, can_focus=True):
                 continue
             widest = max((cell_len(self._cells[k][i][0]) for k in keys), default=0)
             if widest > col.width:
-                col.width = min(widest, 40)
+                col.width = min(widest, col.max_width)
                 grew = True
         return grew
 
@@ -276,7 +280,7 @@ class LineTable(ScrollView, can_focus=True):
         run, run_style = "", None  # neighbouring cells of one style become one segment
         for (text, spec), col in zip(self._cells[key], self.columns):
             style = base + _style(spec) if spec else base
-            piece = " " + _fit(text, col.width, col.right) + " "
+            piece = " " + _fit(text, col.width, col.right, col.tail) + " "
             if style == run_style:
                 run += piece
             else:
