@@ -9,6 +9,7 @@ while the app cannot see the account is reported once and counted once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import os
 import time
@@ -126,6 +127,20 @@ def resources() -> dict[str, object]:
             "task names": Counter(t.get_coro().__qualname__ for t in tasks)}
 
 
+@contextlib.asynccontextmanager
+async def running(tmp_path):
+    """A fresh simulator and the app on it, settled; the simulator stops afterwards."""
+    sim = start_sim()
+    app = make_app(sim.sim.port, tmp_path)
+    rec = Recorder(app)
+    try:
+        async with app.run_test(size=(160, 45), message_hook=rec.messages.append) as pilot:
+            await settled(pilot, app)
+            yield sim, app, rec, pilot
+    finally:
+        sim.stop()
+
+
 async def quiet(pilot, app: FutuTui) -> None:
     """The same phase every time: nothing in flight, no toast (each has a timer task) on screen."""
     await wait_until(pilot, lambda: not app.feed._tasks and app.feed.trader._account_refresh is None,
@@ -182,100 +197,72 @@ async def test_fifty_gateway_restarts_recover_every_time_and_leak_nothing(tmp_pa
 
 
 async def test_a_corrupt_frame_is_reported_and_the_feed_reconnects(tmp_path):
-    sim = start_sim()
-    app = make_app(sim.sim.port, tmp_path)
-    rec = Recorder(app)
-    try:
-        async with app.run_test(size=(160, 45), message_hook=rec.messages.append) as pilot:
-            await settled(pilot, app)
-            m, n, before = len(rec.messages), len(rec.notes), seqs(app)
-            assert sim.call(sim.sim.faults.corrupt) == 1
-            await wait_until(pilot, lambda: rec.lost(m, "corrupt data from OpenD"), what="the corruption reported")
-            assert rec.noted(n, "corrupt data from OpenD", "SHA")
-            await keys_answer(pilot, app)
-            await wait_until(pilot, lambda: app.status.state is ConnState.READY, what="reconnected")
-            await prices_move(pilot, app, before, "prices moving again")
-    finally:
-        sim.stop()
+    async with running(tmp_path) as (sim, app, rec, pilot):
+        m, n, before = len(rec.messages), len(rec.notes), seqs(app)
+        assert sim.call(sim.sim.faults.corrupt) == 1
+        await wait_until(pilot, lambda: rec.lost(m, "corrupt data from OpenD"), what="the corruption reported")
+        assert rec.noted(n, "corrupt data from OpenD", "SHA")
+        await keys_answer(pilot, app)
+        await wait_until(pilot, lambda: app.status.state is ConnState.READY, what="reconnected")
+        await prices_move(pilot, app, before, "prices moving again")
 
 
 async def test_a_half_open_link_is_noticed_and_replaced(tmp_path):
-    sim = start_sim()
-    app = make_app(sim.sim.port, tmp_path)
-    rec = Recorder(app)
-    try:
-        async with app.run_test(size=(160, 45), message_hook=rec.messages.append) as pilot:
-            await settled(pilot, app)
-            m, n = len(rec.messages), len(rec.notes)
-            t0 = time.monotonic()
-            assert sim.call(sim.sim.faults.stall) == 1  # the socket stays open; nothing comes back
-            before = seqs(app)
-            await keys_answer(pilot, app)  # during the silence
-            await wait_until(pilot, lambda: rec.lost(m, "no data from OpenD"), timeout=4 * KEEPALIVE + 2,
-                             what="the silence noticed")
-            silent = time.monotonic() - t0
-            assert 2.0 * KEEPALIVE <= silent <= 4.0 * KEEPALIVE, silent  # 2.5 intervals, checked every 0.8
-            assert rec.noted(n, "no data from OpenD for", f"keepalive every {KEEPALIVE} s")
-            await wait_until(pilot, lambda: app.status.state is ConnState.READY, what="reconnected")
-            await prices_move(pilot, app, before, "prices moving again")
-            await keys_answer(pilot, app)
-            await wait_until(pilot, lambda: sim.call(lambda: len(sim.sim.gateway.sessions)) == 1,
-                             what="the stalled session closed")
-    finally:
-        sim.stop()
+    async with running(tmp_path) as (sim, app, rec, pilot):
+        m, n = len(rec.messages), len(rec.notes)
+        t0 = time.monotonic()
+        assert sim.call(sim.sim.faults.stall) == 1  # the socket stays open; nothing comes back
+        before = seqs(app)
+        await keys_answer(pilot, app)  # during the silence
+        await wait_until(pilot, lambda: rec.lost(m, "no data from OpenD"), timeout=4 * KEEPALIVE + 2,
+                         what="the silence noticed")
+        silent = time.monotonic() - t0
+        assert 2.0 * KEEPALIVE <= silent <= 4.0 * KEEPALIVE, silent  # 2.5 intervals, checked every 0.8
+        assert rec.noted(n, "no data from OpenD for", f"keepalive every {KEEPALIVE} s")
+        await wait_until(pilot, lambda: app.status.state is ConnState.READY, what="reconnected")
+        await prices_move(pilot, app, before, "prices moving again")
+        await keys_answer(pilot, app)
+        await wait_until(pilot, lambda: sim.call(lambda: len(sim.sim.gateway.sessions)) == 1,
+                         what="the stalled session closed")
 
 
 async def test_a_reply_later_than_the_timeout_is_reported_and_the_feed_carries_on(tmp_path):
-    sim = start_sim()
-    app = make_app(sim.sim.port, tmp_path)
-    rec = Recorder(app)
-    try:
-        async with app.run_test(size=(160, 45), message_hook=rec.messages.append) as pilot:
-            await settled(pilot, app)
-            m, n = len(rec.messages), len(rec.notes)
-            sim.call(lambda: sim.sim.faults.delay(3 * TIMEOUT, proto_id=ids.QOT_GET_CAPITAL_FLOW))
-            app.watchlist.focus()
-            await pilot.press("down")  # a new symbol: its capital flow is asked for at once
-            await wait_until(pilot, lambda: app.focus_code == CODES[1], what="the second symbol focused")
-            await wait_until(pilot, lambda: rec.noted(n, "Qot_GetCapitalFlow", f"no reply from OpenD within {TIMEOUT:g} s"),
-                             what="the timeout reported")
-            await keys_answer(pilot, app)
-            before = seqs(app)
-            await prices_move(pilot, app, before, "prices still moving")
-            assert not rec.states(m), "a slow reply is not a lost connection"
-            sim.call(sim.sim.faults.clear)
-            await pilot.press("up", "down")  # ask again
-            await wait_until(pilot, lambda: CODES[1] in app.store.flows, what="the capital flow after the fault")
-            assert app.status.state is ConnState.READY
-    finally:
-        sim.stop()
+    async with running(tmp_path) as (sim, app, rec, pilot):
+        m, n = len(rec.messages), len(rec.notes)
+        sim.call(lambda: sim.sim.faults.delay(3 * TIMEOUT, proto_id=ids.QOT_GET_CAPITAL_FLOW))
+        app.watchlist.focus()
+        await pilot.press("down")  # a new symbol: its capital flow is asked for at once
+        await wait_until(pilot, lambda: app.focus_code == CODES[1], what="the second symbol focused")
+        await wait_until(pilot, lambda: rec.noted(n, "Qot_GetCapitalFlow", f"no reply from OpenD within {TIMEOUT:g} s"),
+                         what="the timeout reported")
+        await keys_answer(pilot, app)
+        before = seqs(app)
+        await prices_move(pilot, app, before, "prices still moving")
+        assert not rec.states(m), "a slow reply is not a lost connection"
+        sim.call(sim.sim.faults.clear)
+        await pilot.press("up", "down")  # ask again
+        await wait_until(pilot, lambda: CODES[1] in app.store.flows, what="the capital flow after the fault")
+        assert app.status.state is ConnState.READY
 
 
 async def test_a_reconnect_whose_setup_times_out_is_dropped_and_retried(tmp_path):
     """READY without subscriptions would look alive and show nothing: the app must start over."""
-    sim = start_sim()
-    app = make_app(sim.sim.port, tmp_path)
-    rec = Recorder(app)
-    try:
-        async with app.run_test(size=(160, 45), message_hook=rec.messages.append) as pilot:
-            await settled(pilot, app)
-            m, n = len(rec.messages), len(rec.notes)
-            sim.call(lambda: sim.sim.faults.delay(5 * TIMEOUT, proto_id=ids.GET_GLOBAL_STATE))  # asked first after connecting
-            sim.call(sim.sim.faults.drop)
-            why = f"setting up the connection failed: GetGlobalState: no reply from OpenD within {TIMEOUT:g} s"
-            await wait_until(pilot, lambda: rec.lost(m, why), what="the failed setup reported")
-            await wait_until(pilot, lambda: why in status_text(app), what="the reason in the status bar")
-            assert len(rec.noted(n, why)) == 1, "once per outage, not once per retry"
-            await keys_answer(pilot, app)
-            await wait_until(pilot, lambda: sum(s is ConnState.LOST and why in r for s, r in rec.states(m)) >= 2,
-                             what="a second attempt")
-            assert app.status.state is not ConnState.READY
-            before = seqs(app)
-            sim.call(sim.sim.faults.clear)
-            await wait_until(pilot, lambda: app.status.state is ConnState.READY, what="set up at last")
-            await prices_move(pilot, app, before, "prices moving again")
-    finally:
-        sim.stop()
+    async with running(tmp_path) as (sim, app, rec, pilot):
+        m, n = len(rec.messages), len(rec.notes)
+        sim.call(lambda: sim.sim.faults.delay(5 * TIMEOUT, proto_id=ids.GET_GLOBAL_STATE))  # asked first after connecting
+        sim.call(sim.sim.faults.drop)
+        why = f"setting up the connection failed: GetGlobalState: no reply from OpenD within {TIMEOUT:g} s"
+        await wait_until(pilot, lambda: rec.lost(m, why), what="the failed setup reported")
+        await wait_until(pilot, lambda: why in status_text(app), what="the reason in the status bar")
+        assert len(rec.noted(n, why)) == 1, "once per outage, not once per retry"
+        await keys_answer(pilot, app)
+        await wait_until(pilot, lambda: sum(s is ConnState.LOST and why in r for s, r in rec.states(m)) >= 2,
+                         what="a second attempt")
+        assert app.status.state is not ConnState.READY
+        before = seqs(app)
+        sim.call(sim.sim.faults.clear)
+        await wait_until(pilot, lambda: app.status.state is ConnState.READY, what="set up at last")
+        await prices_move(pilot, app, before, "prices moving again")
 
 
 async def test_a_subscribe_that_times_out_is_retried_not_written_off(tmp_path):

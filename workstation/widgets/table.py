@@ -83,27 +83,20 @@ class LineTable(ScrollView, can_focus=True):
     LineTable:focus > .table--cursor { background: $block-cursor-background; text-style: bold; }
     """
 
-    class RowHighlighted(Message):
+    class RowEvent(Message):
+        def __init__(self, table: LineTable, key: str) -> None:
+            super().__init__()
+            self.table, self.key = table, key
+
+        @property
+        def control(self) -> LineTable:
+            return self.table
+
+    class RowHighlighted(RowEvent):
         """The cursor moved to another row."""
 
-        def __init__(self, table: LineTable, key: str) -> None:
-            super().__init__()
-            self.table, self.key = table, key
-
-        @property
-        def control(self) -> LineTable:
-            return self.table
-
-    class RowSelected(Message):
+    class RowSelected(RowEvent):
         """Enter or a click on a row."""
-
-        def __init__(self, table: LineTable, key: str) -> None:
-            super().__init__()
-            self.table, self.key = table, key
-
-        @property
-        def control(self) -> LineTable:
-            return self.table
 
     def __init__(self, columns: list[Column], **kwargs) -> None:
         super().__init__(**kwargs)
