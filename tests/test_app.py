@@ -77,8 +77,10 @@ async def test_every_panel_fills_and_keeps_changing(sim, tmp_path):
         app.flush()
         row = app.watchlist.get_row("HK.00700")
         assert row[2].plain == f"{app.store.quotes['HK.00700'].last:,.3f}"  # the Last cell shows the latest price
-        book_text = text_of(app.book)
+        book_text = app.book.lines_text()  # the lines on screen
         assert "A10" in book_text and "B10" in book_text and "spr" in book_text
+        wl_line = app.watchlist.line_text(1 + app.watchlist.get_row_index("HK.00700"))
+        assert f"{app.store.quotes['HK.00700'].last:,.3f}" in wl_line and "HK.00700" in wl_line
         assert app.chart.border_title.startswith("HK.00700")
         # Alive: prices, the book and the tape move on their own.
         seq, tape_len = app.store.quotes[code].seq, app.store.tapes[code][-1].seq
@@ -97,7 +99,8 @@ async def test_switching_symbol_moves_book_tape_chart_and_flow(sim, tmp_path):
         await pilot.press("down")
         await wait_until(pilot, lambda: app.focus_code == "HK.09988", what="the second row to take focus")
         new = "HK.09988"
-        assert app.book.code == app.tape.code == app.chart.code == app.flow.code == new
+        assert app.book.code == app.tape.code == new  # at once; the chart and flow once the cursor rests
+        await wait_until(pilot, lambda: app.chart.code == app.flow.code == new, what="the chart and flow following")
         await wait_until(pilot, lambda: new in app.store.books and len(app.store.tapes.get(new, ())) > 0)
         await wait_until(pilot, lambda: len(app.chart.visible_bars) > 5 and app.chart.border_title.startswith(new))
         await wait_until(pilot, lambda: new in app.store.flows)
