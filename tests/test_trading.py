@@ -401,3 +401,23 @@ async def test_b_and_s_work_from_the_book_tape_and_chart_and_us_orders_pick_a_se
         assert ticket.session == 2 and not problems
         from workstation.orders import to_c2s
         assert to_c2s(ticket, app.feed.trader.header(app.feed.trader.account_for("US.AAPL"))).fillOutsideRTH
+
+
+async def test_a_new_order_does_not_move_the_cursor_off_the_order_the_trader_chose(sim, tmp_path):
+    """Newest orders go on top: a row arriving while the trader aims at another must not make
+    `c` cancel the wrong order."""
+    app = make_app(sim, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await ready(pilot, app)
+        first = await resting_order(pilot, app, -20)
+        await show_order_row(pilot, app, first)
+        table = app.account.orders
+        assert table.current_key == first and table.cursor_row == 0
+        second = await resting_order(pilot, app, -25)
+        await wait_until(pilot, lambda: second in table._shown, what="the second row")
+        assert table.keys[0] == second, "newest first"
+        assert table.current_key == first and table.cursor_row == 1
+        assert first[-8:] in table.line_text(1 + table.cursor_row)  # the highlighted line on screen
+        await pilot.press("c")
+        await wait_until(pilot, lambda: app.store.orders[first].status == CANCELLED_ALL, what="the chosen order cancelled")
+        assert app.store.orders[second].status == SUBMITTED
