@@ -163,6 +163,9 @@ class FutuTui(TradingActions, App):
         gc.collect()
         gc.freeze()
 
+    def on_unmount(self) -> None:
+        gc.unfreeze()  # what the app held can be collected once it is gone
+
     def start_feed(self) -> None:
         self.run_worker(self.feed.run(), name="feed", group="feed", exclusive=True, exit_on_error=False,
                         description="hold the OpenD connection and apply pushes")
