@@ -354,8 +354,8 @@ async def test_panels_show_their_age_and_dim_when_stale(tmp_path):
             panels = (app.book, app.tape, app.chart, app.flow)
             real = app.status.mono_clock
             app._tick_status()
-            for panel in panels:
-                assert panel.border_subtitle.startswith(("<1s ago", "1s ago", "2s ago", "3s ago", "4s ago", "5s ago", "6s ago")), (panel.id, panel.border_subtitle)
+            for panel in panels:  # fresh: no age in the border (it would repaint the panel every second)
+                assert "ago" not in (panel.border_subtitle or ""), (panel.id, panel.border_subtitle)
                 assert not panel.has_class("-stale")
             sim.call(sim.sim.pause)  # nothing moves any more
             app.status.mono_clock = lambda: real() + 30

@@ -9,12 +9,12 @@ from textual.message import Message
 
 from protocol.codes import KL_SUBTYPES
 from workstation.store import Bar, Store
-from workstation.widgets.common import Staleness, fmt_big, fmt_price, price_digits, price_styles
+from workstation.widgets.common import Staleness, fmt_big, fmt_price, price_digits, price_styles, set_titles
 from workstation.widgets.plot import CachedPlot
 
 PERIODS = ("1m", "5m", "15m", "30m", "60m", "day", "week", "month")
 MAS = ((5, "yellow"), (10, "magenta"), (20, "cyan"))
-FORMING_EVERY = 0.75  # seconds between redraws while only the forming bar moves
+FORMING_EVERY = 1.0  # s between redraws while only the forming bar changes (a redraw repaints the whole chart)
 
 
 def _rgb(colour: str) -> tuple[int, int, int] | str:
@@ -112,11 +112,11 @@ class ChartPanel(Staleness, CachedPlot):
         plt.clear_figure()
         up, down, _ = price_styles(self.app)
         if not self.code or not bars:
-            self.border_title = f"{self.code or ''} {self.period}"
+            set_titles(self, title=f"{self.code or ''} {self.period}")
             plt.title(f"{self.code or 'no symbol'} {self.period}: loading…")
             self.visible_bars = []
             self.bar_line = ""
-            self.border_subtitle = self.subtitle()
+            set_titles(self, subtitle=self.subtitle())
             return
         room = max(10, (self.size.width - 12) // 2)
         end = len(bars) - self.back
@@ -127,7 +127,7 @@ class ChartPanel(Staleness, CachedPlot):
         self.visible_bars = shown
         x = list(range(len(shown)))
         focus = shown[-1]
-        self.border_title = f"{self.code} {self.period}"
+        set_titles(self, title=f"{self.code} {self.period}")
         plt.subplots(2, 1)
         top = plt.subplot(1, 1)
         top.plotsize(None, max(5, self.size.height * 3 // 4))
@@ -144,7 +144,7 @@ class ChartPanel(Staleness, CachedPlot):
         self.focus_line = (f"{stamp} O {fmt_price(focus.open, d)} H {fmt_price(focus.high, d)} "
                            f"L {fmt_price(focus.low, d)} C {fmt_price(focus.close, d)} V {fmt_big(focus.volume)}")
         self.bar_line = self.focus_line if self.back else f"{self.focus_line} (latest)"
-        self.border_subtitle = self.subtitle()
+        set_titles(self, subtitle=self.subtitle())
         top.title(self.focus_line)
         bottom = plt.subplot(2, 1)
         bottom.bar(x, [b.volume for b in shown], marker="sd",

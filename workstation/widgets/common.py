@@ -26,13 +26,23 @@ def fmt_age(age: float) -> str:
     return f"{age // 3600:.0f}h ago"
 
 
+def set_titles(widget, title: str | None = None, subtitle: str | None = None) -> None:
+    """Set a border title or subtitle only if it differs: each assignment repaints the
+    whole widget, border and content, which would undo the line-by-line repaints."""
+    if title is not None and widget.border_title != title:
+        widget.border_title = title
+    if subtitle is not None and widget.border_subtitle != subtitle:
+        widget.border_subtitle = subtitle
+
+
 class Staleness:
-    """Mixin for a panel that draws one code: the age of its data in the border subtitle,
-    and the `-stale` class (dimmed by the theme) when that is old or the feed is down.
-    The App calls `show_age` once a second, never per push."""
+    """Mixin for a panel that draws one code: the `-stale` class (dimmed by the theme) when
+    its data is old or the feed is down, and the data's age in the border subtitle once it
+    is half that old (a label ticking every second on a live panel would repaint it whole
+    every second). The App calls `show_age` once a second, never per push."""
 
     stale_after = STALE_AFTER
-    age_label = ""  # what the border shows; "" before any data
+    age_label = ""  # what the border shows; "" while the data is fresh or absent
 
     def updated_at(self) -> float | None:
         """Monotonic time the data this panel draws last changed; None if it has none."""
@@ -42,10 +52,10 @@ class Staleness:
         at = self.updated_at()
         age = None if at is None else max(0.0, now - at)
         self.set_class(not online or (age is not None and age > self.stale_after), "-stale")  # type: ignore[attr-defined]
-        label = "" if age is None else fmt_age(age)
+        label = "" if age is None or age < self.stale_after / 2 else fmt_age(age)
         if label != self.age_label:
             self.age_label = label
-            self.border_subtitle = self.subtitle()  # type: ignore[attr-defined]
+            set_titles(self, subtitle=self.subtitle())
 
     def subtitle(self) -> str:
         return self.age_label

@@ -8,7 +8,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from workstation.store import Store
-from workstation.widgets.common import Staleness, fmt_big, price_styles
+from workstation.widgets.common import Staleness, fmt_big, price_styles, set_titles
 from workstation.widgets.plot import CachedPlot
 
 CLASSES = (("super", "Super"), ("big", "Big"), ("mid", "Mid"), ("small", "Small"))  # 5 chars max
@@ -45,7 +45,7 @@ class FlowPanel(Staleness, Vertical):
     def refresh_flow(self) -> None:
         self.flushes += 1
         code = self.code
-        self.border_title = f"Capital flow {code}" if code else "Capital flow"
+        set_titles(self, title=f"Capital flow {code}" if code else "Capital flow")
         flow = self.store.flows.get(code) if code else None
         plt = self.plot.plt
         plt.clear_figure()

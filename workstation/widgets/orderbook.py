@@ -7,7 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from workstation.store import Store
-from workstation.widgets.common import FocusedPanel, fmt_big, fmt_price, price_digits, price_styles
+from workstation.widgets.common import FocusedPanel, fmt_big, fmt_price, price_digits, price_styles, set_titles
 
 LEVELS = 10
 BAR_WIDTH = 12
@@ -26,7 +26,7 @@ class OrderBookPanel(FocusedPanel):
     def redraw(self) -> None:
         self.flushes += 1
         code = self.code
-        self.border_title = f"Book {code}" if code else "Book"
+        set_titles(self, title=f"Book {code}" if code else "Book")
         book = self.store.books.get(code) if code else None
         if book is None:
             self.update(Text("waiting for the order book…", style="dim"), layout=False)

@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from workstation.store import Store
-from workstation.widgets.common import FocusedPanel, fmt_big, fmt_price, price_digits, price_styles
+from workstation.widgets.common import FocusedPanel, fmt_big, fmt_price, price_digits, price_styles, set_titles
 
 BIG_TRADE_FACTOR = 5.0  # a trade this many times the recent mean size is "large"
 DIRS = {1: "B", 2: "S", 3: " "}
@@ -24,7 +24,7 @@ class TapePanel(FocusedPanel):
 
     def redraw(self) -> None:
         self.flushes += 1
-        self.border_title = f"Tape {self.code}" if self.code else "Tape"
+        set_titles(self, title=f"Tape {self.code}" if self.code else "Tape")
         tape = self.store.tapes.get(self.code) if self.code else None
         if not tape:
             self.update(Text("waiting for trades…", style="dim"), layout=False)
