@@ -213,3 +213,23 @@ async def test_preview_nudge_keys_delete_and_ctrl_k_inside_the_form(sim, tmp_pat
         await pilot.press("y")
         await wait_until(pilot, lambda: app.store.orders[second].status == CANCELLED_ALL, what="all cancelled")
         assert app.screen is form, "back in the order form"
+
+
+async def test_a_us_order_in_simulate_previews_the_us_accounts_buying_power(sim, tmp_path):
+    """The active account is the HK paper one; a US order goes to the US one, whose funds the
+    preview must show (not "-", not the HK account's)."""
+    app = make_app(sim, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await ready(pilot, app)
+        assert app.feed.trader.account.acc_id == HK_SIM
+        app.watchlist.focus()
+        await pilot.press("down")
+        await wait_until(pilot, lambda: app.focus_code == US and not math.isnan(app.store.quote(US).ask),
+                         what="a US quote")
+        form = await open_form(pilot, app)
+        assert form.ticket.acc_id == US_SIM
+        power = sim.call(lambda: sim.sim.broker.funds(US_SIM).power)
+        await wait_until(pilot, lambda: f"buying power {power:,.2f}" in text_of(form.query_one("#preview")),
+                         what="the US account's buying power")
+        assert "USD" in text_of(form.query_one("#preview"))  # the US account's currency, not HKD
+        await pilot.press("escape")

@@ -369,6 +369,16 @@ class Trader:
         if refused:
             raise OpenDError("; ".join(refused))
 
+    async def buying_power(self, acc_id: int) -> tuple[float, str]:
+        """Trd_GetFunds of one account, for a form whose order goes to an account other than
+        the active one (in SIMULATE, a US code trades on the US paper account)."""
+        acc = next((a for a in self.accounts if a.acc_id == acc_id), None)
+        if acc is None:
+            raise OrderRefused(f"no trading account {acc_id}")
+        currency = acc.markets[0] if acc.markets[0] in CURRENCY else 1
+        s2c = await self.client.request(ids.TRD_GET_FUNDS, Trd_GetFunds_pb2.C2S(header=self.header(acc), currency=currency))
+        return s2c.funds.power, CURRENCY.get(currency, "")
+
     async def max_qtys(self, ticket: Ticket):
         """Trd_GetMaxTrdQtys for the form's preview (cash buy, sell, short)."""
         acc = next((a for a in self.accounts if a.acc_id == ticket.acc_id), None)

@@ -87,7 +87,8 @@ class TradingActions:
                          env_label="REAL" if acc.is_real else "SIM", position_qty=position.qty if position else 0.0,
                          buying_power=funds.power if acc is self.trader.account else float("nan"),
                          currency=funds.currency if acc is self.trader.account else "",
-                         max_qtys=self.trader.max_qtys)
+                         max_qtys=self.trader.max_qtys,
+                         power_of=None if acc is self.trader.account else self.trader.buying_power)
         self.push_screen(form, self._order_ticket)
 
     def _order_ticket(self, ticket: Ticket | None) -> None:

@@ -32,6 +32,7 @@ SIDE_WORDS = {BUY: "BUY", SELL: "SELL", SELL_SHORT: "SELL SHORT"}
 FIELDS = ("price", "aux", "qty", "remark")
 MAX_QTY_EVERY = 3.5  # s between Trd_GetMaxTrdQtys calls (OpenD allows 10 per 30 s)
 MaxQtys = Callable[[Ticket], Awaitable[object]]
+PowerOf = Callable[[int], Awaitable[tuple[float, str]]]  # account ID -> (buying power, currency)
 
 
 class OrderForm(PriceQtyForm[Ticket | None]):
@@ -47,7 +48,8 @@ class OrderForm(PriceQtyForm[Ticket | None]):
 
     def __init__(self, ticket: Ticket, *, name: str, lot_size: int, last_price: float | None,
                  can_sell_qty: float, limits: Limits, env_label: str, position_qty: float = 0.0,
-                 buying_power: float = math.nan, currency: str = "", max_qtys: MaxQtys | None = None) -> None:
+                 buying_power: float = math.nan, currency: str = "", max_qtys: MaxQtys | None = None,
+                 power_of: PowerOf | None = None) -> None:
         super().__init__()
         if ticket.market == "US" and ticket.session == SESSION_NONE:
             ticket = replace(ticket, session=RTH)
@@ -55,6 +57,7 @@ class OrderForm(PriceQtyForm[Ticket | None]):
         self.buying_power = buying_power
         self.currency = currency
         self.max_qtys = max_qtys
+        self.power_of = power_of  # asks OpenD for the buying power when the caller has none
         self.max_text = "max qty …" if max_qtys else ""
         self._max_for: float | None = None  # the price the shown max quantities are for
         self._max_at = -math.inf
@@ -98,6 +101,15 @@ class OrderForm(PriceQtyForm[Ticket | None]):
         self._refresh_preview()
         self._ask_max_qtys()
         self.set_interval(1.0, self._ask_max_qtys)
+        if self.power_of is not None and self.buying_power != self.buying_power:
+            self.run_worker(self._fetch_power(), group="power", exclusive=True)
+
+    async def _fetch_power(self) -> None:
+        try:
+            self.buying_power, self.currency = await self.power_of(self.ticket.acc_id)
+        except Exception:  # a preview must never break the form; "-" stays
+            return
+        self._refresh_preview()
         self.query_one("#price" if self.ticket.order_type in LIMIT_PRICED else "#qty", Input).focus()
 
     # -- reading the form ------------------------------------------------------------------
