@@ -101,6 +101,7 @@ class OrderForm(PriceQtyForm[Ticket | None]):
         self._refresh_preview()
         self._ask_max_qtys()
         self.set_interval(1.0, self._ask_max_qtys)
+        self.query_one("#price" if self.ticket.order_type in LIMIT_PRICED else "#qty", Input).focus()
         if self.power_of is not None and self.buying_power != self.buying_power:
             self.run_worker(self._fetch_power(), group="power", exclusive=True)
 
@@ -110,7 +111,6 @@ class OrderForm(PriceQtyForm[Ticket | None]):
         except Exception:  # a preview must never break the form; "-" stays
             return
         self._refresh_preview()
-        self.query_one("#price" if self.ticket.order_type in LIMIT_PRICED else "#qty", Input).focus()
 
     # -- reading the form ------------------------------------------------------------------
 
