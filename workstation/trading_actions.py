@@ -23,7 +23,7 @@ from workstation.trader import OrderRefused, side_word
 from workstation.widgets.account import AccountPanel
 
 
-FAILED_STATUS = frozenset({3, 21, 22})  # SUBMIT_FAILED, FAILED, DISABLED
+FAILED_STATUS = {3: "failed", 21: "failed", 22: "is no longer valid"}  # SUBMIT_FAILED, FAILED, DISABLED (expired)
 CURRENCY = {"HK": "HKD", "US": "USD", "SH": "CNH", "SZ": "CNH"}  # what a market's prices are in
 
 
@@ -57,8 +57,9 @@ class TradingActions:
             return
         told.add(order.order_id)
         why = order.last_error or ORDER_STATUS.get(order.status, str(order.status))
-        self.notify(f"order {order.order_id} {side_word(order.side)} {order.qty:g} {order.code} failed: {why}",
-                    severity="error", timeout=8)
+        self.notify(f"order {order.order_id} {side_word(order.side)} {order.qty:g} {order.code} "
+                    f"{FAILED_STATUS[order.status]}: {why}", severity="error" if order.status != 22 else "warning",
+                    timeout=8)
 
     # -- new orders ----------------------------------------------------------------------
 
