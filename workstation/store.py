@@ -206,7 +206,6 @@ class Store:
     last_push: float = 0.0  # monotonic time of the last push of any kind
     pushes: int = 0
     # Monotonic time each code's data last changed: the panels show its age and dim when old.
-    quote_at: dict[str, float] = field(default_factory=dict)
     book_at: dict[str, float] = field(default_factory=dict)  # order book or broker queue
     tape_at: dict[str, float] = field(default_factory=dict)
     bars_at: dict[tuple[str, int], float] = field(default_factory=dict)
@@ -235,9 +234,9 @@ class Store:
 
     def apply_basic_qots(self, items) -> None:
         """Qot_UpdateBasicQot / Qot_GetBasicQot rows."""
-        now = self.last_push = time.monotonic()  # _touch(), inline: this runs for every quote push
+        self.last_push = time.monotonic()  # _touch(), inline: this runs for every quote push
         self.pushes += 1
-        codes, quotes, quote_at, dirty = self._codes, self.quotes, self.quote_at, self.dirty_quotes
+        codes, quotes, dirty = self._codes, self.quotes, self.dirty_quotes
         for item in items:
             sec = item.security
             key = (sec.market, sec.code)
@@ -255,7 +254,6 @@ class Store:
             q.turnover = item.turnover
             q.update_time = item.updateTime
             q.seq += 1
-            quote_at[code] = now
             dirty.add(code)
 
     def apply_order_book(self, s2c) -> None:

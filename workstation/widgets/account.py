@@ -34,11 +34,14 @@ class KeyedTable(LineTable):
     def __init__(self, columns, **kwargs) -> None:
         super().__init__([Column(key, label, right=key in RIGHT, tail=key in IDS, max_width=12 if key in IDS else 40)
                           for key, label in columns], **kwargs)
-        self._shown: dict[str, Cells] = {}
+
+    @property
+    def _shown(self) -> dict[str, Cells]:
+        """The cells of each row on screen, by key."""
+        return self._cells
 
     def sync(self, rows: dict[str, tuple]) -> None:
-        self._shown = {key: tuple(as_cell(c) for c in cells) for key, cells in rows.items()}
-        self.set_rows(list(self._shown), self._shown)
+        self.set_rows(list(rows), {key: tuple(as_cell(c) for c in cells) for key, cells in rows.items()})
 
 
 class AccountPanel(Vertical):

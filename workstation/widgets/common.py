@@ -16,9 +16,7 @@ STALE_AFTER = 10.0  # seconds without an update before a panel's data counts as 
 
 
 def fmt_age(age: float) -> str:
-    """How old a panel's data is, for its border: <1s ago, 7s ago, 3m ago, 2h ago."""
-    if age < 1:
-        return "<1s ago"
+    """How old a panel's data is, for its border: 7s ago, 3m ago, 2h ago."""
     if age < 60:
         return f"{age:.0f}s ago"
     if age < 3600:
