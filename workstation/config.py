@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 import tomllib
@@ -34,6 +35,24 @@ def data_dir() -> Path:
     return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / APP
 
 
+# Bounds of the numeric settings, both inclusive: a value outside is refused, never clamped.
+RANGES: dict[str, tuple[float, float]] = {
+    "port": (1, 65535),
+    "seed": (0, 2**63 - 1),
+    "flush_hz": (1, 120),
+    "relock_minutes": (0.5, 24 * 60),
+    "price_band_pct": (0.1, 100),
+    "max_notional": (1, 1e12),
+}
+
+
+class SettingError(ValueError):
+    """A setting that cannot be used, naming the setting and where its value came from."""
+
+    def __init__(self, name: str, source: str, problem: str) -> None:
+        super().__init__(f"{name} {problem} (from {source})")
+
+
 @dataclass(frozen=True)
 class Config:
     host: str = "127.0.0.1"
@@ -50,53 +69,102 @@ class Config:
     allow_short: bool = False
     config_file: str = ""
 
-    def validate(self) -> Config:
-        from themes import CONVENTIONS, PALETTES
-
-        if self.theme not in PALETTES:
-            raise ValueError(f"theme must be one of {', '.join(PALETTES)}, not {self.theme!r}")
-        if self.colors not in CONVENTIONS:
-            raise ValueError(f"colors must be one of {', '.join(CONVENTIONS)}, not {self.colors!r}")
-        if not 0 < self.port < 65536:
-            raise ValueError(f"port must be 1-65535, not {self.port}")
-        if self.relock_minutes <= 0 or self.price_band_pct <= 0 or self.max_notional <= 0:
-            raise ValueError("relock_minutes, price_band_pct and max_notional must be more than 0")
+    def validate(self, sources: dict[str, str] | None = None) -> Config:
+        """Every setting of the right type and in range; `sources` names where each came from."""
+        for f in fields(self):
+            where = (sources or {}).get(f.name, "the defaults")
+            _check(f.name, getattr(self, f.name), where)
         return self
 
 
-def _coerce(name: str, value):
-    kind = {f.name: f.type for f in fields(Config)}[name]
-    if "bool" in kind and isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "yes", "on")
-    if "int" in kind and not isinstance(value, bool):
-        return int(value)
-    if "float" in kind:
-        return float(value)
-    return value
+def _kind(name: str) -> str:
+    return {f.name: str(f.type) for f in fields(Config)}[name]
+
+
+def _check(name: str, value, source: str) -> None:
+    from themes import CONVENTIONS, PALETTES
+
+    kind = _kind(name)
+    if kind == "bool":
+        ok = isinstance(value, bool)
+    elif kind == "int":
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif kind == "float":
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    else:
+        ok = isinstance(value, str) or (value is None and "None" in kind)
+    if not ok:
+        wanted = {"bool": "true or false", "int": "a whole number", "float": "a number"}.get(kind, "text")
+        raise SettingError(name, source, f"must be {wanted}, not {value!r:.60}")
+    if kind == "float" and not math.isfinite(value):
+        raise SettingError(name, source, f"must be a finite number, not {value!r}")
+    if name in RANGES:
+        lo, hi = RANGES[name]
+        if not lo <= value <= hi:
+            raise SettingError(name, source, f"must be {lo:g} to {hi:g}, not {value!r:.60}")
+    choices = {"theme": PALETTES, "colors": CONVENTIONS}.get(name)
+    if choices is not None and value not in choices:
+        raise SettingError(name, source, f"must be one of {', '.join(choices)}, not {value!r:.60}")
+    if isinstance(value, str) and any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise SettingError(name, source, "must not hold control characters")
+
+
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
+
+
+def _from_text(name: str, text: str, source: str):
+    """An environment variable's text as the setting's type."""
+    kind = _kind(name)
+    word = text.strip()
+    if kind == "bool":
+        if word.lower() in _TRUE:
+            return True
+        if word.lower() in _FALSE:
+            return False
+        raise SettingError(name, source, f"must be true or false, not {text!r:.60}")
+    try:
+        if kind == "int":
+            return int(word)
+        if kind == "float":
+            return float(word)
+    except ValueError:
+        wanted = "a whole number" if kind == "int" else "a number"
+        raise SettingError(name, source, f"must be {wanted}, not {text!r:.60}") from None
+    return text
 
 
 def load(flags: dict, env: dict | None = None, path: Path | None = None) -> Config:
-    """Merge the four layers. `flags` holds only what the user typed (None = not given)."""
+    """Merge the four layers. `flags` holds only what the user typed (None = not given).
+    Raises SettingError (a ValueError) naming the setting and its source."""
     env = os.environ if env is None else env
     path = Path(flags.get("config") or env.get("FUTU_TUI_CONFIG") or config_dir() / "config.toml") if path is None else path
     values: dict = {}
+    sources: dict[str, str] = {}
     if path.is_file():
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-        known = {f.name for f in fields(Config)}
+        try:
+            with open(path, "rb") as fh:
+                data = tomllib.load(fh)
+        except tomllib.TOMLDecodeError as exc:
+            raise ValueError(f"{path}: not a valid TOML file: {exc}") from None
+        known = {f.name for f in fields(Config)} - {"config_file"}
         for key, value in data.items():
             key = key.replace("-", "_")
             if key not in known:
-                raise ValueError(f"{path}: unknown setting {key!r}")
-            values[key] = _coerce(key, value)
+                raise ValueError(f"{path}: unknown setting {key!r:.60}")
+            if _kind(key) == "float" and isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)
+            values[key], sources[key] = value, f"the config file {path}"
         values["config_file"] = str(path)
     for name, var in ENV.items():
         if env.get(var):
-            values[name] = _coerce(name, env[var])
+            where = f"the environment variable {var}"
+            values[name], sources[name] = _from_text(name, env[var], where), where
     for name, value in flags.items():
         if name != "config" and value is not None:
-            values[name] = value
-    return replace(Config(), **values).validate()
+            values[name], sources[name] = value, f"the flag --{name.replace('_', '-')}"
+    for name, value in values.items():
+        _check(name, value, sources.get(name, "the defaults"))
+    return replace(Config(), **values)
 
 
 def describe(cfg: Config) -> str:

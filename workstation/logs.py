@@ -1,13 +1,15 @@
-"""The log file: <data dir>/futu-tui.log, rotated, never holding secrets.
+"""The log file: <data dir>/futu-tui.log, rotated, private to the user, never holding secrets.
 
 What is logged: connection changes, refused requests, internal errors. What never is:
 the trade password (only its MD5 ever leaves the unlock screen, and that is not logged).
+The data dir is 0700 and the log 0600: it names accounts and orders.
 """
 
 from __future__ import annotations
 
 import logging
 import logging.handlers
+import os
 from pathlib import Path
 
 from workstation.config import data_dir
@@ -15,11 +17,32 @@ from workstation.config import data_dir
 FILE_NAME = "futu-tui.log"
 
 
+def private_dir(path: Path) -> Path:
+    """Create `path` (and parents) readable by the user alone; tighten it if it exists."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+    return path
+
+
+def open_private(path: Path, mode: str = "a", encoding: str | None = "utf-8"):
+    """Open a file that only the user can read, whatever the umask; an existing file is tightened."""
+    flags = os.O_CREAT | (os.O_APPEND | os.O_WRONLY if "a" in mode else os.O_WRONLY | os.O_TRUNC)
+    fd = os.open(path, flags, 0o600)
+    os.fchmod(fd, 0o600)
+    return open(fd, mode, encoding=encoding)
+
+
+class PrivateRotatingFile(logging.handlers.RotatingFileHandler):
+    """A rotating log whose every file, the rotated ones included, is 0600."""
+
+    def _open(self):
+        return open_private(Path(self.baseFilename), self.mode, self.encoding)
+
+
 def setup_logging(level: int = logging.INFO, directory: Path | None = None) -> Path:
     """Send the root logger to the rotating log file; returns its path."""
-    path = (directory or data_dir()) / FILE_NAME
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
+    path = private_dir(directory or data_dir()) / FILE_NAME
+    handler = PrivateRotatingFile(path, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.futu_tui = True  # so tests can take it off again
     root = logging.getLogger()
