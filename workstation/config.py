@@ -10,6 +10,8 @@ import tomllib
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
+from protocol.sanitize import valid_code
+
 APP = "futu-tui"
 DEFAULT_WATCHLIST = (
     "HK.00700", "HK.09988", "HK.03690", "HK.00005", "HK.01810",
@@ -51,6 +53,13 @@ class SettingError(ValueError):
 
     def __init__(self, name: str, source: str, problem: str) -> None:
         super().__init__(f"{name} {problem} (from {source})")
+
+
+def private_dir(path: Path) -> Path:
+    """Create `path` (and parents) readable by the user alone; tighten it if it exists."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+    return path
 
 
 @dataclass(frozen=True)
@@ -180,14 +189,14 @@ class Watchlist:
     def load(self) -> list[str]:
         try:
             codes = json.loads(self.path.read_text())
-            if isinstance(codes, list) and all(isinstance(c, str) for c in codes):
-                return codes
+            if isinstance(codes, list):
+                return [c for c in codes if valid_code(c)]  # a hand-edited or hostile entry is dropped
         except (OSError, ValueError):
             pass
         return list(DEFAULT_WATCHLIST)
 
     def save(self, codes: list[str]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps(codes, indent=1))
         tmp.replace(self.path)  # atomic: a crash never leaves half a file

@@ -16,6 +16,7 @@ import json
 import logging
 import math
 import os
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, fields
@@ -24,15 +25,24 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from protocol.gateway.instruments import TZ
-from workstation.config import data_dir
+from workstation.config import data_dir, private_dir
+from workstation.logs import open_private
 from workstation.orders import Ticket
 
 log = logging.getLogger(__name__)
 
 FILE_NAME = "orders.jsonl"
 MATCH_WINDOW = 300.0  # seconds between an intent and the order it became
+COMPACT_BYTES = 1_000_000  # at load, a journal bigger than this is archived and restarted with what is pending
 PLACE, MODIFY, CANCEL, CANCEL_ALL = "place", "modify", "cancel", "cancel_all"
 _TICKET_FIELDS = {f.name for f in fields(Ticket)}
+
+
+_PREFIX = re.compile(rb'\{"kind":"(intent|outcome)",(?:"op":"[a-z_]+",)?"ref":"([^"\\\\]*)",')
+
+
+class JournalError(OSError):
+    """The journal cannot be written: nothing may be sent."""
 
 
 @dataclass(frozen=True)
@@ -42,13 +52,47 @@ class Intent:
     ticket: Ticket
 
 
+def _intent(rec: dict[str, Any]) -> Intent:
+    ticket = Ticket(**{k: v for k, v in rec["ticket"].items() if k in _TICKET_FIELDS})
+    when = float(rec.get("time", 0.0))
+    if not (isinstance(ticket.code, str) and math.isfinite(when) and isinstance(ticket.qty, (int, float))):
+        raise ValueError("not an order intent")
+    return Intent(rec["ref"], when, ticket)
+
+
 class Journal:
+    """Append-only JSON lines. `load()` reads the file once (call it off the UI thread) and
+    keeps what is unresolved in memory; an instance that never loaded reads the file each time."""
+
     def __init__(self, directory: Path | None = None, clock: Callable[[], float] = time.time) -> None:
         self.path = (directory or data_dir()) / FILE_NAME
         self.clock = clock
+        self._open: dict[str, dict[str, Any]] | None = None  # ref -> unresolved intent record, once loaded
+        self.skipped = 0  # unreadable lines met by the last read
+
+    def writable(self) -> str | None:
+        """None if orders can be journalled here, else why not (checked by opening for append)."""
+        try:
+            private_dir(self.path.parent)
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            os.close(fd)
+        except OSError as exc:
+            return f"the order journal {self.path} cannot be written: {exc.strerror or exc}"
+        return None
+
+    def load(self) -> None:
+        """Read the file once and index what is unresolved; a big file is archived beside it
+        (orders.<time>.jsonl) and restarted with the unresolved lines only."""
+        self._open = self._scan()
+        try:
+            big = self.path.stat().st_size > COMPACT_BYTES
+        except OSError:
+            big = False
+        if big:
+            self._compact()
 
     def intent(self, ticket: Ticket, client_ref: str) -> None:
-        """Record an order about to be sent; on disk (fsync'ed) when this returns."""
+        """Record an order about to be sent; on disk (fsync'ed) when this returns, else JournalError."""
         self._append({"kind": "intent", "op": PLACE, "ref": client_ref, "time": self.clock(), "ticket": asdict(ticket)})
 
     def request(self, op: str, client_ref: str, **details: Any) -> None:
@@ -61,52 +105,111 @@ class Journal:
                       "order_id": None if order_id is None else str(order_id), "status": status, "error": error})
 
     def records(self) -> Iterator[dict[str, Any]]:
-        """Every readable line; a torn or garbled line (the app died mid-write) is skipped."""
+        """Every readable line; a torn, garbled or hostile line is skipped, whatever it raises."""
+        self.skipped = 0
         try:
             data = self.path.read_bytes()
         except FileNotFoundError:
             return
-        for n, raw in enumerate(data.split(b"\n"), 1):
-            if not raw.strip():
-                continue
-            try:
-                rec = json.loads(raw.decode("utf-8"))
-            except ValueError:
-                log.warning("%s:%d: skipping an unreadable journal line", self.path, n)
-                continue
-            if isinstance(rec, dict) and isinstance(rec.get("ref"), str):
+        except OSError as exc:
+            log.warning("cannot read the order journal %s: %s", self.path, exc.strerror or exc)
+            return
+        for raw in data.split(b"\n"):
+            if raw.strip() and (rec := self._parse(raw)) is not None:
                 yield rec
+        if self.skipped:
+            log.warning("%s: skipped %d unreadable journal lines", self.path, self.skipped)
+
+    def _scan(self) -> dict[str, dict[str, Any]]:
+        """What is unresolved, fast: a line as this class writes it is matched by its prefix
+        and parsed only if it survives; any other line is parsed at once, in file order."""
+        self.skipped = 0
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            return {}
+        except OSError as exc:
+            log.warning("cannot read the order journal %s: %s", self.path, exc.strerror or exc)
+            return {}
+        open_: dict[str, bytes | dict[str, Any]] = {}
+        for raw in data.split(b"\n"):
+            m = _PREFIX.match(raw)
+            if m is not None and raw.endswith(b"}"):
+                kind, ref = m.group(1), m.group(2).decode("utf-8", "replace")
+            elif raw.strip():
+                rec = self._parse(raw)
+                if rec is None:
+                    continue
+                kind, ref, raw = rec["kind"].encode(), rec["ref"], rec
+            else:
+                continue
+            if kind == b"outcome":
+                open_.pop(ref, None)
+            else:
+                open_[ref] = raw
+        out: dict[str, dict[str, Any]] = {}
+        for ref, raw in open_.items():
+            rec = raw if isinstance(raw, dict) else self._parse(raw)
+            if rec is not None and rec["ref"] == ref:
+                out[ref] = rec
+        if self.skipped:
+            log.warning("%s: skipped %d unreadable journal lines", self.path, self.skipped)
+        return out
+
+    def _parse(self, raw: bytes) -> dict[str, Any] | None:
+        try:
+            rec = json.loads(raw)
+        except (ValueError, RecursionError):
+            rec = None
+        if isinstance(rec, dict) and isinstance(rec.get("ref"), str) and rec.get("kind") in ("intent", "outcome"):
+            return rec
+        self.skipped += 1
+        return None
+
+    def _unresolved_now(self) -> dict[str, dict[str, Any]]:
+        return self._open if self._open is not None else self._scan()
 
     def pending(self) -> list[Intent]:
-        """Intents with no outcome line, oldest first."""
-        intents: dict[str, Intent] = {}
-        done: set[str] = set()
-        for rec in self.records():
-            if rec.get("kind") == "outcome":
-                done.add(rec["ref"])
-            elif rec.get("kind") == "intent" and isinstance(rec.get("ticket"), dict):
+        """Order intents with no outcome line, oldest first."""
+        intents = []
+        for rec in self._unresolved_now().values():
+            if rec.get("op", PLACE) == PLACE and isinstance(rec.get("ticket"), dict):
                 try:
-                    ticket = Ticket(**{k: v for k, v in rec["ticket"].items() if k in _TICKET_FIELDS})
-                    intents[rec["ref"]] = Intent(rec["ref"], float(rec.get("time", 0.0)), ticket)
-                except (TypeError, ValueError):
-                    log.warning("%s: skipping a malformed intent %r", self.path, rec["ref"])
-        return sorted((i for ref, i in intents.items() if ref not in done), key=lambda i: i.time)
+                    intents.append(_intent(rec))
+                except (TypeError, ValueError, OverflowError):
+                    log.warning("%s: skipping a malformed intent", self.path)
+        return sorted(intents, key=lambda i: i.time)
 
     def pending_requests(self) -> list[dict[str, Any]]:
         """Modify, cancel and cancel-all intents with no outcome line, oldest first."""
-        intents: dict[str, dict[str, Any]] = {}
-        done: set[str] = set()
-        for rec in self.records():
-            if rec.get("kind") == "outcome":
-                done.add(rec["ref"])
-            elif rec.get("kind") == "intent" and rec.get("op") in (MODIFY, CANCEL, CANCEL_ALL):
-                intents[rec["ref"]] = rec
-        return [rec for ref, rec in intents.items() if ref not in done]
+        return [rec for rec in self._unresolved_now().values() if rec.get("op") in (MODIFY, CANCEL, CANCEL_ALL)]
+
+    def _compact(self) -> None:
+        archive = self.path.with_name(f"orders.{time.strftime('%Y%m%d-%H%M%S')}.jsonl")
+        keep = b"".join(self._line(rec) for rec in (self._open or {}).values())
+        tmp = self.path.with_suffix(".tmp")
+        try:
+            with open_private(tmp, "wb", encoding=None) as fh:
+                fh.write(keep)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(self.path, archive)
+            os.replace(tmp, self.path)
+            log.info("order journal archived to %s; %d unresolved lines kept", archive.name, len(self._open or {}))
+        except OSError as exc:
+            log.warning("could not compact the order journal: %s", exc.strerror or exc)
+
+    @staticmethod
+    def _line(rec: dict[str, Any]) -> bytes:
+        return json.dumps(rec, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
 
     def _append(self, rec: dict[str, Any]) -> None:
-        line = json.dumps(rec, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0), 0o600)
+        line = self._line(rec)
+        try:
+            private_dir(self.path.parent)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0), 0o600)
+        except OSError as exc:
+            raise JournalError(exc.errno, f"the order journal cannot be written: {exc.strerror or exc}") from exc
         try:
             # A torn last line must not swallow this record: start a fresh line.
             if os.lseek(fd, 0, os.SEEK_END) > 0:
@@ -115,8 +218,15 @@ class Journal:
                     line = b"\n" + line
             os.write(fd, line)
             os.fsync(fd)
+        except OSError as exc:
+            raise JournalError(exc.errno, f"the order journal cannot be written: {exc.strerror or exc}") from exc
         finally:
             os.close(fd)
+        if self._open is not None:
+            if rec["kind"] == "outcome":
+                self._open.pop(rec["ref"], None)
+            else:
+                self._open[rec["ref"]] = rec
 
 
 # ------------------------------------------------------------------------ reconciliation

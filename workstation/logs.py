@@ -12,16 +12,9 @@ import logging.handlers
 import os
 from pathlib import Path
 
-from workstation.config import data_dir
+from workstation.config import data_dir, private_dir
 
 FILE_NAME = "futu-tui.log"
-
-
-def private_dir(path: Path) -> Path:
-    """Create `path` (and parents) readable by the user alone; tighten it if it exists."""
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(path, 0o700)
-    return path
 
 
 def open_private(path: Path, mode: str = "a", encoding: str | None = "utf-8"):
