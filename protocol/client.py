@@ -34,6 +34,7 @@ CLIENT_VER = 300  # what the official SDK reports; OpenD never checks it
 READ_CHUNK = 256 * 1024
 YIELD_EVERY = 256  # frames handled before giving the event loop a turn
 SILENCE_FACTOR = 2.5  # keepalive intervals without a byte before the peer counts as dead
+MAX_KEEPALIVE = 60  # s: a larger interval from OpenD would switch dead-link detection off
 _SERIAL_WRAP = 0xFFFFFFFF
 _PUSH_IDS = frozenset(ids.PUSH_IDS)
 
@@ -190,7 +191,7 @@ class OpenDClient:
             encryption = "aes-cbc" if s2c.HasField("aesCBCiv") else "ftaes-ecb"
         return SessionInfo(
             conn_id=s2c.connID, login_user_id=s2c.loginUserID, server_ver=s2c.serverVer,
-            keepalive_interval=max(1, s2c.keepAliveInterval), encryption=encryption,
+            keepalive_interval=min(max(1, s2c.keepAliveInterval), MAX_KEEPALIVE), encryption=encryption,
             user_attribution=s2c.userAttribution if s2c.HasField("userAttribution") else None,
         )
 
