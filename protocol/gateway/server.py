@@ -41,15 +41,6 @@ IDLE_FACTOR = 3  # keepalive intervals of silence that drop an initialised sessi
 Handler = Callable[["Session", Message], Message | Awaitable[Message]]
 
 
-@dataclass
-class ReplyDelay:
-    """Fault injection: hold replies back `seconds` (for `count` requests, or only `proto_id`)."""
-
-    seconds: float
-    count: int | None = None  # None: until removed
-    proto_id: int | None = None  # None: any request
-
-
 class ServiceError(Exception):
     """Raised by a handler: becomes a reply with this retType and retMsg."""
 
@@ -156,7 +147,7 @@ class Gateway:
         self.market_state: Callable[[], dict[str, int]] = lambda: {}
         self.clock: Callable[[], float] = time.time  # OpenD's clock as clients see it (the simulator's market clock)
         self.on_close: list[Callable[[Session], None]] = []  # services forget a session here
-        self.reply_delays: list[ReplyDelay] = []  # fault injection: hold some replies back
+        self.reply_delay: Callable[[int], float] = lambda proto_id: 0.0  # seconds to hold a reply back (sim.faults)
         self._conn_ids = itertools.count(7_000_000_001)
         self._server: asyncio.base_events.Server | None = None
         self._session_tasks: set[asyncio.Task] = set()
@@ -349,7 +340,7 @@ class Gateway:
         except Exception as exc:  # one bad request must not take the session down
             log.exception("%s handler failed", name)
             body = _error_body(f"{name}: simulator error: {exc!r}")
-        delay = self._reply_delay(pid)
+        delay = self.reply_delay(pid)
         if delay:
             asyncio.get_running_loop().call_later(delay, session.send, pid, frame.serial_no, body)
             return
@@ -390,17 +381,7 @@ class Gateway:
         session.client_id = c2s.clientID
         log.debug("conn %d: InitConnect from %s (%s)", session.conn_id, c2s.clientID or "?", session.encryption)
 
-    # -- fault injection (reliability tests; call on the gateway's event loop) -----------
-
-    def _reply_delay(self, proto_id: int) -> float:
-        for rule in self.reply_delays:
-            if rule.proto_id in (None, proto_id):
-                if rule.count is not None:
-                    rule.count -= 1
-                    if rule.count <= 0:
-                        self.reply_delays.remove(rule)
-                return rule.seconds
-        return 0.0
+    # -- fault injection (protocol/gateway/knobs.py; call on the gateway's event loop) ---
 
     def _targets(self, conn_id: int | None) -> list[Session]:
         return [s for s in list(self.sessions.values()) if conn_id is None or s.conn_id == conn_id]

@@ -1,7 +1,7 @@
 """The whole simulated OpenD: gateway + market + paper broker + the services between them.
 
-    sim = Simulator(port=0, seed=7)
-    await sim.start()          # listening on sim.gateway.port, market running
+    sim = Simulator(SimSettings(port=0, seed=7))    # or Simulator(port=0, seed=7)
+    await sim.start()          # listening on sim.port, market running
     ...
     await sim.stop()
 
@@ -14,10 +14,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from typing import Any
 
-from protocol.crypto import RsaCipher
 from protocol.gateway.broker import Broker
-from protocol.gateway.faults import Faults
+from protocol.gateway.knobs import Faults, SimSettings
 from protocol.gateway.market import Market
 from protocol.gateway.quotes import QuoteService
 from protocol.gateway.server import Gateway
@@ -25,34 +25,18 @@ from protocol.gateway.trading import TradeService
 
 
 class Simulator:
-    def __init__(
-        self,
-        host: str = "127.0.0.1",
-        port: int = 11111,
-        *,
-        rsa: RsaCipher | None = None,
-        seed: int = 1,
-        rate: float = 1.0,
-        clock: str = "always",
-        quota: int = 300,
-        trade_password: str = "123456",
-        keepalive: int = 10,
-        tick_ms: int = 50,
-        aes_mode: str = "auto",
-        start: float | None = None,
-        paused: bool = False,
-    ) -> None:
-        self.gateway = Gateway(host, port, rsa=rsa, keepalive_interval=keepalive, aes_mode=aes_mode)
-        self.seed, self.rate, self.clock, self.quota = seed, rate, clock, quota
-        self.trade_password = trade_password
-        self.tick_ms = tick_ms
-        self.market = Market(seed=seed, clock=clock, rate=rate, start=start)
+    """Built from one `SimSettings`; keyword arguments change single settings of it."""
+
+    def __init__(self, settings: SimSettings | None = None, /, **changes: Any) -> None:
+        self.settings = s = (settings or SimSettings()).replace(**changes)
+        self.gateway = Gateway(s.host, s.port, rsa=s.rsa, keepalive_interval=s.keepalive, aes_mode=s.aes_mode)
+        self.market = Market(seed=s.seed, clock=s.clock, rate=s.rate, start=s.start)
         self.market.advance(self.market.start)  # backfill the live day now, not on the first step
         self._offset = self.market.start - time.time()  # the market clock runs on from `start`
-        self._paused_at: float | None = time.time() if paused else None
+        self._paused_at: float | None = time.time() if s.paused else None
         self.gateway.clock = self.now
-        self.quotes = QuoteService(self.gateway, self.market, quota=quota)
-        self.broker = Broker(self.market, trade_password)
+        self.quotes = QuoteService(self.gateway, self.market, quota=s.quota)
+        self.broker = Broker(self.market, s.trade_password)
         self.trade = TradeService(self.gateway, self.broker)
         self.faults = Faults(self.gateway, self.broker)
         self._task: asyncio.Task | None = None
@@ -101,7 +85,7 @@ class Simulator:
 
     async def _pace(self) -> None:
         while True:
-            await asyncio.sleep(self.tick_ms / 1000)
+            await asyncio.sleep(self.settings.tick_ms / 1000)
             if self._paused_at is None:
                 self.step(self.now())
 
@@ -115,13 +99,13 @@ class Simulator:
 class SimThread:
     """A Simulator on its own event loop in a daemon thread (for `futu-tui --sim` and tests).
 
-    `start()` returns the port once the simulator listens; `stop()` shuts it down. Keeping
-    the simulated exchange off the app's event loop means a busy market never delays keys.
+    Built like a Simulator, but on a free port unless `settings` say otherwise. `start()`
+    returns the port once the simulator listens; `stop()` shuts it down. Keeping the
+    simulated exchange off the app's event loop means a busy market never delays keys.
     """
 
-    def __init__(self, **kwargs) -> None:
-        kwargs.setdefault("port", 0)
-        self.kwargs = kwargs
+    def __init__(self, settings: SimSettings | None = None, /, **changes: Any) -> None:
+        self.settings = (settings or SimSettings(port=0)).replace(**changes)  # refused here, not in the thread
         self.sim: Simulator | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self._thread = None
@@ -138,7 +122,7 @@ class SimThread:
             loop = asyncio.new_event_loop()
             self.loop = loop
             try:
-                self.sim = Simulator(**self.kwargs)
+                self.sim = Simulator(self.settings)
                 loop.run_until_complete(self.sim.start())
             except BaseException as exc:  # report to the starting thread
                 failure.append(exc)

@@ -185,7 +185,7 @@ class LoadGen:
 
 
 async def serve(args) -> None:
-    sim = Simulator("127.0.0.1", 0, seed=args.seed, quota=args.quota, paused=True)
+    sim = Simulator(host="127.0.0.1", port=0, seed=args.seed, quota=args.quota, paused=True)
     await sim.start()
     if args.no_limits:
         sim.trade.limits_enabled = False

@@ -1,0 +1,289 @@
+"""The simulated OpenD's knobs, in one place: start-up settings and runtime events.
+
+Start-up settings are one frozen dataclass. Each field declares its own flag, help, parser
+and check, so `futu-opend-sim`'s flags are generated from it and a simulator built in a
+test is checked by the same rules as one started from the command line:
+
+    Simulator(SimSettings(seed=7, port=0))       # or Simulator(seed=7, port=0)
+    futu-opend-sim --seed 7 --port 0
+
+A new setting is one field here (plus its use); its flag, `--help` line and checks follow.
+
+Runtime events are the methods of `Faults`, reached as `sim.faults` (call them on the
+simulator's event loop: `SimThread.call` from a test thread):
+
+    sim.faults.drop()                          # close every connection abruptly
+    sim.faults.drop(conn_id)                   # ... or one
+    sim.faults.delay(3.0, count=2)             # hold the next 2 replies back 3 s
+    sim.faults.delay(15.0, proto_id=2202)      # every place_order reply, until clear()
+    sim.faults.corrupt(conn_id)                # a frame with a bad SHA-1
+    sim.faults.stall(conn_id)                  # go silent, keep the socket open (half-open link)
+    sim.faults.reject_next_order("risk check failed")               # error reply
+    sim.faults.reject_next_order("exchange rejected", failed=True)  # accepted, then FAILED
+    sim.faults.reject_next_modify("order is being processed")      # next modify / cancel: error reply
+    sim.faults.clear()                         # forget delays and pending rejections
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from protocol.crypto import CryptoError, RsaCipher
+
+if TYPE_CHECKING:
+    from protocol.gateway.broker import Broker
+    from protocol.gateway.server import Gateway
+
+
+# -- start-up settings ------------------------------------------------------------------
+
+
+class SettingError(ValueError):
+    """A setting's value is refused; `name` is the setting (the field, not the flag)."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(f"{name}: {message}")
+        self.name = name
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Knob:
+    """How one setting is spelled on the command line and what values it accepts."""
+
+    help: str
+    flag: str = ""  # default: --field-name
+    metavar: str | None = None
+    parse: Callable[[str], Any] | None = None  # text of the flag -> value (default: the default's type)
+    check: Callable[[Any], str | None] | None = None  # value -> why it is refused, or None
+    choices: tuple[str, ...] | None = None
+    shown: str | None = None  # how --help shows the default
+
+
+def setting(default: Any, help: str, **knob: Any) -> Any:
+    return field(default=default, metadata={"knob": Knob(help, **knob)})
+
+
+def knob_of(f: dataclasses.Field) -> Knob:
+    return f.metadata["knob"]
+
+
+def flag_of(f: dataclasses.Field) -> str:
+    return knob_of(f).flag or "--" + f.name.replace("_", "-")
+
+
+def _positive(value: float) -> str | None:
+    return None if math.isfinite(value) and value > 0 else "must be a positive number"
+
+
+def _port(value: int) -> str | None:
+    return None if 0 <= value <= 65535 else "must be 0-65535 (0 picks a free port)"
+
+
+def _not_negative(value: int) -> str | None:
+    return None if value >= 0 else "must not be negative"
+
+
+def _not_empty(value: str) -> str | None:
+    return None if value else "must not be empty"
+
+
+def _instant(value: float | None) -> str | None:
+    return None if value is None or math.isfinite(value) else "must be a finite time"
+
+
+def _parse_instant(text: str) -> float:
+    """Epoch seconds, or an ISO 8601 time with its UTC offset (2026-11-26T10:30+08:00)."""
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError("give epoch seconds or an ISO 8601 time such as 2026-11-26T10:30+08:00") from None
+    if when.tzinfo is None:
+        raise ValueError("give the time's UTC offset, e.g. 2026-11-26T10:30+08:00")
+    return when.timestamp()
+
+
+def _read_rsa_key(path: str) -> RsaCipher:
+    try:
+        return RsaCipher.from_file(path)
+    except (OSError, CryptoError) as exc:
+        raise ValueError(f"cannot use RSA key {path}: {exc}") from None
+
+
+@dataclass(frozen=True)
+class SimSettings:
+    """Everything the simulated OpenD is started with."""
+
+    host: str = setting("127.0.0.1", "address to listen on", check=_not_empty)
+    port: int = setting(11111, "TCP port; 0 picks a free one", check=_port)
+    rsa: RsaCipher | None = setting(
+        None, "PKCS#1 RSA-1024 private key: encrypt like OpenD's rsa_private_key",
+        flag="--rsa-key", metavar="FILE", parse=_read_rsa_key, shown="none: plain")
+    aes_mode: str = setting(
+        "auto", "with --rsa-key: AES-CBC when the client asks for it (auto), or always FTAES-ECB",
+        flag="--aes", choices=("auto", "ecb"))
+    keepalive: int = setting(10, "keepalive interval in seconds sent to clients", check=_positive)
+    seed: int = setting(1, "seed of the synthetic market")
+    rate: float = setting(
+        1.0, "scale of the market's tick rate, and so of the push rate (20 = twenty times busier)", check=_positive)
+    clock: str = setting(
+        "always", "always: every market open around the clock; real: each market's trading hours "
+        "in its own time zone, lunch breaks and weekends closed", choices=("always", "real"))
+    start: float | None = setting(
+        None, "where the market clock starts: epoch seconds or an ISO 8601 time with its UTC offset "
+        "(2026-11-26T10:30+08:00); it runs on from there", metavar="TIME", parse=_parse_instant,
+        check=_instant, shown="now")
+    paused: bool = setting(False, "start with the market clock stopped: no ticks, the same quotes every run",
+                           shown="off")
+    tick_ms: int = setting(50, "milliseconds between market steps (and push batches)", check=_positive)
+    quota: int = setting(300, "subscription quota: code x SubType pairs shared by all connections",
+                         check=_not_negative)
+    trade_password: str = setting("123456", "unlock_trade password of the REAL paper account",
+                                  metavar="PASSWORD", check=_not_empty)
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            reason = _refusal(f, getattr(self, f.name))
+            if reason:
+                raise SettingError(f.name, reason)
+
+    def replace(self, **changes: Any) -> SimSettings:
+        """A copy with some settings changed; an unknown name is refused, naming it."""
+        names = {f.name for f in dataclasses.fields(self)}
+        unknown = sorted(set(changes) - names)
+        if unknown:
+            raise TypeError(f"unknown simulator setting(s): {', '.join(unknown)}; known: {', '.join(sorted(names))}")
+        return dataclasses.replace(self, **changes) if changes else self
+
+    @classmethod
+    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
+        """One flag per setting, defaults and help taken from the declaration."""
+        for f in dataclasses.fields(cls):
+            k = knob_of(f)
+            shown = k.shown if k.shown is not None else f.default
+            kwargs: dict[str, Any] = dict(dest=f.name, default=f.default, help=f"{k.help} (default {shown})")
+            if isinstance(f.default, bool):
+                kwargs["action"] = argparse.BooleanOptionalAction
+            else:
+                kwargs.update(type=_flag_type(f), metavar=k.metavar, choices=k.choices)
+            parser.add_argument(flag_of(f), **kwargs)
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> SimSettings:
+        return cls(**{f.name: getattr(args, f.name) for f in dataclasses.fields(cls)})
+
+
+def _refusal(f: dataclasses.Field, value: Any) -> str | None:
+    k = knob_of(f)
+    if k.choices is not None and value not in k.choices:
+        return f"must be one of {', '.join(k.choices)} (got {value!r})"
+    return k.check(value) if k.check is not None and value is not None else None
+
+
+def _flag_type(f: dataclasses.Field) -> Callable[[str], Any]:
+    k = knob_of(f)
+    parse = k.parse or type(f.default)
+
+    def convert(text: str) -> Any:
+        try:
+            value = parse(text)
+        except ValueError as exc:
+            message = str(exc) if k.parse else f"not a valid {type(f.default).__name__}: {text!r}"
+            raise argparse.ArgumentTypeError(message) from None
+        reason = None if k.choices else _refusal(f, value)  # argparse names bad choices itself
+        if reason:
+            raise argparse.ArgumentTypeError(f"{reason} (got {text})")
+        return value
+
+    convert.__name__ = f.name
+    return convert
+
+
+# -- runtime events ---------------------------------------------------------------------
+
+
+@dataclass
+class ReplyDelay:
+    """Hold replies back `seconds` (for `count` requests, or only `proto_id`)."""
+
+    seconds: float
+    count: int | None = None  # None: until cleared
+    proto_id: int | None = None  # None: any request
+
+
+class _Muted:
+    """A session's writer that sends nothing; closing and aborting still reach the socket."""
+
+    def __init__(self, writer) -> None:
+        self._writer = writer
+
+    def write(self, data: bytes) -> None:
+        pass
+
+    def __getattr__(self, name: str):
+        return getattr(self._writer, name)
+
+
+class Faults:
+    """Runtime events for reliability tests. Not thread-safe: call on the simulator's loop."""
+
+    def __init__(self, gateway: Gateway, broker: Broker) -> None:
+        self.gateway = gateway
+        self.broker = broker
+        self.delays: list[ReplyDelay] = []
+        gateway.reply_delay = self._reply_delay
+
+    def drop(self, conn_id: int | None = None) -> int:
+        """Close one connection (or all) abruptly; returns how many were dropped."""
+        return self.gateway.drop(conn_id)
+
+    def delay(self, seconds: float, *, count: int | None = None, proto_id: int | None = None) -> None:
+        """Hold replies back: the next `count` (or all until clear()), of `proto_id` (or any)."""
+        self.delays.append(ReplyDelay(seconds, count, proto_id))
+
+    def corrupt(self, conn_id: int | None = None) -> int:
+        """Send a frame whose SHA-1 does not match its body to one connection (or all)."""
+        return self.gateway.send_corrupt(conn_id)
+
+    def stall(self, conn_id: int | None = None) -> int:
+        """Stop sending on one connection (or all) without closing it: no replies, pushes or
+        keepalive answers, while requests are still read. To the client, a half-open link."""
+        targets = [s for s in list(self.gateway.sessions.values()) if conn_id is None or s.conn_id == conn_id]
+        for session in targets:
+            if not isinstance(session.writer, _Muted):
+                session.writer = _Muted(session.writer)
+        return len(targets)
+
+    def reject_next_order(self, message: str = "order rejected (fault injection)", *, failed: bool = False) -> None:
+        """Refuse the next place_order: as an error reply, or (failed=True) accept it and then fail it."""
+        self.broker.reject_next = (message, failed)
+
+    def reject_next_modify(self, message: str = "modify rejected (fault injection)") -> None:
+        """Refuse the next modify_order (modify, cancel or cancel-all) with an error reply."""
+        self.broker.reject_next_modify = message
+
+    def clear(self) -> None:
+        """Forget reply delays and pending rejections (dropped or stalled links stay so)."""
+        self.delays.clear()
+        self.broker.reject_next = None
+        self.broker.reject_next_modify = None
+
+    def _reply_delay(self, proto_id: int) -> float:
+        for rule in self.delays:
+            if rule.proto_id in (None, proto_id):
+                if rule.count is not None:
+                    rule.count -= 1
+                    if rule.count <= 0:
+                        self.delays.remove(rule)
+                return rule.seconds
+        return 0.0
