@@ -39,7 +39,7 @@ BAD = {  # setting: (flag text, value given in-process)
     "start": ("2026-11-26T10:30", math.inf),  # no UTC offset: which 10:30?
     "tick_ms": ("-5", -5),
     "quota": ("-1", -1),
-    "trade_password": ("", ""),
+    "trade_password": ("/nonexistent/password.txt", ""),
 }
 
 
@@ -70,11 +70,12 @@ def test_no_flags_give_the_declared_defaults():
     assert SimSettings.from_args(build_parser().parse_args([])) == SimSettings()
 
 
-def test_flags_set_their_settings(rsa_key_file):
+def test_flags_set_their_settings(rsa_key_file, tmp_path):
+    (tmp_path / "pw").write_text("654321\n")
     argv = ["--host", "0.0.0.0", "--port", "0", "--rsa-key", str(rsa_key_file), "--aes", "ecb",
             "--keepalive", "3", "--seed", "5", "--rate", "2.5", "--clock", "real",
             "--start", "2026-11-26T10:30+08:00", "--paused", "--tick-ms", "20", "--quota", "0",
-            "--trade-password", "654321"]
+            "--trade-password-file", str(tmp_path / "pw")]
     got = SimSettings.from_args(build_parser().parse_args(argv))
     assert isinstance(got.rsa, RsaCipher)
     assert dataclasses.replace(got, rsa=None) == SimSettings(

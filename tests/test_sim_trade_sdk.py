@@ -317,15 +317,41 @@ def test_real_account_needs_unlock(sim, ctx):
     assert pos["qty"] == 3 and pos["currency"] == "USD" and pos["position_market"] == "US"
 
 
-def test_trade_password_comes_from_the_command_line(sim_process):
-    proc = sim_process("--trade-password", "from-the-cli")
+@pytest.mark.parametrize("how", ["file", "environment"])
+def test_trade_password_comes_from_a_file_or_the_environment_never_the_command_line(sim_process, tmp_path, monkeypatch, how):
+    if how == "file":
+        (tmp_path / "pw").write_text("from-a-file\n")
+        proc, password = sim_process("--trade-password-file", str(tmp_path / "pw")), "from-a-file"
+    else:
+        monkeypatch.setenv("FUTU_OPEND_SIM_TRADE_PASSWORD", "from-the-env")
+        proc, password = sim_process(), "from-the-env"
+    assert password not in " ".join(proc.proc.args)  # what `ps` shows every local user
     context = OpenSecTradeContext(filter_trdmarket=TrdMarket.HK, host="127.0.0.1", port=proc.port)
     try:
         ret, msg = context.unlock_trade("123456")
         assert ret == RET_ERROR and "wrong trade password" in msg
-        ok(context.unlock_trade("from-the-cli"))
+        ok(context.unlock_trade(password))
     finally:
         context.close()
+
+
+def test_the_console_escapes_what_a_client_sends(sim_process):
+    proc = sim_process()
+    context = OpenSecTradeContext(filter_trdmarket=TrdMarket.HK, host="127.0.0.1", port=proc.port)
+    context.close()
+    hostile = "x\x1b]0;pwned\x07\x1b[2J"
+    from protocol.client import OpenDClient
+    import asyncio
+
+    async def connect() -> None:
+        client = OpenDClient("127.0.0.1", proc.port, client_id=hostile)
+        await client.connect()
+        await client.close()
+
+    asyncio.run(connect())
+    proc.stop()
+    log = proc.log()
+    assert "\x1b" not in log and "\\x1b]0;pwned\\x07" in log
 
 
 # -- the wire: replay protection and rate limits, with our own client ------------------------

@@ -9,12 +9,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
 
 from protocol.crypto import RsaCipher
-from protocol.gateway.knobs import SimSettings
+from protocol.gateway.knobs import PASSWORD_ENV, SimSettings
 from protocol.gateway.server import is_loopback
 from protocol.gateway.sim import Simulator
 
@@ -56,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote a 1024-bit RSA private key to {path}")
         return 0
     settings = SimSettings.from_args(args)
+    if args.trade_password is None and os.environ.get(PASSWORD_ENV):  # the file flag, when given, wins
+        settings = settings.replace(trade_password=os.environ[PASSWORD_ENV])
     if settings.rsa is None and not is_loopback(settings.host):
         logging.warning("listening on %s without an RSA key: trading protocols are refused", settings.host)
     sim = Simulator(settings)

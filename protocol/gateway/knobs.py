@@ -66,8 +66,8 @@ class Knob:
     shown: str | None = None  # how --help shows the default
 
 
-def setting(default: Any, help: str, **knob: Any) -> Any:
-    return field(default=default, metadata={"knob": Knob(help, **knob)})
+def setting(default: Any, help: str, repr: bool = True, **knob: Any) -> Any:
+    return field(default=default, repr=repr, metadata={"knob": Knob(help, **knob)})
 
 
 def knob_of(f: dataclasses.Field) -> Knob:
@@ -113,6 +113,17 @@ def _parse_instant(text: str) -> float:
     return when.timestamp()
 
 
+PASSWORD_ENV = "FUTU_OPEND_SIM_TRADE_PASSWORD"
+
+
+def _read_secret(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.readline().rstrip("\r\n")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"cannot read the trade password file {path}: {getattr(exc, 'strerror', None) or exc}") from None
+
+
 def _read_rsa_key(path: str) -> RsaCipher:
     try:
         return RsaCipher.from_file(path)
@@ -148,8 +159,11 @@ class SimSettings:
     tick_ms: int = setting(50, "milliseconds between market steps (and push batches)", check=_positive)
     quota: int = setting(300, "subscription quota: code x SubType pairs shared by all connections",
                          check=_not_negative)
-    trade_password: str = setting("123456", "unlock_trade password of the REAL paper account",
-                                  metavar="PASSWORD", check=_not_empty)
+    trade_password: str = setting(
+        "123456", f"file whose first line is the unlock_trade password of the REAL paper account "
+        f"(or set {PASSWORD_ENV}); never a flag's value, which every local user can read in ps",
+        flag="--trade-password-file", metavar="FILE", parse=_read_secret, check=_not_empty, shown="123456",
+        repr=False)
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -171,7 +185,10 @@ class SimSettings:
         for f in dataclasses.fields(cls):
             k = knob_of(f)
             shown = k.shown if k.shown is not None else f.default
-            kwargs: dict[str, Any] = dict(dest=f.name, default=f.default, help=f"{k.help} (default {shown})")
+            # argparse would run a text default through `parse` (a file flag would open "123456"):
+            # such a flag defaults to None, and from_args fills in the declared default.
+            default = None if k.parse and isinstance(f.default, str) else f.default
+            kwargs: dict[str, Any] = dict(dest=f.name, default=default, help=f"{k.help} (default {shown})")
             if isinstance(f.default, bool):
                 kwargs["action"] = argparse.BooleanOptionalAction
             else:
@@ -180,7 +197,8 @@ class SimSettings:
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> SimSettings:
-        return cls(**{f.name: getattr(args, f.name) for f in dataclasses.fields(cls)})
+        given = {f.name: getattr(args, f.name) for f in dataclasses.fields(cls)}
+        return cls(**{name: value for name, value in given.items() if value is not None})  # None: the default
 
 
 def _refusal(f: dataclasses.Field, value: Any) -> str | None:

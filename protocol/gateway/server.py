@@ -25,6 +25,7 @@ from protocol import ids
 from protocol.crypto import ALGO_AES_CBC, ALGO_AES_ECB, ALGO_NONE, RsaCipher, aes_cipher, random_key_text
 from protocol.frame import DEFAULT_MAX_BODY, FMT_PROTOBUF, BodyCrypto, Frame, FrameDecoder, ProtocolError, encode_frame
 from protocol.proto import GetGlobalState_pb2, InitConnect_pb2, KeepAlive_pb2
+from protocol.sanitize import escape_controls
 
 log = logging.getLogger("futu_opend_sim")
 
@@ -378,8 +379,8 @@ class Gateway:
             session.encryption = "aes-cbc" if iv else "ftaes-ecb"
         session.initialized = True
         session.recv_notify = c2s.recvNotify
-        session.client_id = c2s.clientID
-        log.debug("conn %d: InitConnect from %s (%s)", session.conn_id, c2s.clientID or "?", session.encryption)
+        session.client_id = escape_controls(c2s.clientID, 64)  # shown on the console: a client's words, escaped
+        log.debug("conn %d: InitConnect from %s (%s)", session.conn_id, session.client_id or "?", session.encryption)
 
     # -- fault injection (protocol/gateway/knobs.py; call on the gateway's event loop) ---
 
