@@ -90,7 +90,7 @@ def status_text(app: FutuTui) -> str:
 async def settled(pilot, app: FutuTui) -> None:
     """Every row priced, the focused panels and the account loaded, no request in flight."""
     s = app.store
-    await wait_until(pilot, lambda: all(priced(app, c) for c in CODES) and app.feed.trader.accounts
+    await wait_until(pilot, lambda: all(priced(app, c) for c in CODES) and app.feed.trading.accounts.all
                      and not math.isnan(s.funds.cash) and app.focus_code in s.flows
                      and (app.focus_code, app.chart.kl_type) in app.feed._history_loaded
                      and app.status.state is ConnState.READY and not app.feed._tasks,
