@@ -13,7 +13,8 @@ from workstation.screens.modify import ModifyForm
 from workstation.screens.order import OrderForm
 from tests.test_app import wait_until
 from tests.test_trading import (  # noqa: F401  (sim is a fixture)
-    CODE, errors, journal_lines, make_app, ready, received, resting_order, row_cells, show_order_row, sim,
+    CODE, errors, journal_lines, make_app, ready, received, resting_order, round_trip, row_cells, show_order_row,
+    sim,
 )
 
 pytestmark = pytest.mark.slow
@@ -43,7 +44,7 @@ async def test_a_rejection_pushed_after_acceptance_is_notified_and_shown_in_its_
         await wait_until(pilot, lambda: order.order_id in app.account.orders.keys, what="the row")
         cells = row_cells(app, order.order_id)
         assert "FAILED" in cells and why in cells
-        await pilot.pause(0.3)
+        await round_trip(pilot, app, seen)  # every push OpenD sent so far has been handled
         assert errors(seen).count(why) == 1, "told once"
 
 

@@ -17,7 +17,8 @@ from workstation.screens.order import OrderForm
 from protocol.trade import password_md5
 from tests.test_app import text_of, wait_until
 from tests.test_trading import (  # noqa: F401  (sim is a fixture)
-    CODE, PASSWORD, journal_lines, make_app, ready, received, resting_order, row_cells, show_order_row, sim,
+    CODE, PASSWORD, journal_lines, make_app, ready, received, resting_order, round_trip, row_cells, show_order_row,
+    sim,
 )
 
 pytestmark = pytest.mark.slow
@@ -94,7 +95,7 @@ async def test_each_order_type_and_gtc_reach_the_broker_as_chosen(sim, tmp_path)
     async with app.run_test(size=(160, 45), message_hook=seen.append) as pilot:
         await ready(pilot, app)
         sim.call(sim.sim.pause)  # prices hold still: the stops stay untriggered, the limits rest
-        await pilot.pause(0.3)
+        await round_trip(pilot, app, seen)  # every quote pushed before the pause is applied
         last = app.store.quote(CODE).last
         cases = [  # type, limit price, trigger price, time in force, where the broker leaves it
             (MARKET, None, None, DAY, FILLED_ALL),
@@ -170,18 +171,18 @@ async def test_preview_nudge_keys_delete_and_ctrl_k_inside_the_form(sim, tmp_pat
     app = make_app(sim, tmp_path)
     async with app.run_test(size=(160, 45), message_hook=seen.append) as pilot:
         await ready(pilot, app)
-        trader = app.feed.trader
+        trading = app.feed.trading
         q = app.store.quote(CODE)
-        bought = await trader.place_order(Ticket(code=CODE, side=BUY, qty=100.0, price=nudge_price(CODE, q.ask, 2),
-                                                 acc_id=HK_SIM))
+        bought = (await trading.desk.place(Ticket(code=CODE, side=BUY, qty=100.0, price=nudge_price(CODE, q.ask, 2),
+                                                  acc_id=HK_SIM))).order_id
         await wait_until(pilot, lambda: app.store.orders.get(bought) and app.store.orders[bought].status == FILLED_ALL,
                          what="the buy filled")
-        await trader.refresh_account()
+        await trading.book.refresh()
         await wait_until(pilot, lambda: CODE in app.store.positions, what="the position")
         sim.call(sim.sim.pause)
-        await pilot.pause(0.3)
+        await round_trip(pilot, app, seen)  # every push sent before the pause is applied
         power = sim.call(lambda: sim.sim.broker.funds(HK_SIM).power)
-        await trader.refresh_account()
+        await trading.book.refresh()
         assert app.store.funds.power == pytest.approx(power)
 
         form = await open_form(pilot, app)
