@@ -94,8 +94,8 @@ async def settled(pilot, app: FutuTui) -> None:
     s = app.store
     await wait_until(pilot, lambda: all(priced(app, c) for c in CODES) and app.feed.trading.accounts.all
                      and not math.isnan(s.funds.cash) and app.focus_code in s.flows
-                     and (app.focus_code, app.chart.kl_type) in app.feed._history_loaded
-                     and app.status.state is ConnState.READY and not app.feed._tasks,
+                     and app.feed.has_history(app.focus_code, app.chart.kl_type)
+                     and app.status.state is ConnState.READY and app.feed.idle,
                      what="the app settled")
 
 
@@ -145,7 +145,7 @@ async def running(tmp_path):
 
 async def quiet(pilot, app: FutuTui) -> None:
     """The same phase every time: nothing in flight, no toast (each has a timer task) on screen."""
-    await wait_until(pilot, lambda: not app.feed._tasks and not app.feed.trading.book.refresh_pending,
+    await wait_until(pilot, lambda: app.feed.idle and not app.feed.trading.book.refresh_pending,
                      what="the feed idle")
     app.clear_notifications()
     await wait_until(pilot, lambda: not app.screen.query("Toast"), what="the toasts gone")

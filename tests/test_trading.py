@@ -212,8 +212,9 @@ async def test_real_needs_unlock_refuses_a_wrong_password_and_escape_aborts(sim,
         assert not isinstance(app.screen, OrderForm)
         assert "locked" in notes(seen)
         acc = app.feed.trading.accounts.active
-        refused = await app.feed.trading.desk.place(Ticket(code=CODE, side=BUY, qty=100, price=app.store.quote(CODE).bid,
-                                                           env=1, acc_id=acc.acc_id))
+        bid = app.store.quote(CODE).bid
+        refused = await app.feed.trading.desk.place(Ticket(code=CODE, side=BUY, qty=100, price=bid, env=1,
+                                                           acc_id=acc.acc_id))
         assert isinstance(refused, OrderRefused) and "locked" in refused.reason
 
         await pilot.press("L")
@@ -455,7 +456,8 @@ async def test_b_and_s_work_from_the_book_tape_and_chart_and_us_orders_pick_a_se
         ticket, problems = form.read()  # read() takes the fields' values as they are now
         assert ticket.session == 2 and not problems
         from workstation.orders import to_c2s
-        assert to_c2s(ticket, app.feed.trading.accounts.header(app.feed.trading.accounts.account_for("US.AAPL"))).fillOutsideRTH
+        accounts = app.feed.trading.accounts
+        assert to_c2s(ticket, accounts.header(accounts.account_for("US.AAPL"))).fillOutsideRTH
 
 
 async def test_a_new_order_does_not_move_the_cursor_off_the_order_the_trader_chose(sim, tmp_path):

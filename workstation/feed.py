@@ -137,6 +137,15 @@ class Feed:
         elif changes:
             self.post(OrdersReconciled(changes))
 
+    @property
+    def idle(self) -> bool:
+        """No background request in flight."""
+        return not self._tasks
+
+    def has_history(self, code: str, kl_type: int) -> bool:
+        """This code's K-line history of this type was loaded on the current connection."""
+        return (code, kl_type) in self._history_loaded
+
     def spawn(self, coro) -> asyncio.Task:
         """Run a request in the background; failures become notices, never exceptions."""
         task = asyncio.create_task(self._guard(coro))

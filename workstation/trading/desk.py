@@ -159,7 +159,8 @@ class OrderDesk:
             c2s.qty = float(qty if qty is not None else order.qty)
             c2s.price = float(price if price is not None else order.price)
             c2s.adjustPrice, c2s.adjustSideAndLimit = False, 0.0
-            self.journal.request(MODIFY_OP, ref, acc_id=acc.acc_id, order_id=order.order_id, qty=c2s.qty, price=c2s.price)
+            self.journal.request(MODIFY_OP, ref, acc_id=acc.acc_id, order_id=order.order_id, qty=c2s.qty,
+                                 price=c2s.price)
         else:
             self.journal.request(CANCEL, ref, acc_id=acc.acc_id, order_id=order.order_id)
         failed = await self._send_change(what, ref, c2s)
