@@ -230,7 +230,7 @@ async def test_an_unknown_code_does_not_keep_the_others_dark(sim, tmp_path):
 async def test_b_then_enter_places_an_order_that_shows_in_the_orders_tab(sim, tmp_path):
     app = make_app(sim, tmp_path)
     async with app.run_test(size=(160, 45)) as pilot:
-        await wait_until(pilot, lambda: app.feed.trader.accounts and priced(app, "HK.00700")
+        await wait_until(pilot, lambda: app.feed.trading.accounts.all and priced(app, "HK.00700")
                          and not math.isnan(app.store.quotes["HK.00700"].ask), what="account and quote")
         before = set(app.store.orders)
         app.watchlist.focus()
@@ -243,7 +243,7 @@ async def test_b_then_enter_places_an_order_that_shows_in_the_orders_tab(sim, tm
         await wait_until(pilot, lambda: set(app.store.orders) - before, what="the order in the store")
         order = app.store.orders[(set(app.store.orders) - before).pop()]
         assert order.code == "HK.00700" and order.side == 1 and order.qty == 100
-        await wait_until(pilot, lambda: order.order_id in app.account.orders._shown, what="the order in the orders tab")
+        await wait_until(pilot, lambda: order.order_id in app.account.orders.keys, what="the order in the orders tab")
         lines = (tmp_path / "orders.jsonl").read_text().splitlines()
         assert len(lines) == 2 and '"intent"' in lines[0] and order.order_id in lines[1]
 
@@ -251,7 +251,7 @@ async def test_b_then_enter_places_an_order_that_shows_in_the_orders_tab(sim, tm
 async def test_an_invalid_order_shows_why_and_sends_nothing(sim, tmp_path):
     app = make_app(sim, tmp_path)
     async with app.run_test(size=(160, 45)) as pilot:
-        await wait_until(pilot, lambda: app.feed.trader.accounts and priced(app, "HK.00700"), what="account and quote")
+        await wait_until(pilot, lambda: app.feed.trading.accounts.all and priced(app, "HK.00700"), what="account and quote")
         sent = []
         original = app.feed.client.request
 

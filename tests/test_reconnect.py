@@ -22,11 +22,13 @@ from protocol import ids
 from protocol.client import ConnState, OpenDClient
 from protocol.gateway.sim import SimThread
 from tests.test_app import priced, wait_until
+from tests.test_trading import round_trip
 from workstation.app import FutuTui
 from workstation.config import Config, Watchlist as WatchlistFile
 from workstation.journal import Journal
 from workstation.messages import FeedStateChanged
 from workstation.orders import BUY, Ticket, nudge_price
+from workstation.trading.messages import OrdersReconciled
 from workstation.screens.help import HelpScreen
 
 pytestmark = pytest.mark.slow
@@ -90,10 +92,10 @@ def status_text(app: FutuTui) -> str:
 async def settled(pilot, app: FutuTui) -> None:
     """Every row priced, the focused panels and the account loaded, no request in flight."""
     s = app.store
-    await wait_until(pilot, lambda: all(priced(app, c) for c in CODES) and app.feed.trader.accounts
+    await wait_until(pilot, lambda: all(priced(app, c) for c in CODES) and app.feed.trading.accounts.all
                      and not math.isnan(s.funds.cash) and app.focus_code in s.flows
-                     and (app.focus_code, app.chart.kl_type) in app.feed._history_loaded
-                     and app.status.state is ConnState.READY and not app.feed._tasks,
+                     and app.feed.has_history(app.focus_code, app.chart.kl_type)
+                     and app.status.state is ConnState.READY and app.feed.idle,
                      what="the app settled")
 
 
@@ -143,7 +145,7 @@ async def running(tmp_path):
 
 async def quiet(pilot, app: FutuTui) -> None:
     """The same phase every time: nothing in flight, no toast (each has a timer task) on screen."""
-    await wait_until(pilot, lambda: not app.feed._tasks and app.feed.trader._account_refresh is None,
+    await wait_until(pilot, lambda: app.feed.idle and not app.feed.trading.book.refresh_pending,
                      what="the feed idle")
     app.clear_notifications()
     await wait_until(pilot, lambda: not app.screen.query("Toast"), what="the toasts gone")
@@ -301,15 +303,15 @@ async def test_an_order_filled_while_away_is_reported_once_and_counted_once(tmp_
     try:
         async with app.run_test(size=(160, 45), message_hook=rec.messages.append) as pilot:
             await settled(pilot, app)
-            trader = app.feed.trader
-            acc = trader.account_for(code)
+            trading = app.feed.trading
+            acc = trading.accounts.account_for(code)
             pos0 = app.store.positions[code].qty if code in app.store.positions else 0.0
             q = app.store.quote(code)
-            order_id = await trader.place_order(Ticket(code=code, side=BUY, qty=100.0, price=nudge_price(code, q.bid, -20),
-                                                       acc_id=acc.acc_id))
+            order_id = (await trading.desk.place(Ticket(code=code, side=BUY, qty=100.0,
+                                                        price=nudge_price(code, q.bid, -20), acc_id=acc.acc_id))).order_id
             await wait_until(pilot, lambda: order_id in app.store.orders and app.store.orders[order_id].is_open,
                              what="the order resting")
-            n = len(rec.notes)
+            since, n = len(rec.messages), len(rec.notes)
             await on_sim(gateway.stop())  # OpenD goes away; the broker and market stay
             await wait_until(pilot, lambda: app.status.state is ConnState.LOST, what="the outage")
 
@@ -334,8 +336,10 @@ async def test_an_order_filled_while_away_is_reported_once_and_counted_once(tmp_
             await wait_until(pilot, lambda: code in app.store.positions and app.store.positions[code].qty == pos0 + 100,
                              what="the position counted once")
             assert app.store.orders[order_id].status == 11  # FILLED_ALL
-            await pilot.pause(1.0)
+            await round_trip(pilot, app, rec.messages)  # every push and report so far has been handled
             assert len(rec.noted(n, "while away")) == 1, "reported once"
+            (told,) = [msg for msg in rec.messages[since:] if isinstance(msg, OrdersReconciled)]
+            assert told.away and told.text == report
             assert app.store.positions[code].qty == pos0 + 100
     finally:
         sim.stop()

@@ -24,9 +24,13 @@ from workstation.screens.modify import ModifyForm
 from workstation.screens.order import OrderForm
 from workstation.screens.unlock import UnlockScreen
 from workstation.logs import setup_logging
+from workstation.messages import OrderUpdated
 from workstation.store import Store
-from workstation.trader import OrderRefused, Trader, md5_of
-from protocol.proto import Qot_GetBasicQot_pb2, Qot_Sub_pb2
+from workstation.trading import Trading
+from workstation.trading.messages import OrderDeclined, OrderRefused, OrderSent, OrdersReconciled, TradingOutcome
+from protocol.proto import GetGlobalState_pb2, Qot_GetBasicQot_pb2, Qot_Sub_pb2
+from protocol.trade import password_md5
+from textual.message import Message
 from tests.test_app import priced, wait_until
 
 pytestmark = pytest.mark.slow
@@ -51,12 +55,39 @@ def make_app(sim, tmp_path, **settings) -> FutuTui:
                    journal=Journal(tmp_path))
 
 
-def notes(app) -> str:
-    return "\n".join(str(n.message) for n in app._notifications)
+def told(seen: list, kind: type = TradingOutcome) -> list:
+    """The trading outcomes the App handled (each became one notification), oldest first."""
+    return [m for m in seen if isinstance(m, kind)]
 
 
-def errors(app) -> str:
-    return "\n".join(str(n.message) for n in app._notifications if n.severity == "error")
+def notes(seen: list) -> str:
+    """What the trader was told, as the notifications read."""
+    return "\n".join(m.text for m in told(seen))
+
+
+def errors(seen: list) -> str:
+    return "\n".join(m.text for m in told(seen) if m.severity == "error")
+
+
+class Barrier(Message):
+    """Posted to the App by a test: once handled, every message posted before it was handled."""
+
+
+async def handled(pilot, app, seen: list) -> None:
+    """A round trip through the App's message queue (FIFO)."""
+    mark = Barrier()
+    app.post_message(mark)
+    await wait_until(pilot, lambda: any(m is mark for m in seen), what="the App's queue drained")
+
+
+async def round_trip(pilot, app, seen: list) -> None:
+    """A request on the app's own connection, then a pass through the App's queue. OpenD serves
+    one connection's requests in order and sends pushes before later replies, so afterwards
+    OpenD has received every earlier request, the app has applied every earlier push, and the
+    App has handled every message those pushes posted."""
+    client = app.feed.client
+    await client.request(ids.GET_GLOBAL_STATE, GetGlobalState_pb2.C2S(userID=client.info.login_user_id))
+    await handled(pilot, app, seen)
 
 
 def received(sim, proto_id: int) -> list:
@@ -74,7 +105,7 @@ def journal_lines(tmp_path) -> list[dict]:
 
 
 async def ready(pilot, app) -> None:
-    await wait_until(pilot, lambda: app.feed.trader.accounts and priced(app, CODE)
+    await wait_until(pilot, lambda: app.feed.trading.accounts.all and priced(app, CODE)
                      and not math.isnan(app.store.quotes[CODE].ask) and not math.isnan(app.store.funds.cash),
                      what="account, funds and a quote")
 
@@ -82,9 +113,11 @@ async def ready(pilot, app) -> None:
 async def resting_order(pilot, app, offset_ticks: int = -20) -> str:
     """A buy limit well under the bid (inside the price band): it rests."""
     q = app.store.quote(CODE)
-    acc = app.feed.trader.account_for(CODE)
+    acc = app.feed.trading.accounts.account_for(CODE)
     ticket = Ticket(code=CODE, side=BUY, qty=100.0, price=nudge_price(CODE, q.bid, offset_ticks), acc_id=acc.acc_id)
-    order_id = await app.feed.trader.place_order(ticket)
+    outcome = await app.feed.trading.desk.place(ticket)
+    assert isinstance(outcome, OrderSent), outcome.text
+    order_id = outcome.order_id
     await wait_until(pilot, lambda: order_id in app.store.orders and app.store.orders[order_id].status == SUBMITTED,
                      what="the order submitted")
     return order_id
@@ -92,22 +125,21 @@ async def resting_order(pilot, app, offset_ticks: int = -20) -> str:
 
 async def show_order_row(pilot, app, order_id: str) -> None:
     await pilot.press("4")
-    await wait_until(pilot, lambda: order_id in app.account.orders._shown, what="the order row")
+    await wait_until(pilot, lambda: order_id in app.account.orders.keys, what="the order row")
     table = app.account.orders
     table.move_cursor(row=table.get_row_index(order_id))
     table.focus()
-    await pilot.pause(0.1)
+    await wait_until(pilot, lambda: table.has_focus and table.current_key == order_id, what="the row chosen")
 
 
 async def test_b_enter_fills_and_moves_position_and_cash(sim, tmp_path):
+    seen: list = []
     app = make_app(sim, tmp_path)
-    async with app.run_test(size=(160, 45)) as pilot:
+    async with app.run_test(size=(160, 45), message_hook=seen.append) as pilot:
         await ready(pilot, app)
         cash0 = app.store.funds.cash
         pos0 = app.store.positions[CODE].qty if CODE in app.store.positions else 0.0
-        statuses: list[int] = []
-        apply = app.store.apply_order
-        app.store.apply_order = lambda o, acc=0: (statuses.append(o.orderStatus), apply(o, acc))[1]
+        statuses = lambda: [m.order.status for m in seen if isinstance(m, OrderUpdated)]  # noqa: E731 (pushed)
         app.watchlist.focus()
         await pilot.press("b")
         await wait_until(pilot, lambda: isinstance(app.screen, OrderForm), what="the order form")
@@ -116,15 +148,19 @@ async def test_b_enter_fills_and_moves_position_and_cash(sim, tmp_path):
         bid = app.store.quote(CODE).bid
         app.screen.query_one("#price").value = f"{bid:g}"  # rests at the bid until a trade prints there
         await pilot.press("enter")
-        await wait_until(pilot, lambda: SUBMITTED in statuses, what="submitted")
+        await wait_until(pilot, lambda: SUBMITTED in statuses(), what="submitted")
+        (c2s,) = received(sim, ids.TRD_PLACE_ORDER)
+        assert (c2s.price, c2s.qty) == (bid, 100)
         order_id = next(iter(app.store.orders))
-        await wait_until(pilot, lambda: order_id in app.account.orders._shown, what="the order in the orders tab")
+        await wait_until(pilot, lambda: order_id in app.account.orders.keys, what="the order in the orders tab")
         await wait_until(pilot, lambda: app.store.orders[order_id].status == FILLED_ALL, timeout=60,
                          what="filled when the market trades at the bid")
         order = app.store.orders[order_id]
-        assert statuses[-1] == FILLED_ALL
+        await handled(pilot, app, seen)  # the push that filled it has been handled by the App
+        assert statuses()[-1] == FILLED_ALL
+        assert "FILLED_ALL" in row_cells(app, order_id)
         fills = [f for f in app.store.fills.values() if f.order_id == order.order_id]
-        await wait_until(pilot, lambda: all(f.fill_id in app.account.fills._shown for f in fills), what="fills tab")
+        await wait_until(pilot, lambda: all(f.fill_id in app.account.fills.keys for f in fills), what="fills tab")
         value = sum(f.qty * f.price for f in fills)
         fees = total(fee_items("HK", order.qty, value, False))
         # Funds and positions refresh shortly after the fill (debounced: rate limited calls).
@@ -135,8 +171,9 @@ async def test_b_enter_fills_and_moves_position_and_cash(sim, tmp_path):
 
 
 async def test_modify_cancel_and_cancel_all_reach_their_final_status(sim, tmp_path):
+    seen: list = []
     app = make_app(sim, tmp_path)
-    async with app.run_test(size=(160, 45)) as pilot:
+    async with app.run_test(size=(160, 45), message_hook=seen.append) as pilot:
         await ready(pilot, app)
         first = await resting_order(pilot, app)
         await show_order_row(pilot, app, first)
@@ -162,34 +199,36 @@ async def test_modify_cancel_and_cancel_all_reach_their_final_status(sim, tmp_pa
 
 
 async def test_real_needs_unlock_refuses_a_wrong_password_and_escape_aborts(sim, tmp_path):
+    seen: list = []
     app = make_app(sim, tmp_path)
-    async with app.run_test(size=(160, 45)) as pilot:
+    async with app.run_test(size=(160, 45), message_hook=seen.append) as pilot:
         await ready(pilot, app)
-        assert app.feed.trader.account.env == 0, "SIMULATE is the default"
+        assert app.feed.trading.accounts.active.env == 0, "SIMULATE is the default"
         await pilot.press("E")
-        await wait_until(pilot, lambda: app.feed.trader.account.is_real, what="the REAL account")
+        await wait_until(pilot, lambda: app.feed.trading.accounts.active.is_real, what="the REAL account")
         assert app.screen.has_class("-real")
         await pilot.press("b")
-        await pilot.pause(0.2)
+        await wait_until(pilot, lambda: "locked" in notes(seen), what="the refusal")  # b's own outcome
         assert not isinstance(app.screen, OrderForm)
-        assert "locked" in notes(app)
-        acc = app.feed.trader.account
-        with pytest.raises(OrderRefused, match="locked"):
-            await app.feed.trader.place_order(Ticket(code=CODE, side=BUY, qty=100, price=app.store.quote(CODE).bid,
-                                                     env=1, acc_id=acc.acc_id))
+        assert "locked" in notes(seen)
+        acc = app.feed.trading.accounts.active
+        bid = app.store.quote(CODE).bid
+        refused = await app.feed.trading.desk.place(Ticket(code=CODE, side=BUY, qty=100, price=bid, env=1,
+                                                           acc_id=acc.acc_id))
+        assert isinstance(refused, OrderRefused) and "locked" in refused.reason
 
         await pilot.press("L")
         await wait_until(pilot, lambda: isinstance(app.screen, UnlockScreen), what="the unlock screen")
         app.screen.query_one("#password").value = "not-the-password"
         await pilot.press("enter")
-        await wait_until(pilot, lambda: "unlock refused" in notes(app), what="the refusal")
-        assert not app.feed.trader.unlocked
+        await wait_until(pilot, lambda: "unlock refused" in notes(seen), what="the refusal")
+        assert not app.feed.trading.accounts.unlocked
 
         await pilot.press("L")
         await wait_until(pilot, lambda: isinstance(app.screen, UnlockScreen), what="the unlock screen")
         app.screen.query_one("#password").value = PASSWORD
         await pilot.press("enter")
-        await wait_until(pilot, lambda: app.feed.trader.unlocked, what="unlocked")
+        await wait_until(pilot, lambda: app.feed.trading.accounts.unlocked, what="unlocked")
         await pilot.press("b")
         await wait_until(pilot, lambda: isinstance(app.screen, OrderForm), what="the order form")
         await pilot.press("enter")
@@ -198,25 +237,28 @@ async def test_real_needs_unlock_refuses_a_wrong_password_and_escape_aborts(sim,
         for word in ("REAL", acc.label, "BUY", CODE, "100", "Notional"):
             assert word in details
         await pilot.press("escape")
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: told(seen, OrderDeclined), what="the declined order's outcome")
+        await round_trip(pilot, app, seen)
         assert received(sim, ids.TRD_PLACE_ORDER) == []
-        assert "not sent" in notes(app)
+        assert "not sent" in notes(seen)
 
 
 async def test_real_relocks_after_idle_time(sim, tmp_path):
+    seen: list = []
     app = make_app(sim, tmp_path, relock_minutes=0.01)  # 0.6 s
-    async with app.run_test(size=(160, 45)) as pilot:
+    async with app.run_test(size=(160, 45), message_hook=seen.append) as pilot:
         await ready(pilot, app)
-        await app.feed.trader.unlock(md5_of(PASSWORD))
-        assert app.feed.trader.unlocked
-        await wait_until(pilot, lambda: not app.feed.trader.unlocked, timeout=5, what="the idle re-lock")
-        await wait_until(pilot, lambda: "REAL trading locked (idle" in notes(app), what="the re-lock notice")
+        await app.feed.trading.accounts.unlock(password_md5(PASSWORD))
+        assert app.feed.trading.accounts.unlocked
+        await wait_until(pilot, lambda: not app.feed.trading.accounts.unlocked, timeout=5, what="the idle re-lock")
+        await wait_until(pilot, lambda: "REAL trading locked (idle" in notes(seen), what="the re-lock notice")
         assert not sim.call(lambda: sim.sim.broker.unlocked), "OpenD is locked too"
 
 
 async def test_each_validation_rule_shows_why_and_sends_nothing(sim, tmp_path):
+    seen: list = []
     app = make_app(sim, tmp_path, max_notional=200_000.0)
-    async with app.run_test(size=(160, 45)) as pilot:
+    async with app.run_test(size=(160, 45), message_hook=seen.append) as pilot:
         await ready(pilot, app)
         last = app.store.quote(CODE).last
         cases = [  # (side, price, qty, words in the inline message)
@@ -237,30 +279,34 @@ async def test_each_validation_rule_shows_why_and_sends_nothing(sim, tmp_path):
             form.query_one("#qty").value = qty
             form.query_one("#qty").focus()
             await pilot.press("enter")
-            await pilot.pause(0.1)
+            await wait_until(pilot, lambda: form.problems, what=f"the form's answer to {words!r}")
             assert isinstance(app.screen, OrderForm), words
             assert any(words in p.message for p in form.problems), (words, form.problems)
             assert words in str(form.query_one("#problems").content)
             await pilot.press("escape")
-            await pilot.pause(0.1)
+            await wait_until(pilot, lambda: app.screen is not form, what="the form closed")
+        await round_trip(pilot, app, seen)
         assert received(sim, ids.TRD_PLACE_ORDER) == []
         assert not (tmp_path / "orders.jsonl").exists()
 
 
 async def test_sixteenth_order_in_thirty_seconds_is_held_back(sim, tmp_path):
+    seen: list = []
     app = make_app(sim, tmp_path)
-    async with app.run_test(size=(160, 45)) as pilot:
+    async with app.run_test(size=(160, 45), message_hook=seen.append) as pilot:
         await ready(pilot, app)
         q = app.store.quote(CODE)
-        acc = app.feed.trader.account_for(CODE)
+        acc = app.feed.trading.accounts.account_for(CODE)
         ticket = Ticket(code=CODE, side=BUY, qty=100.0, price=nudge_price(CODE, q.bid, -30), acc_id=acc.acc_id)
         for _ in range(16):
             app.send_order(ticket)
-        await wait_until(pilot, lambda: "order rate limit" in notes(app), what="the wait message")
+        await wait_until(pilot, lambda: "order rate limit" in notes(seen), what="the wait message")
         await wait_until(pilot, lambda: len(received(sim, ids.TRD_PLACE_ORDER)) == 15, what="15 orders sent")
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: len(told(seen, OrderSent)) == 15, what="every order's outcome")
+        assert len(told(seen, OrderRefused)) == 1  # all 16 requests are done: none can still be sent
+        await round_trip(pilot, app, seen)
         assert len(received(sim, ids.TRD_PLACE_ORDER)) == 15
-        assert "wait" in notes(app)
+        assert "wait" in notes(seen)
         journal = Journal(tmp_path)
         records = list(journal.records())
         assert sum(r["kind"] == "intent" for r in records) == 15
@@ -272,9 +318,9 @@ async def test_journal_with_unknown_outcomes_is_reconciled_at_start_and_nothing_
     # A previous run died mid-request twice: once after OpenD took the order, once before.
     client = OpenDClient("127.0.0.1", sim.sim.port)
     await client.connect()
-    trader = Trader(client, Store(), lambda m: None, Journal(tmp_path / "scratch"))
-    await trader.load_accounts()
-    acc = trader.account_for(CODE)
+    trading = Trading(client, Store(), lambda m: None, Journal(tmp_path / "scratch"))
+    await trading.accounts.load()
+    acc = trading.accounts.account_for(CODE)
     sec = [{"market": 1, "code": "00700"}]
     await client.request(ids.QOT_SUB, Qot_Sub_pb2.C2S(securityList=sec, subTypeList=[1], isSubOrUnSub=True))
     s2c = await client.request(ids.QOT_GET_BASIC_QOT, Qot_GetBasicQot_pb2.C2S(securityList=sec))
@@ -283,26 +329,31 @@ async def test_journal_with_unknown_outcomes_is_reconciled_at_start_and_nothing_
     lost = Ticket(code=CODE, side=BUY, qty=200.0, price=price, acc_id=acc.acc_id, remark="died-before")
     journal = Journal(tmp_path)
     journal.intent(placed, "r1")
-    order_id = await trader.place_order(placed)  # OpenD has it; our journal never heard back
+    order_id = (await trading.desk.place(placed)).order_id  # OpenD has it; our journal never heard back
     journal.intent(lost, "r2")
     await client.close()
 
+    seen: list = []
     app = make_app(sim, tmp_path)
-    async with app.run_test(size=(160, 45)) as pilot:
+    async with app.run_test(size=(160, 45), message_hook=seen.append) as pilot:
         await wait_until(pilot, lambda: not journal.pending(), what="the journal reconciled")
-        await wait_until(pilot, lambda: "order journal" in notes(app), what="the report")
-        text = notes(app)
+        await wait_until(pilot, lambda: "order journal" in notes(seen), what="the report")
+        text = notes(seen)
         assert f"placed as order {order_id}" in text
         assert "BUY 200 HK.00700: not found at OpenD" in text and "not resent" in text
         assert len(received(sim, ids.TRD_PLACE_ORDER)) == 1, "only the first run's order"
         outcomes = {r["ref"]: r for r in journal.records() if r["kind"] == "outcome"}
         assert outcomes["r1"]["order_id"] == order_id and outcomes["r2"]["order_id"] is None
     # Reported once: a second start finds nothing to reconcile.
+    seen2: list = []
     app2 = make_app(sim, tmp_path)
-    async with app2.run_test(size=(160, 45)) as pilot:
+    async with app2.run_test(size=(160, 45), message_hook=seen2.append) as pilot:
         await ready(pilot, app2)
-        await pilot.pause(0.5)
-        assert "order journal" not in notes(app2)
+        # The journal is reconciled before ready_once is set, and its report posted right after.
+        await wait_until(pilot, lambda: app2.feed.trading.ready_once, what="the second start reconciled")
+        await handled(pilot, app2, seen2)
+        assert "order journal" not in notes(seen2)
+        assert not told(seen2, OrdersReconciled)
 
 
 async def test_the_trade_password_is_never_written_anywhere(sim, tmp_path, monkeypatch):
@@ -312,8 +363,9 @@ async def test_the_trade_password_is_never_written_anywhere(sim, tmp_path, monke
     log_file = setup_logging(level=logging.DEBUG)
     try:
         port = sim.sim.port
+        seen: list = []
         app = FutuTui(Config(port=port), lambda: OpenDClient("127.0.0.1", port))
-        async with app.run_test(size=(160, 45)) as pilot:
+        async with app.run_test(size=(160, 45), message_hook=seen.append) as pilot:
             await ready(pilot, app)
             await pilot.press("E")
             await pilot.press("L")
@@ -321,7 +373,7 @@ async def test_the_trade_password_is_never_written_anywhere(sim, tmp_path, monke
             field = app.screen.query_one("#password")
             field.value = PASSWORD
             await pilot.press("enter")
-            await wait_until(pilot, lambda: app.feed.trader.unlocked, what="unlocked")
+            await wait_until(pilot, lambda: app.feed.trading.accounts.unlocked, what="unlocked")
             assert field.value == "", "the field forgets the password"
             await pilot.press("b")
             await wait_until(pilot, lambda: isinstance(app.screen, OrderForm), what="the order form")
@@ -341,8 +393,9 @@ async def test_the_trade_password_is_never_written_anywhere(sim, tmp_path, monke
 
 
 async def test_an_order_whose_reply_is_lost_is_verified_once_and_never_resent(sim, tmp_path):
+    seen: list = []
     app = make_app(sim, tmp_path)
-    async with app.run_test(size=(160, 45)) as pilot:
+    async with app.run_test(size=(160, 45), message_hook=seen.append) as pilot:
         await ready(pilot, app)
         await wait_until(pilot, lambda: CODE in app.store.positions or app.store.funds.cash == app.store.funds.cash,
                          what="positions loaded")
@@ -350,17 +403,19 @@ async def test_an_order_whose_reply_is_lost_is_verified_once_and_never_resent(si
         pos0 = app.store.positions[CODE].qty if CODE in app.store.positions else 0.0
         sim.call(lambda: sim.sim.faults.delay(30.0, proto_id=ids.TRD_PLACE_ORDER))  # OpenD acts, the reply waits
         q = app.store.quote(CODE)
-        acc = app.feed.trader.account_for(CODE)
+        acc = app.feed.trading.accounts.account_for(CODE)
         ask = q.ask
         app.send_order(Ticket(code=CODE, side=BUY, qty=100.0, price=nudge_price(CODE, ask, 2), acc_id=acc.acc_id))
         await wait_until(pilot, lambda: received(sim, ids.TRD_PLACE_ORDER), what="the order sent")
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: sim.call(lambda: any(o.status == FILLED_ALL for o in
+                                                             sim.sim.broker.account(acc.acc_id).orders.values())),
+                         what="OpenD filled it (its reply still held back)")
         sim.call(lambda: (sim.sim.faults.clear(), sim.sim.faults.drop()))
         await wait_until(pilot, lambda: any(k.startswith("?") for k in app.store.orders), what="unknown, verifying")
         app.refresh_all()
         await wait_until(pilot, lambda: not any(k.startswith("?") for k in app.store.orders), timeout=20,
                          what="verified after the reconnect")
-        await wait_until(pilot, lambda: "placed as order" in notes(app), what="the verification report")
+        await wait_until(pilot, lambda: "placed as order" in notes(seen), what="the verification report")
         filled = [o for o in app.store.orders.values() if o.status == FILLED_ALL and o.code == CODE]
         assert len(filled) == 1
         fills = [f for f in app.store.fills.values() if f.order_id == filled[0].order_id]
@@ -376,19 +431,21 @@ async def test_an_order_whose_reply_is_lost_is_verified_once_and_never_resent(si
 
 
 async def test_b_and_s_work_from_the_book_tape_and_chart_and_us_orders_pick_a_session(sim, tmp_path):
+    seen: list = []
     app = make_app(sim, tmp_path)
-    async with app.run_test(size=(160, 45)) as pilot:
+    async with app.run_test(size=(160, 45), message_hook=seen.append) as pilot:
         await ready(pilot, app)
         sim.call(sim.sim.pause)  # the best bid holds still while we compare
-        await pilot.pause(0.3)
+        await round_trip(pilot, app, seen)  # every quote pushed before the pause is applied
         for panel in (app.book, app.tape, app.chart):
             panel.focus()
             await pilot.press("s")
             await wait_until(pilot, lambda: isinstance(app.screen, OrderForm), what=f"the form from {panel.id}")
             assert app.screen.ticket.code == CODE and app.screen.ticket.side == 2
             assert app.screen.query_one("#price").value == f"{app.store.quote(CODE).bid:g}"  # best opposite price
+            form = app.screen
             await pilot.press("escape")
-            await pilot.pause(0.1)
+            await wait_until(pilot, lambda: app.screen is not form, what="the form closed")
         sim.call(sim.sim.resume)
         app.choose("US.AAPL")
         await wait_until(pilot, lambda: not math.isnan(app.store.quote("US.AAPL").ask), what="a US quote")
@@ -396,25 +453,26 @@ async def test_b_and_s_work_from_the_book_tape_and_chart_and_us_orders_pick_a_se
         await wait_until(pilot, lambda: isinstance(app.screen, OrderForm), what="the US form")
         form = app.screen
         form.query_one("#session").value = 2  # extended hours
-        await pilot.pause(0.1)
-        ticket, problems = form.read()
+        ticket, problems = form.read()  # read() takes the fields' values as they are now
         assert ticket.session == 2 and not problems
         from workstation.orders import to_c2s
-        assert to_c2s(ticket, app.feed.trader.header(app.feed.trader.account_for("US.AAPL"))).fillOutsideRTH
+        accounts = app.feed.trading.accounts
+        assert to_c2s(ticket, accounts.header(accounts.account_for("US.AAPL"))).fillOutsideRTH
 
 
 async def test_a_new_order_does_not_move_the_cursor_off_the_order_the_trader_chose(sim, tmp_path):
     """Newest orders go on top: a row arriving while the trader aims at another must not make
     `c` cancel the wrong order."""
+    seen: list = []
     app = make_app(sim, tmp_path)
-    async with app.run_test(size=(160, 45)) as pilot:
+    async with app.run_test(size=(160, 45), message_hook=seen.append) as pilot:
         await ready(pilot, app)
         first = await resting_order(pilot, app, -20)
         await show_order_row(pilot, app, first)
         table = app.account.orders
         assert table.current_key == first and table.cursor_row == 0
         second = await resting_order(pilot, app, -25)
-        await wait_until(pilot, lambda: second in table._shown, what="the second row")
+        await wait_until(pilot, lambda: second in table.keys, what="the second row")
         assert table.keys[0] == second, "newest first"
         assert table.current_key == first and table.cursor_row == 1
         assert first[-8:] in table.line_text(1 + table.cursor_row)  # the highlighted line on screen

@@ -13,7 +13,8 @@ from workstation.screens.modify import ModifyForm
 from workstation.screens.order import OrderForm
 from tests.test_app import wait_until
 from tests.test_trading import (  # noqa: F401  (sim is a fixture)
-    CODE, errors, journal_lines, make_app, ready, received, resting_order, row_cells, show_order_row, sim,
+    CODE, errors, journal_lines, make_app, ready, received, resting_order, round_trip, row_cells, show_order_row,
+    sim,
 )
 
 pytestmark = pytest.mark.slow
@@ -30,33 +31,35 @@ async def place_from_the_watchlist(pilot, app) -> None:
 
 async def test_a_rejection_pushed_after_acceptance_is_notified_and_shown_in_its_row(sim, tmp_path):
     why = "exchange rejected: price outside the auction band"
+    seen: list = []
     app = make_app(sim, tmp_path)
-    async with app.run_test(size=(160, 45)) as pilot:
+    async with app.run_test(size=(160, 45), message_hook=seen.append) as pilot:
         await ready(pilot, app)
         sim.call(lambda: sim.sim.faults.reject_next_order(why, failed=True))
         await place_from_the_watchlist(pilot, app)
         await wait_until(pilot, lambda: any(o.status == FAILED for o in app.store.orders.values()), what="FAILED")
         (order,) = [o for o in app.store.orders.values() if o.status == FAILED]
-        await wait_until(pilot, lambda: why in errors(app), what="the error notification")
-        assert f"order {order.order_id} BUY 100 {CODE} failed: {why}" in errors(app)
-        await wait_until(pilot, lambda: order.order_id in app.account.orders._shown, what="the row")
+        await wait_until(pilot, lambda: why in errors(seen), what="the error notification")
+        assert f"order {order.order_id} BUY 100 {CODE} failed: {why}" in errors(seen)
+        await wait_until(pilot, lambda: order.order_id in app.account.orders.keys, what="the row")
         cells = row_cells(app, order.order_id)
         assert "FAILED" in cells and why in cells
-        await pilot.pause(0.3)
-        assert errors(app).count(why) == 1, "told once"
+        await round_trip(pilot, app, seen)  # every push OpenD sent so far has been handled
+        assert errors(seen).count(why) == 1, "told once"
 
 
 async def test_an_order_refused_in_the_reply_is_notified_and_shown_in_its_row(sim, tmp_path):
     why = "risk check failed: order value exceeds the daily limit"
+    seen: list = []
     app = make_app(sim, tmp_path)
-    async with app.run_test(size=(160, 45)) as pilot:
+    async with app.run_test(size=(160, 45), message_hook=seen.append) as pilot:
         await ready(pilot, app)
         sim.call(lambda: sim.sim.faults.reject_next_order(why))
         await place_from_the_watchlist(pilot, app)
-        await wait_until(pilot, lambda: why in errors(app), what="the error notification")
-        assert f"BUY 100 {CODE} rejected: Trd_PlaceOrder: {why}" in errors(app)
+        await wait_until(pilot, lambda: why in errors(seen), what="the error notification")
+        assert f"BUY 100 {CODE} rejected: Trd_PlaceOrder: {why}" in errors(seen)
         (key,) = [k for k, o in app.store.orders.items() if o.status == SUBMIT_FAILED]
-        await wait_until(pilot, lambda: key in app.account.orders._shown, what="the row")
+        await wait_until(pilot, lambda: key in app.account.orders.keys, what="the row")
         cells = row_cells(app, key)
         assert "SUBMIT_FAILED" in cells and why in cells[-1]
         outcome = journal_lines(tmp_path)[-1]
@@ -64,8 +67,9 @@ async def test_an_order_refused_in_the_reply_is_notified_and_shown_in_its_row(si
 
 
 async def test_a_refused_modify_and_a_refused_cancel_show_the_servers_message(sim, tmp_path):
+    seen: list = []
     app = make_app(sim, tmp_path, max_notional=10_000_000.0)
-    async with app.run_test(size=(160, 45)) as pilot:
+    async with app.run_test(size=(160, 45), message_hook=seen.append) as pilot:
         await ready(pilot, app)
         order_id = await resting_order(pilot, app)
         order = app.store.orders[order_id]
@@ -76,8 +80,8 @@ async def test_a_refused_modify_and_a_refused_cancel_show_the_servers_message(si
         await wait_until(pilot, lambda: isinstance(app.screen, ModifyForm), what="the modify form")
         app.screen.query_one("#qty").value = str(qty)
         await pilot.press("enter")
-        await wait_until(pilot, lambda: "insufficient buying power" in errors(app), what="the refusal")
-        assert f"modify {order_id} refused by OpenD: Trd_ModifyOrder: insufficient buying power" in errors(app)
+        await wait_until(pilot, lambda: "insufficient buying power" in errors(seen), what="the refusal")
+        assert f"modify {order_id} refused by OpenD: Trd_ModifyOrder: insufficient buying power" in errors(seen)
         await wait_until(pilot, lambda: "insufficient buying power" in row_cells(app, order_id)[-1], what="the row")
         assert app.store.orders[order_id].qty == 100, "unchanged"
         assert received(sim, ids.TRD_MODIFY_ORDER)[-1].qty == qty
@@ -86,7 +90,7 @@ async def test_a_refused_modify_and_a_refused_cancel_show_the_servers_message(si
         sim.call(lambda: sim.sim.faults.reject_next_modify(why))
         await show_order_row(pilot, app, order_id)
         await pilot.press("c")
-        await wait_until(pilot, lambda: f"cancel {order_id} refused by OpenD: Trd_ModifyOrder: {why}" in errors(app),
+        await wait_until(pilot, lambda: f"cancel {order_id} refused by OpenD: Trd_ModifyOrder: {why}" in errors(seen),
                          what="the refusal")
         await wait_until(pilot, lambda: why in row_cells(app, order_id)[-1], what="the row")
         assert app.store.orders[order_id].is_open

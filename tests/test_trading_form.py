@@ -14,10 +14,11 @@ from workstation.orders import (
 )
 from workstation.screens.confirm import ConfirmScreen
 from workstation.screens.order import OrderForm
-from workstation.trader import md5_of
+from protocol.trade import password_md5
 from tests.test_app import text_of, wait_until
 from tests.test_trading import (  # noqa: F401  (sim is a fixture)
-    CODE, PASSWORD, journal_lines, make_app, ready, received, resting_order, row_cells, show_order_row, sim,
+    CODE, PASSWORD, journal_lines, make_app, ready, received, resting_order, round_trip, row_cells, show_order_row,
+    sim,
 )
 
 pytestmark = pytest.mark.slow
@@ -38,8 +39,9 @@ def broker_order(sim, acc_id: int, order_id: str):
 
 
 async def test_selling_more_than_can_sell_is_refused_and_ctrl_s_chooses_a_short_sale(sim, tmp_path):
+    seen: list = []
     app = make_app(sim, tmp_path, allow_short=True)
-    async with app.run_test(size=(160, 45)) as pilot:
+    async with app.run_test(size=(160, 45), message_hook=seen.append) as pilot:
         await ready(pilot, app)
         app.watchlist.focus()
         await pilot.press("down")  # the watchlist's second row
@@ -64,21 +66,22 @@ async def test_selling_more_than_can_sell_is_refused_and_ctrl_s_chooses_a_short_
         await wait_until(pilot, lambda: any(o.side == SELL_SHORT for o in app.store.orders.values()),
                          what="the short sale in the orders tab")
         (order,) = [o for o in app.store.orders.values() if o.side == SELL_SHORT]
-        await wait_until(pilot, lambda: order.order_id in app.account.orders._shown, what="its row")
+        await wait_until(pilot, lambda: order.order_id in app.account.orders.keys, what="its row")
         assert row_cells(app, order.order_id)[:3] == [order.order_id, US, "SELL_SHORT"]
         assert broker_order(sim, US_SIM, order.order_id).status in (SUBMITTED, FILLED_ALL)
 
 
 async def test_without_allow_short_ctrl_s_only_flips_buy_and_sell(sim, tmp_path):
+    seen: list = []
     app = make_app(sim, tmp_path)
-    async with app.run_test(size=(160, 45)) as pilot:
+    async with app.run_test(size=(160, 45), message_hook=seen.append) as pilot:
         await ready(pilot, app)
         form = await open_form(pilot, app, "s")
-        seen = []
+        sides = []
         for _ in range(3):
             await pilot.press("ctrl+s")
-            seen.append(form.ticket.side)
-        assert seen == [BUY, SELL, BUY]
+            sides.append(form.ticket.side)
+        assert sides == [BUY, SELL, BUY]
         await pilot.press("ctrl+s")
         form.query_one("#qty").value = "100"
         await pilot.press("enter")
@@ -87,11 +90,12 @@ async def test_without_allow_short_ctrl_s_only_flips_buy_and_sell(sim, tmp_path)
 
 
 async def test_each_order_type_and_gtc_reach_the_broker_as_chosen(sim, tmp_path):
+    seen: list = []
     app = make_app(sim, tmp_path)
-    async with app.run_test(size=(160, 45)) as pilot:
+    async with app.run_test(size=(160, 45), message_hook=seen.append) as pilot:
         await ready(pilot, app)
         sim.call(sim.sim.pause)  # prices hold still: the stops stay untriggered, the limits rest
-        await pilot.pause(0.3)
+        await round_trip(pilot, app, seen)  # every quote pushed before the pause is applied
         last = app.store.quote(CODE).last
         cases = [  # type, limit price, trigger price, time in force, where the broker leaves it
             (MARKET, None, None, DAY, FILLED_ALL),
@@ -121,19 +125,20 @@ async def test_each_order_type_and_gtc_reach_the_broker_as_chosen(sim, tmp_path)
             await wait_until(pilot, lambda: app.store.orders[row.order_id].status == status, what=f"status {status}")
             at_broker = broker_order(sim, HK_SIM, row.order_id)
             assert (at_broker.order_type, at_broker.tif, at_broker.aux_price) == (kind, tif, aux)
-            await wait_until(pilot, lambda: row.order_id in app.account.orders._shown, what="its row")
+            await wait_until(pilot, lambda: row.order_id in app.account.orders.keys, what="its row")
             assert row_cells(app, row.order_id)[3] == names[kind]
 
 
 async def test_the_real_confirmation_shows_every_value_of_the_order(sim, tmp_path):
+    seen: list = []
     app = make_app(sim, tmp_path)
-    async with app.run_test(size=(160, 45)) as pilot:
+    async with app.run_test(size=(160, 45), message_hook=seen.append) as pilot:
         await ready(pilot, app)
         sim.call(sim.sim.pause)
-        await app.feed.trader.unlock(md5_of(PASSWORD))
+        await app.feed.trading.accounts.unlock(password_md5(PASSWORD))
         await pilot.press("E")
-        await wait_until(pilot, lambda: app.feed.trader.account.is_real, what="the REAL account")
-        label = app.feed.trader.account.label
+        await wait_until(pilot, lambda: app.feed.trading.accounts.active.is_real, what="the REAL account")
+        label = app.feed.trading.accounts.active.label
         name = sim.call(lambda: sim.sim.market.instruments[CODE].name)
         form = await open_form(pilot, app)
         price = float(form.query_one("#price").value)
@@ -162,21 +167,22 @@ async def test_the_real_confirmation_shows_every_value_of_the_order(sim, tmp_pat
 
 
 async def test_preview_nudge_keys_delete_and_ctrl_k_inside_the_form(sim, tmp_path):
+    seen: list = []
     app = make_app(sim, tmp_path)
-    async with app.run_test(size=(160, 45)) as pilot:
+    async with app.run_test(size=(160, 45), message_hook=seen.append) as pilot:
         await ready(pilot, app)
-        trader = app.feed.trader
+        trading = app.feed.trading
         q = app.store.quote(CODE)
-        bought = await trader.place_order(Ticket(code=CODE, side=BUY, qty=100.0, price=nudge_price(CODE, q.ask, 2),
-                                                 acc_id=HK_SIM))
+        bought = (await trading.desk.place(Ticket(code=CODE, side=BUY, qty=100.0, price=nudge_price(CODE, q.ask, 2),
+                                                  acc_id=HK_SIM))).order_id
         await wait_until(pilot, lambda: app.store.orders.get(bought) and app.store.orders[bought].status == FILLED_ALL,
                          what="the buy filled")
-        await trader.refresh_account()
+        await trading.book.refresh()
         await wait_until(pilot, lambda: CODE in app.store.positions, what="the position")
         sim.call(sim.sim.pause)
-        await pilot.pause(0.3)
+        await round_trip(pilot, app, seen)  # every push sent before the pause is applied
         power = sim.call(lambda: sim.sim.broker.funds(HK_SIM).power)
-        await trader.refresh_account()
+        await trading.book.refresh()
         assert app.store.funds.power == pytest.approx(power)
 
         form = await open_form(pilot, app)
@@ -218,10 +224,11 @@ async def test_preview_nudge_keys_delete_and_ctrl_k_inside_the_form(sim, tmp_pat
 async def test_a_us_order_in_simulate_previews_the_us_accounts_buying_power(sim, tmp_path):
     """The active account is the HK paper one; a US order goes to the US one, whose funds the
     preview must show (not "-", not the HK account's)."""
+    seen: list = []
     app = make_app(sim, tmp_path)
-    async with app.run_test(size=(160, 45)) as pilot:
+    async with app.run_test(size=(160, 45), message_hook=seen.append) as pilot:
         await ready(pilot, app)
-        assert app.feed.trader.account.acc_id == HK_SIM
+        assert app.feed.trading.accounts.active.acc_id == HK_SIM
         app.watchlist.focus()
         await pilot.press("down")
         await wait_until(pilot, lambda: app.focus_code == US and not math.isnan(app.store.quote(US).ask),

@@ -20,8 +20,9 @@ SUBMITTED, CANCELLED_ALL = 5, 15
 
 
 async def test_a_modify_is_journalled_before_it_is_sent_and_a_lost_reply_is_reconciled_not_resent(sim, tmp_path):
+    seen: list = []
     app = make_app(sim, tmp_path)
-    async with app.run_test(size=(160, 45)) as pilot:
+    async with app.run_test(size=(160, 45), message_hook=seen.append) as pilot:
         await ready(pilot, app)
         order_id = await resting_order(pilot, app)
         new_price = nudge_price(CODE, app.store.orders[order_id].price, -1)
@@ -39,7 +40,7 @@ async def test_a_modify_is_journalled_before_it_is_sent_and_a_lost_reply_is_reco
         sim.call(lambda: (sim.sim.faults.clear(), sim.sim.faults.drop()))
         report = (f"modify of order {order_id} to 100 @ {fmt(new_price)}: no reply was received; "
                   f"the order is SUBMITTED, 100 @ {fmt(new_price)}; not resent")
-        await wait_until(pilot, lambda: report in notes(app), timeout=20, what="the reconciliation report")
+        await wait_until(pilot, lambda: report in notes(seen), timeout=20, what="the reconciliation report")
         (outcome,) = [r for r in journal_lines(tmp_path) if r["kind"] == "outcome" and r["ref"] == intent["ref"]]
         assert (outcome["status"], outcome["error"]) == (SUBMITTED, "no reply received; not resent")
         assert len(received(sim, ids.TRD_MODIFY_ORDER)) == 1, "never resent"
@@ -58,11 +59,12 @@ async def test_a_modify_is_journalled_before_it_is_sent_and_a_lost_reply_is_reco
 async def test_a_cancel_without_an_outcome_is_reported_at_start_up(sim, tmp_path):
     journal = Journal(tmp_path)
     journal.request(CANCEL, "r-1", acc_id=HK_SIM, order_id="v3_20240603_00000001_1001")
+    seen: list = []
     app = make_app(sim, tmp_path)
-    async with app.run_test(size=(160, 45)) as pilot:
+    async with app.run_test(size=(160, 45), message_hook=seen.append) as pilot:
         await ready(pilot, app)
-        await wait_until(pilot, lambda: "order journal" in notes(app), what="the report")
+        await wait_until(pilot, lambda: "order journal" in notes(seen), what="the report")
         assert ("cancel of order v3_20240603_00000001_1001: no reply was received; see the orders tab; not resent"
-                in notes(app))
+                in notes(seen))
         assert not journal.pending_requests()
         assert received(sim, ids.TRD_MODIFY_ORDER) == []

@@ -10,7 +10,7 @@ from workstation.journal import CANCEL_ALL, MODIFY as MODIFY_OP
 from workstation.screens.confirm import ConfirmScreen
 from workstation.screens.modify import ModifyForm
 from workstation.throttle import MODIFY
-from workstation.trader import md5_of
+from protocol.trade import password_md5
 from tests.test_app import wait_until
 from tests.test_trading import (  # noqa: F401  (sim is a fixture)
     PASSWORD, journal_lines, make_app, notes, ready, received, resting_order, show_order_row, sim,
@@ -22,22 +22,23 @@ WAIT = "order rate limit: 20 modify/cancel requests per 30 s; wait"
 
 
 async def test_the_21st_modify_in_thirty_seconds_is_held_back_and_not_sent(sim, tmp_path):
+    seen: list = []
     app = make_app(sim, tmp_path)
-    async with app.run_test(size=(160, 45)) as pilot:
+    async with app.run_test(size=(160, 45), message_hook=seen.append) as pilot:
         await ready(pilot, app)
         order_id = await resting_order(pilot, app)
         price = app.store.orders[order_id].price
         for _ in range(20):
             app.modify_order(order_id, 100.0, price)
-        await wait_until(pilot, lambda: notes(app).count(f"modify {order_id} sent") == 20, what="20 modifies sent")
+        await wait_until(pilot, lambda: notes(seen).count(f"modify {order_id} sent") == 20, what="20 modifies sent")
         await show_order_row(pilot, app, order_id)
         await pilot.press("m")
         await wait_until(pilot, lambda: isinstance(app.screen, ModifyForm), what="the modify form")
         await pilot.press("enter")
-        await wait_until(pilot, lambda: f"modify {order_id} not sent: {WAIT}" in notes(app), what="the wait message")
+        await wait_until(pilot, lambda: f"modify {order_id} not sent: {WAIT}" in notes(seen), what="the wait message")
         await show_order_row(pilot, app, order_id)
         await pilot.press("c")  # cancels share the window
-        await wait_until(pilot, lambda: f"cancel {order_id} not sent: {WAIT}" in notes(app), what="the wait message")
+        await wait_until(pilot, lambda: f"cancel {order_id} not sent: {WAIT}" in notes(seen), what="the wait message")
         assert len(received(sim, ids.TRD_MODIFY_ORDER)) == 20
         modifies = [r for r in journal_lines(tmp_path) if r.get("op") == MODIFY_OP]
         assert len(modifies) == 20, "nothing journalled for the held-back ones"
@@ -45,17 +46,18 @@ async def test_the_21st_modify_in_thirty_seconds_is_held_back_and_not_sent(sim, 
 
 
 async def test_cancel_all_counts_one_request_per_account_and_market_it_sends(sim, tmp_path):
+    seen: list = []
     app = make_app(sim, tmp_path)
-    async with app.run_test(size=(160, 45)) as pilot:
+    async with app.run_test(size=(160, 45), message_hook=seen.append) as pilot:
         await ready(pilot, app)
-        throttle = app.feed.trader.throttle
+        throttle = app.feed.trading.desk.throttle
 
         async def cancel_all() -> list:
             before = len(received(sim, ids.TRD_MODIFY_ORDER))
             await pilot.press("ctrl+k")
             await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the confirmation")
             await pilot.press("y")
-            await wait_until(pilot, lambda: notes(app).count("cancel all sent") == calls + 1, what="cancel all sent")
+            await wait_until(pilot, lambda: notes(seen).count("cancel all sent") == calls + 1, what="cancel all sent")
             return received(sim, ids.TRD_MODIFY_ORDER)[before:]
 
         calls = 0
@@ -65,9 +67,9 @@ async def test_cancel_all_counts_one_request_per_account_and_market_it_sends(sim
         for acc in (HK_SIM, US_SIM, CN_SIM):
             assert throttle.wait(MODIFY, acc, 19) == 0.0 < throttle.wait(MODIFY, acc, 20), acc
 
-        await app.feed.trader.unlock(md5_of(PASSWORD))
+        await app.feed.trading.accounts.unlock(password_md5(PASSWORD))
         await pilot.press("E")
-        await wait_until(pilot, lambda: app.feed.trader.account.is_real, what="the REAL account")
+        await wait_until(pilot, lambda: app.feed.trading.accounts.active.is_real, what="the REAL account")
         calls = 1
         sent = await cancel_all()  # REAL trades HK and US: two requests, two counted
         assert sorted((c.header.accID, c.trdMarket) for c in sent) == [(REAL_ACC, 1), (REAL_ACC, 2)]

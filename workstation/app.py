@@ -23,6 +23,7 @@ from workstation.messages import AccountChanged, FeedNotice, FeedStateChanged, F
 from workstation.screens.help import HelpScreen
 from workstation.screens.symbol import SymbolSearch
 from workstation.store import Store
+from workstation.trading.messages import TradingLocked, TradingOutcome, TradingUnlocked
 from workstation.widgets.account import AccountPanel
 from workstation.widgets.chart import PERIODS, ChartPanel
 from workstation.widgets.flow import FlowPanel
@@ -213,7 +214,7 @@ class FutuTui(TradingActions, App):
         s = self.status
         s.last_push = self.store.last_push
         s.quota = (self.feed.quota_used, self.feed.quota_total)
-        acc = self.trader.account
+        acc = self.trading.accounts.active
         s.account = acc.label if acc else ""
         s.env = "REAL" if acc and acc.env == 1 else "SIM"
         s.render_status()
@@ -381,7 +382,7 @@ class FutuTui(TradingActions, App):
         if action in ("order", "cancel_all", "switch_env"):
             return True if self.trading_ready() else None
         if action == "unlock":
-            return True if self.trading_ready() and any(a.is_real for a in self.trader.accounts) else None
+            return True if self.trading_ready() and self.trading.accounts.real() else None
         return True
 
     def action_next_panel(self) -> None:
@@ -457,7 +458,13 @@ class FutuTui(TradingActions, App):
         self.store.dirty_account = True
         if self.is_visible("account"):
             self.account.refresh_orders()
-        self.order_pushed(event.order)
+
+    @on(TradingOutcome)
+    def _trading_outcome(self, event: TradingOutcome) -> None:
+        """Every trading outcome is told once; its text may carry wire strings, so no markup."""
+        self.notify(event.text, severity=event.severity, timeout=event.timeout, markup=False)
+        if isinstance(event, (TradingLocked, TradingUnlocked)):
+            self.refresh_bindings()
 
     @on(FillReceived)
     def _fill_received(self, event: FillReceived) -> None:

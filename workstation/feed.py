@@ -32,7 +32,8 @@ from protocol.proto import (
 )
 from workstation.journal import Journal
 from workstation.messages import FeedNotice, FeedStateChanged
-from workstation.trader import Trader
+from workstation.trading import Trading
+from workstation.trading.messages import OrdersReconciled
 from workstation.store import Store
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ class Feed:
     def __init__(self, client: OpenDClient, store: Store, post: Callable[[object], object],
                  journal: Journal | None = None, relock_after: float = 900.0) -> None:
         self.client = client
-        self.trader = Trader(client, store, post, journal, relock_after)
+        self.trading = Trading(client, store, post, journal, relock_after)
         self.store = store
         self.post = post
         client.on_state = self._on_state
@@ -76,8 +77,8 @@ class Feed:
         client.on_push(ids.QOT_UPDATE_TICKER, lambda r: store.apply_tickers(r.s2c))
         client.on_push(ids.QOT_UPDATE_KL, lambda r: store.apply_kl(r.s2c))
         client.on_push(ids.QOT_UPDATE_BROKER, lambda r: store.apply_broker(r.s2c))
-        client.on_push(ids.TRD_UPDATE_ORDER, self.trader.on_order_push)
-        client.on_push(ids.TRD_UPDATE_ORDER_FILL, self.trader.on_fill_push)
+        client.on_push(ids.TRD_UPDATE_ORDER, self.trading.book.on_order_push)
+        client.on_push(ids.TRD_UPDATE_ORDER_FILL, self.trading.book.on_fill_push)
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -92,7 +93,7 @@ class Feed:
             subs.cancel()
             for task in list(self._tasks):
                 task.cancel()
-            self.trader.cancel_timers()
+            self.trading.stop()
 
     async def stop(self) -> None:
         await self.client.close()
@@ -106,7 +107,7 @@ class Feed:
         self.have.clear()  # a new connection starts with no subscriptions
         self.failed.clear()
         self._history_loaded.clear()
-        if state is ConnState.LOST and self.lost_at is None and self.trader.ready_once:
+        if state is ConnState.LOST and self.lost_at is None and self.trading.ready_once:
             self.lost_at = time.time()
         self.post(FeedStateChanged(state, reason))
 
@@ -127,15 +128,23 @@ class Feed:
 
     async def _trading_ready(self) -> None:
         """Accounts and the journal; after an outage, tell the trader what happened meanwhile."""
-        changes = await self.trader.on_ready()
+        changes = await self.trading.on_ready()
         # Only now: if the re-sync failed, the next one still reports from the first loss.
         lost_at, self.lost_at = self.lost_at, None
         if lost_at is not None:
             span = f"disconnected {_hms(lost_at)}-{_hms(self.ready_at)}"
-            self.post(FeedNotice(f"{span}; while away: {'; '.join(changes)}" if changes
-                                 else f"{span}; nothing changed in the account while away", "warning", 12))
+            self.post(OrdersReconciled(changes, away=span))
         elif changes:
-            self.post(FeedNotice("order journal: " + "; ".join(changes), "warning", 15))
+            self.post(OrdersReconciled(changes))
+
+    @property
+    def idle(self) -> bool:
+        """No background request in flight."""
+        return not self._tasks
+
+    def has_history(self, code: str, kl_type: int) -> bool:
+        """This code's K-line history of this type was loaded on the current connection."""
+        return (code, kl_type) in self._history_loaded
 
     def spawn(self, coro) -> asyncio.Task:
         """Run a request in the background; failures become notices, never exceptions."""

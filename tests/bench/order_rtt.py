@@ -63,32 +63,32 @@ async def ours(lg: LoadGenProcess, n: int) -> dict:
     app = make_app(lg.port, [CODE, *bench_codes(6)[1:]])
     stages: dict[str, list[float]] = {"reply": [], "push": [], "panel": []}
     async with app.run_test(size=(120, 40)) as pilot:
-        trader = getattr(app.feed, "trader", app.feed)
-        await wait_until(pilot, lambda: app.feed.client.ready and trader.account is not None
+        accounts, desk = app.feed.trading.accounts, app.feed.trading.desk
+        await wait_until(pilot, lambda: app.feed.client.ready and accounts.active is not None
                          and not math.isnan(app.store.quote(CODE).last), what="account and price")
         await pilot.pause(1.5)
-        acc = trader.account_for(CODE)
-        assert acc is not None and acc is trader.account, "the HK paper account is the active one"
-        trader.throttle.check = lambda kind, acc_id: 0.0  # OpenD's 15 orders / 30 s is off on this gateway too
+        acc = accounts.account_for(CODE)
+        assert acc is not None and acc is accounts.active, "the HK paper account is the active one"
+        desk.throttle.check = lambda kind, acc_id: 0.0  # OpenD's 15 orders / 30 s is off on this gateway too
         clock = PaintClock(app)
         table = app.account.orders
         price = resting_price(app.store.quote(CODE).last)
         lot = app.store.quote(CODE).lot_size or 100
         marks: dict[str, float] = {}
-        place, apply_order = trader.place_order, app.store.apply_order
+        place, apply_order = desk.place, app.store.apply_order
 
         async def timed_place(ticket):
-            order_id = await place(ticket)
+            outcome = await place(ticket)
             marks["reply"] = time.monotonic()
-            marks["id"] = order_id
-            return order_id
+            marks["id"] = outcome.order_id
+            return outcome
 
         def timed_apply(o, *args, **kwargs):
             row = apply_order(o, *args, **kwargs)
             marks.setdefault("push", time.monotonic())
             return row
 
-        trader.place_order = timed_place
+        desk.place = timed_place
         app.store.apply_order = timed_apply
         rng = random.Random(2)
         for i in range(n):
@@ -105,7 +105,7 @@ async def ours(lg: LoadGenProcess, n: int) -> dict:
             stages["reply"].append(marks["reply"] - t0)
             stages["push"].append(marks["push"] - t0)
             stages["panel"].append(t_panel - t0)
-            await cancel(app.feed.client, trader.header(acc, CODE), marks["id"])  # frees the cash it froze
+            await cancel(app.feed.client, accounts.header(acc, CODE), marks["id"])  # frees the cash it froze
         flush_hz = app.config.flush_hz
     return {"stages": stages, "flush_hz": flush_hz}
 

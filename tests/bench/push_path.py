@@ -115,14 +115,14 @@ def chunks(data: bytes) -> list[bytes]:
 def make_feed():
     """A real Feed on an unconnected client: the push handlers are the product's own."""
     from workstation.feed import Feed
-    from workstation.trader import Account
+    from workstation.trading import Account
 
     client = OpenDClient("127.0.0.1", 1)
     posted: list[object] = []
     feed = Feed(client, Store(), posted.append, Journal(Path(tempfile.mkdtemp(prefix="bench-journal-"))))
     # Order pushes count only for the accounts on screen: the HK paper account, as after start-up.
     acc = Account(Trd_Common_pb2.TrdAcc(trdEnv=0, accID=HK_SIM, trdMarketAuthList=[1]))
-    feed.trader.accounts, feed.trader.account = [acc], acc
+    feed.trading.accounts.all, feed.trading.accounts.active = [acc], acc
     return client, feed, posted
 
 

@@ -9,10 +9,10 @@ from textual import on
 from textual.containers import Grid, Vertical
 from textual.widgets import Input, Label, Static
 
+from protocol.trade import Side
 from workstation.orders import Limits, Problem, Ticket, fmt, validate
 from workstation.screens.form import PriceQtyForm
 from workstation.store import OrderRow
-from workstation.trader import side_word
 
 
 class ModifyForm(PriceQtyForm[tuple[float, float] | None]):
@@ -32,7 +32,7 @@ class ModifyForm(PriceQtyForm[tuple[float, float] | None]):
         o = self.order
         with Vertical():
             yield Static(Text.assemble((" MODIFY ", "bold reverse"), f" order {o.order_id} ",
-                                       (side_word(o.side), "bold"), " ", o.code, " ", Text(o.name)))
+                                       (Side.word_of(o.side), "bold"), " ", o.code, " ", Text(o.name)))
             with Grid():
                 yield Label("Price")
                 yield Input(fmt(o.price), id="price")

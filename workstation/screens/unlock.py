@@ -13,7 +13,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from workstation.trader import md5_of
+from protocol.trade import password_md5
 
 
 class UnlockScreen(ModalScreen[str | None]):
@@ -41,6 +41,6 @@ class UnlockScreen(ModalScreen[str | None]):
         field = event.input
         if not field.value:
             return
-        digest = md5_of(field.value)
+        digest = password_md5(field.value)
         field.value = ""
         self.dismiss(digest)

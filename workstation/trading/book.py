@@ -1,0 +1,151 @@
+"""The account book the panels show: orders, fills, positions and funds of the book accounts,
+written into the store from replies and pushes (pushes for other accounts are dropped),
+refreshed after fills at a rate OpenD allows, plus the rows for orders OpenD gave no ID."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+from protocol import ids
+from protocol.client import OpenDClient, OpenDError
+from protocol.proto import (
+    Trd_GetFunds_pb2,
+    Trd_GetOrderFillList_pb2,
+    Trd_GetOrderList_pb2,
+    Trd_GetPositionList_pb2,
+)
+from protocol.trade import OrderStatus
+from workstation.messages import FeedNotice, FillReceived, OrderUpdated
+from workstation.orders import Ticket
+from workstation.store import NAN, OrderRow, Store
+from workstation.trading.accounts import Accounts
+from workstation.trading.messages import OrderFailed
+
+ACCOUNT_DEBOUNCE = 3.0  # funds/positions: 10 calls / 30 s allowed
+# Pushed after OpenD accepted the order: told once as a failure. DISABLED (expired) is not
+# final in protocol.trade (it can be re-enabled) but is told, as before, as no longer valid.
+TOLD_STATUSES = frozenset({OrderStatus.SUBMIT_FAILED, OrderStatus.FAILED, OrderStatus.DISABLED})
+
+
+class AccountBook:
+    def __init__(self, client: OpenDClient, store: Store, accounts: Accounts,
+                 post: Callable[[object], object]) -> None:
+        self.client = client
+        self.store = store
+        self.accounts = accounts
+        self.post = post
+        self._refresh_timer: asyncio.TimerHandle | None = None
+        self._failures_told: set[str] = set()
+
+    # -- replies -------------------------------------------------------------------------
+
+    async def refresh(self, orders: bool = False) -> None:
+        """Positions and funds (and with `orders`, the order and fill lists) of the book accounts."""
+        acc = self.accounts.active
+        if acc is None:
+            return
+        book = self.accounts.book_accounts()
+        header = self.accounts.header
+        if orders:
+            keep = {k: o for k, o in self.store.orders.items() if k[0] in "?!"}  # our own rows
+            fetched = []
+            for a in book:
+                s2c = await self.client.request(ids.TRD_GET_ORDER_LIST, Trd_GetOrderList_pb2.C2S(header=header(a)))
+                fetched.append((a, s2c.orderList))
+            self.store.orders.clear()
+            self.store.orders.update(keep)
+            for a, order_list in fetched:
+                for o in order_list:
+                    self.store.apply_order(o, a.acc_id)
+            for a in book:
+                s2c = await self.client.request(ids.TRD_GET_ORDER_FILL_LIST,
+                                                Trd_GetOrderFillList_pb2.C2S(header=header(a)))
+                for f in s2c.orderFillList:
+                    self.store.apply_fill(f, a.acc_id)
+        positions = []
+        for a in book:
+            s2c = await self.client.request(ids.TRD_GET_POSITION_LIST, Trd_GetPositionList_pb2.C2S(header=header(a)))
+            positions.extend(s2c.positionList)
+        self.store.set_positions(positions)
+        s2c = await self.client.request(ids.TRD_GET_FUNDS, Trd_GetFunds_pb2.C2S(header=header(acc),
+                                                                               currency=acc.currency))
+        self.store.set_funds(s2c.funds, acc.currency.name)
+
+    # -- pushes --------------------------------------------------------------------------
+
+    def on_order_push(self, resp) -> None:
+        s2c = resp.s2c
+        if not self._on_book(s2c.header.accID):
+            return
+        row = self.store.apply_order(s2c.order, s2c.header.accID)
+        self.post(OrderUpdated(row))
+        if row.status in TOLD_STATUSES and row.order_id not in self._failures_told:
+            self._failures_told.add(row.order_id)
+            self.post(OrderFailed(row))
+
+    def on_fill_push(self, resp) -> None:
+        s2c = resp.s2c
+        if not self._on_book(s2c.header.accID):
+            return
+        row, new = self.store.apply_fill(s2c.orderFill, s2c.header.accID)
+        if new:
+            self.post(FillReceived(row))
+            self.schedule_refresh()
+
+    def _on_book(self, acc_id: int) -> bool:
+        return any(a.acc_id == acc_id for a in self.accounts.book_accounts())
+
+    # -- the refresh after fills ---------------------------------------------------------
+
+    @property
+    def refresh_pending(self) -> bool:
+        """A refresh after fills is scheduled and has not started yet."""
+        return self._refresh_timer is not None
+
+    def schedule_refresh(self) -> None:
+        """Coalesce refreshes after fills: funds and positions are rate limited."""
+        if self._refresh_timer is not None:
+            return
+
+        def fire() -> None:
+            self._refresh_timer = None
+            if self.client.ready:
+                asyncio.ensure_future(self._quiet_refresh())
+
+        self._refresh_timer = asyncio.get_running_loop().call_later(ACCOUNT_DEBOUNCE, fire)
+
+    async def _quiet_refresh(self) -> None:
+        try:
+            await self.refresh()
+        except OpenDError as exc:
+            self.post(FeedNotice(f"account refresh: {exc}", "warning"))
+
+    def cancel_timers(self) -> None:
+        if self._refresh_timer is not None:
+            self._refresh_timer.cancel()
+            self._refresh_timer = None
+
+    # -- our own rows --------------------------------------------------------------------
+
+    def show_unplaced(self, key: str, ticket: Ticket, status: int, message: str) -> None:
+        """An orders-panel row for an order OpenD gave no ID: refused ("!ref"), or fate unknown
+        ("?ref", status VERIFYING)."""
+        now = time.strftime("%Y-%m-%d %H:%M:%S")
+        self.store.orders[key] = OrderRow(
+            order_id=key, code=ticket.code, name=self.store.names.get(ticket.code, ""), side=ticket.side,
+            order_type=ticket.order_type, status=status, qty=ticket.qty, price=ticket.price,
+            create_time=now, update_time=now, last_error=message, remark=ticket.remark, acc_id=ticket.acc_id,
+            aux_price=ticket.aux_price if ticket.aux_price is not None else NAN,
+        )
+        self.store.dirty_account = True
+
+    def forget_unplaced(self, key: str) -> None:
+        if self.store.orders.pop(key, None) is not None:
+            self.store.dirty_account = True
+
+    def show_error(self, order: OrderRow, message: str) -> None:
+        """OpenD refused a change to this order: its row says why."""
+        order.last_error = message
+        self.store.dirty_account = True

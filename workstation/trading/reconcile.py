@@ -1,0 +1,116 @@
+"""Reconciliation: after a start or a reconnect, pair the journal's requests that never got a
+reply with what OpenD now shows, close each with exactly one outcome line, and say in the
+trader's words what became of them (and, after an outage, what changed meanwhile).
+Nothing is ever resent from here."""
+
+from __future__ import annotations
+
+import asyncio
+
+from protocol import ids
+from protocol.client import OpenDClient
+from protocol.proto import Trd_GetOrderList_pb2
+from protocol.trade import Side, TrdMarket
+from workstation.journal import CANCEL, MODIFY as MODIFY_OP, Journal, reconcile
+from workstation.orders import fmt
+from workstation.store import VERIFYING, Store, order_row
+from workstation.trading.accounts import Accounts
+from workstation.trading.book import AccountBook
+from workstation.trading.messages import status_name
+
+Snapshot = tuple[dict[str, tuple[int, float]], set[str]]
+
+
+def request_words(rec: dict) -> str:
+    """A journalled modify, cancel or cancel-all, as the trader reads it."""
+    if rec["op"] == MODIFY_OP:
+        return f"modify of order {rec.get('order_id')} to {fmt(rec.get('qty', 0))} @ {fmt(rec.get('price', 0))}"
+    if rec["op"] == CANCEL:
+        return f"cancel of order {rec.get('order_id')}"
+    market = rec.get("market")
+    return f"cancel all ({TrdMarket.word_of(market) if isinstance(market, int) else market})"
+
+
+class Reconciler:
+    def __init__(self, client: OpenDClient, store: Store, accounts: Accounts, book: AccountBook,
+                 journal: Journal, inflight: set[str]) -> None:
+        self.client = client
+        self.store = store
+        self.accounts = accounts
+        self.book = book
+        self.journal = journal
+        self.inflight = inflight  # the desk's: requests still awaiting their reply are not ours
+        self._lock = asyncio.Lock()
+
+    # -- while away ----------------------------------------------------------------------
+
+    def snapshot(self) -> Snapshot:
+        return ({k: (o.status, o.fill_qty) for k, o in self.store.orders.items()}, set(self.store.fills))
+
+    def changes(self, before: Snapshot) -> list[str]:
+        """What happened to the book's orders while we could not see it."""
+        orders, fills = before
+        out = []
+        for fid in sorted(set(self.store.fills) - fills):
+            f = self.store.fills[fid]
+            out.append(f"order {f.order_id} filled {fmt(f.qty)} {f.code} @ {fmt(f.price)}")
+        for key, o in self.store.orders.items():
+            was = orders.get(key)
+            if o.status == VERIFYING or (was is not None and was[0] == o.status):
+                continue
+            out.append(f"order {key} {Side.word_of(o.side)} {fmt(o.qty)} {o.code}: "
+                       f"{status_name(o.status)}" + ("" if was else " (new)"))
+        return out
+
+    # -- the journal ---------------------------------------------------------------------
+
+    async def reconcile_journal(self) -> list[str]:
+        """Pair journal intents that have no outcome with OpenD's orders; write their outcomes.
+
+        Each intent gets exactly one outcome line, so it is reported once and never resent."""
+        async with self._lock:
+            out = self._reconcile_requests()
+            pending = [i for i in self.journal.pending() if i.ref not in self.inflight]
+            if not pending:
+                return out
+            by_acc: dict[int, list] = {}
+            for intent in pending:
+                by_acc.setdefault(intent.ticket.acc_id, []).append(intent)
+            for acc_id, intents in by_acc.items():
+                acc = self.accounts.find(acc_id)
+                if acc is None:
+                    continue  # not this OpenD's account: leave it for the one that has it
+                s2c = await self.client.request(ids.TRD_GET_ORDER_LIST,
+                                                Trd_GetOrderList_pb2.C2S(header=self.accounts.header(acc)))
+                rows = [order_row(o, acc_id) for o in s2c.orderList]
+                for intent, row in reconcile(intents, rows):
+                    t = intent.ticket
+                    what = f"{Side.word_of(t.side)} {fmt(t.qty)} {t.code}"
+                    self.book.forget_unplaced(f"?{intent.ref}")
+                    if row is None:
+                        self.journal.outcome(intent.ref, error="not found at OpenD: never placed (not resent)")
+                        out.append(f"{what}: not found at OpenD, so it was never placed; not resent")
+                    else:
+                        self.journal.outcome(intent.ref, order_id=row.order_id, status=row.status)
+                        out.append(f"{what}: placed as order {row.order_id}, {status_name(row.status)}")
+            self.store.dirty_account = True
+            return out
+
+    def _reconcile_requests(self) -> list[str]:
+        """Modify / cancel requests that never got a reply: say what became of the order (as
+        the order list just loaded shows it) and close the intent. Nothing is resent."""
+        out = []
+        known = {a.acc_id for a in self.accounts.all}
+        for rec in self.journal.pending_requests():
+            if rec["ref"] in self.inflight or rec.get("acc_id") not in known:
+                continue
+            order_id = str(rec.get("order_id") or "")
+            order = self.store.orders.get(order_id)
+            if order is not None:
+                now = f"the order is {status_name(order.status)}, {fmt(order.qty)} @ {fmt(order.price)}"
+            else:
+                now = "see the orders tab"
+            self.journal.outcome(rec["ref"], order_id=order_id or None, status=order.status if order else None,
+                                 error="no reply received; not resent")
+            out.append(f"{request_words(rec)}: no reply was received; {now}; not resent")
+        return out
