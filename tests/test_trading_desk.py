@@ -52,3 +52,14 @@ def test_a_failure_pushed_after_acceptance_reads_as_before():
     assert (failed.severity, failed.text) == ("error", "order v1 BUY 100 HK.00700 failed: FAILED")
     expired = OrderFailed(row("v2", OrderStatus.DISABLED))
     assert (expired.severity, expired.text) == ("warning", "order v2 BUY 100 HK.00700 is no longer valid: DISABLED")
+
+
+async def test_an_order_the_journal_cannot_record_is_not_sent_and_the_trader_is_told(tmp_path):
+    (tmp_path / "blocked").write_text("a file where the data dir should be")
+    posted: list = []
+    t = Trading(client=None, store=Store(), post=posted.append, journal=Journal(tmp_path / "blocked" / "d"))  # type: ignore[arg-type]
+    sim = Account(Trd_Common_pb2.TrdAcc(trdEnv=0, accID=7, trdMarketAuthList=[1]))
+    t.accounts.all, t.accounts.active = [sim], sim
+    outcome = await t.desk.place(Ticket(code="HK.00700", side=BUY, qty=100.0, price=300.0, env=0, acc_id=7))
+    assert posted == [outcome] and isinstance(outcome, OrderRefused)  # no client: a send would have raised
+    assert "not sent: the order journal cannot be written" in outcome.text

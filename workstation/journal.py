@@ -80,6 +80,10 @@ class Journal:
             return f"the order journal {self.path} cannot be written: {exc.strerror or exc}"
         return None
 
+    @property
+    def loaded(self) -> bool:
+        return self._open is not None
+
     def load(self) -> None:
         """Read the file once and index what is unresolved; a big file is archived beside it
         (orders.<time>.jsonl) and restarted with the unresolved lines only."""
@@ -101,8 +105,13 @@ class Journal:
 
     def outcome(self, client_ref: str, order_id: str | int | None = None, status: int | None = None,
                 error: str | None = None) -> None:
-        self._append({"kind": "outcome", "ref": client_ref, "time": self.clock(),
-                      "order_id": None if order_id is None else str(order_id), "status": status, "error": error})
+        """Record what became of a request. Never raises: the request has gone by now; if the
+        disk fails, the intent stays open and is reconciled at the next start (never resent)."""
+        try:
+            self._append({"kind": "outcome", "ref": client_ref, "time": self.clock(),
+                          "order_id": None if order_id is None else str(order_id), "status": status, "error": error})
+        except JournalError as exc:
+            log.error("journal outcome for %s not written: %s", client_ref, exc.strerror)
 
     def records(self) -> Iterator[dict[str, Any]]:
         """Every readable line; a torn, garbled or hostile line is skipped, whatever it raises."""

@@ -11,6 +11,7 @@ The feed owns one `Trading` per connection and calls `on_ready()` after every (r
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 
@@ -47,6 +48,8 @@ class Trading:
         then the journal. Returns what changed since the last snapshot (nothing the first time)
         followed by what the journal's open requests became."""
         before = self.reconciler.snapshot() if self.ready_once else None
+        if not self.journal.loaded:  # once, off the UI thread: a big journal takes a while
+            await asyncio.to_thread(self.journal.load)
         await self.accounts.load()
         if self.accounts.all:
             await self.book.refresh(orders=True)

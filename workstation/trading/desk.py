@@ -18,7 +18,7 @@ from protocol import ids
 from protocol.client import ConnectionLost, NotConnected, OpenDClient, OpenDError, RequestTimeout
 from protocol.proto import Trd_ModifyOrder_pb2
 from protocol.trade import ModifyOp, OrderStatus, Side, TrdMarket, status_is_open
-from workstation.journal import CANCEL, CANCEL_ALL, MODIFY as MODIFY_OP, Journal
+from workstation.journal import CANCEL, CANCEL_ALL, MODIFY as MODIFY_OP, Journal, JournalError
 from workstation.orders import Ticket, fmt, to_c2s
 from workstation.store import VERIFYING, OrderRow, Store
 from workstation.throttle import MODIFY, PLACE, OrderThrottle
@@ -105,7 +105,10 @@ class OrderDesk:
             return self._tell(OrderRefused(ticket, self.throttle.message(PLACE, wait)))
         self.accounts.touch()
         ref = self._new_ref(acc.acc_id)
-        self.journal.intent(ticket, ref)
+        try:
+            self.journal.intent(ticket, ref)
+        except JournalError as exc:  # unjournalled means unsent: a crash could not reconcile it
+            return self._tell(OrderRefused(ticket, f"not sent: {exc.strerror}"))
         self.inflight.add(ref)
         try:
             s2c = await self.client.request(ids.TRD_PLACE_ORDER, to_c2s(ticket, self.accounts.header(acc, ticket.code)))
@@ -155,14 +158,17 @@ class OrderDesk:
         c2s = Trd_ModifyOrder_pb2.C2S(header=self.accounts.header(acc, order.code), orderID=0,
                                       orderIDEx=order.order_id, modifyOrderOp=op, forAll=False)
         ref = self._new_ref(acc.acc_id)
-        if op is ModifyOp.NORMAL:
-            c2s.qty = float(qty if qty is not None else order.qty)
-            c2s.price = float(price if price is not None else order.price)
-            c2s.adjustPrice, c2s.adjustSideAndLimit = False, 0.0
-            self.journal.request(MODIFY_OP, ref, acc_id=acc.acc_id, order_id=order.order_id, qty=c2s.qty,
-                                 price=c2s.price)
-        else:
-            self.journal.request(CANCEL, ref, acc_id=acc.acc_id, order_id=order.order_id)
+        try:
+            if op is ModifyOp.NORMAL:
+                c2s.qty = float(qty if qty is not None else order.qty)
+                c2s.price = float(price if price is not None else order.price)
+                c2s.adjustPrice, c2s.adjustSideAndLimit = False, 0.0
+                self.journal.request(MODIFY_OP, ref, acc_id=acc.acc_id, order_id=order.order_id, qty=c2s.qty,
+                                     price=c2s.price)
+            else:
+                self.journal.request(CANCEL, ref, acc_id=acc.acc_id, order_id=order.order_id)
+        except JournalError as exc:
+            return self._tell(ChangeRefused(what, f"not sent: {exc.strerror}"))
         failed = await self._send_change(what, ref, c2s)
         if isinstance(failed, ChangeRejected):
             self.book.show_error(order, failed.reason)
@@ -189,8 +195,11 @@ class OrderDesk:
                                           forAll=True, trdMarket=market)
             c2s.header.trdMarket = market
             ref = self._new_ref(acc.acc_id)
+            try:
+                self.journal.request(CANCEL_ALL, ref, acc_id=acc.acc_id, market=market)
+            except JournalError as exc:
+                return self._tell(ChangeRefused(what, f"not sent: {exc.strerror}"))
             self.throttle.count(MODIFY, acc.acc_id)
-            self.journal.request(CANCEL_ALL, ref, acc_id=acc.acc_id, market=market)
             failed = await self._send_change(what, ref, c2s)
             if isinstance(failed, ChangeRejected):
                 refused.append(f"{TrdMarket.word_of(market)}: {failed.reason}")
