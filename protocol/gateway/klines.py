@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from protocol.gateway.history import Bar, DayBar
-from protocol.gateway.instruments import bucket_map
+from protocol.markets import bucket_map
 
 # Qot_Common.KLType -> bar length in minutes
 MINUTES = {1: 1, 10: 3, 6: 5, 12: 10, 7: 15, 8: 30, 9: 60, 13: 120, 14: 180, 15: 240}

@@ -4,14 +4,9 @@ Subscriptions follow OpenD's quota rules (subscriptions.py). The realtime reads 
 order book, K-line, time share, ticker, broker queue) need a subscription of that SubType
 on the calling connection, as the docs say ("subscribe first").
 
-Per-connection rate limits, "at most n requests per 30 s" as a sliding window
-(fact sheet section 13, seed 004 FAQ Q5):
-
-    get_market_snapshot 60, request_history_kline 60 (first page of a query only),
-    get_capital_flow 30, get_capital_distribution 30, get_short_interest 30,
-    get_market_state 10, get_user_security 10, get_user_security_group 10.
-
-The other quote calls have no documented limit.
+Per-connection rate limits: OpenD's documented ones (protocol/ratelimit.py LIMITS), a
+sliding window; a history K-line query counts on its first page only. The other quote
+calls have no documented limit.
 """
 
 from __future__ import annotations
@@ -31,7 +26,7 @@ from protocol.gateway import quote_msgs as qm
 from protocol.gateway.instruments import MARKET_OF, SEC_INDEX, WATCHLISTS, Instrument
 from protocol.gateway.market import FlowItem, Market, Trade
 from protocol.gateway.server import Gateway, ServiceError, Session
-from protocol.ratelimit import WINDOW, RateLimiter
+from protocol.ratelimit import LIMITS, WINDOW, RateLimiter
 from protocol.gateway.subscriptions import MIN_AGE, Key, SubscriptionError, Subscriptions
 from protocol.proto import (
     Qot_Common_pb2 as qc, Qot_GetBasicQot_pb2, Qot_GetBroker_pb2, Qot_GetCapitalDistribution_pb2,
@@ -50,16 +45,6 @@ SUBTYPE_NAMES = {
     6: "K_DAY", 7: "K_5M", 8: "K_15M", 9: "K_30M", 10: "K_60M", 11: "K_1M", 12: "K_WEEK", 13: "K_MON",
     15: "K_QUARTER", 16: "K_YEAR", 17: "K_3M", 18: "K_10M", 19: "K_120M", 20: "K_180M", 21: "K_240M",
     ORDER_BOOK_ODD: "ORDER_BOOK_ODD",
-}
-RATE_LIMITS = {  # proto ID -> (SDK call, requests per 30 s per connection)
-    ids.QOT_GET_SECURITY_SNAPSHOT: ("get_market_snapshot", 60),
-    ids.QOT_REQUEST_HISTORY_KL: ("request_history_kline", 60),
-    ids.QOT_GET_CAPITAL_FLOW: ("get_capital_flow", 30),
-    ids.QOT_GET_CAPITAL_DISTRIBUTION: ("get_capital_distribution", 30),
-    ids.QOT_GET_SHORT_INTEREST: ("get_short_interest", 30),
-    ids.QOT_GET_MARKET_STATE: ("get_market_state", 10),
-    ids.QOT_GET_USER_SECURITY: ("get_user_security", 10),
-    ids.QOT_GET_USER_SECURITY_GROUP: ("get_user_security_group", 10),
 }
 MAX_CODES = 400  # snapshot and market-state requests
 PUSH_IDS = {QUOTE: ids.QOT_UPDATE_BASIC_QOT, ORDER_BOOK: ids.QOT_UPDATE_ORDER_BOOK, TICKER: ids.QOT_UPDATE_TICKER,
@@ -93,12 +78,12 @@ class QuoteService:
             ids.QOT_GET_USER_SECURITY_GROUP: self._user_groups, ids.QOT_GET_USER_SECURITY: self._user_security,
         }
         for pid, handler in handlers.items():
-            gateway.register(pid, self._limited(pid, handler) if pid in RATE_LIMITS else handler)
+            gateway.register(pid, self._limited(pid, handler) if pid in LIMITS else handler)
 
     # -- helpers ------------------------------------------------------------------------
 
     def _limited(self, pid: int, handler: Handler) -> Handler:
-        name, limit = RATE_LIMITS[pid]
+        limit = LIMITS[pid]
 
         def run(session: Session, c2s: Message) -> Message:
             # only the first page of a history query counts (seed 004)
@@ -106,10 +91,9 @@ class QuoteService:
                 limiter = session.data.get("qot_rate")
                 if limiter is None:
                     limiter = session.data["qot_rate"] = RateLimiter(WINDOW, self.clock)
-                wait = limiter.hit(pid, limit)
+                wait = limiter.hit(pid, limit.requests)
                 if wait:
-                    raise ServiceError(f"{name}: rate limit exceeded: at most {limit} requests per {WINDOW:g} s "
-                                       f"per connection; retry in {wait:.1f} s")
+                    raise ServiceError(limit.refusal(wait))
             return handler(session, c2s)
 
         return run
