@@ -1,6 +1,10 @@
-"""Codes as users write them ("HK.00700") <-> what the wire carries, plus the enums we show."""
+"""Codes as users write them ("HK.00700") <-> what the wire carries; the quote side's market
+and SubType numbers. The trade side's words (sides, order types, statuses, markets) are
+protocol/trade.py's enums."""
 
 from __future__ import annotations
+
+from protocol.trade import PREFIX_OF_SEC_MARKET, SEC_MARKET_OF, OrderStatus, OrderType, Side, TrdMarket
 
 # QotMarket: the quote side's market numbers.
 QOT_MARKETS = {
@@ -9,33 +13,25 @@ QOT_MARKETS = {
 }
 QOT_MARKET_NAMES = {v: k for k, v in QOT_MARKETS.items()}
 
-# TrdSecMarket: the trade side's market numbers for a security.
-TRD_SEC_MARKETS = {"HK": 1, "US": 2, "SH": 31, "SZ": 32, "SG": 41, "JP": 51, "AU": 61, "MY": 71, "CA": 81}
-TRD_SEC_MARKET_NAMES = {v: k for k, v in TRD_SEC_MARKETS.items()}
-
-# TrdMarket: which market an account trades.
-TRD_MARKETS = {"HK": 1, "US": 2, "CN": 3, "HKCC": 4}
-TRD_MARKET_NAMES = {v: k for k, v in TRD_MARKETS.items()}
 
 # SubType numbers and the KLType each K-line subscription carries (different numbering!).
-SUB_QUOTE, SUB_ORDER_BOOK, SUB_TICKER, SUB_RT, SUB_BROKER = 1, 2, 4, 5, 14
+SUB_QUOTE, SUB_ORDER_BOOK, SUB_TICKER, SUB_RT, SUB_BROKER, SUB_ORDER_BOOK_ODD = 1, 2, 4, 5, 14, 22
 KL_SUBTYPES = {  # name -> (SubType, KLType)
     "1m": (11, 1), "3m": (17, 10), "5m": (7, 6), "10m": (18, 12), "15m": (8, 7), "30m": (9, 8),
     "60m": (10, 9), "120m": (19, 13), "180m": (20, 14), "240m": (21, 15),
     "day": (6, 2), "week": (12, 3), "month": (13, 4), "quarter": (15, 11), "year": (16, 5),
 }
 KLTYPE_NAMES = {kl: name for name, (_sub, kl) in KL_SUBTYPES.items()}
-
-TRD_SIDES = {1: "BUY", 2: "SELL", 3: "SELL_SHORT", 4: "BUY_BACK"}
-ORDER_TYPES = {1: "LIMIT", 2: "MARKET", 5: "ABS_LIMIT", 6: "AUCTION", 7: "AUCTION_LIMIT", 10: "STOP", 11: "STOP_LIMIT"}
-ORDER_STATUS = {
-    -1: "UNKNOWN", 0: "UNSUBMITTED", 1: "WAITING_SUBMIT", 2: "SUBMITTING", 3: "SUBMIT_FAILED",
-    4: "TIMEOUT", 5: "SUBMITTED", 10: "FILLED_PART", 11: "FILLED_ALL", 12: "CANCELLING_PART",
-    13: "CANCELLING_ALL", 14: "CANCELLED_PART", 15: "CANCELLED_ALL", 21: "FAILED", 22: "DISABLED",
-    23: "DELETED", 24: "FILL_CANCELLED",
+SUBTYPE_KL = {sub: kl for sub, kl in KL_SUBTYPES.values()}  # K-line SubType -> its KLType
+KL_SUBTYPE = {kl: sub for sub, kl in SUBTYPE_KL.items()}
+# SubType -> the SDK's name for it (messages)
+SUBTYPE_NAMES = {
+    SUB_QUOTE: "QUOTE", SUB_ORDER_BOOK: "ORDER_BOOK", SUB_TICKER: "TICKER", SUB_RT: "RT_DATA", SUB_BROKER: "BROKER",
+    6: "K_DAY", 7: "K_5M", 8: "K_15M", 9: "K_30M", 10: "K_60M", 11: "K_1M", 12: "K_WEEK", 13: "K_MON",
+    15: "K_QUARTER", 16: "K_YEAR", 17: "K_3M", 18: "K_10M", 19: "K_120M", 20: "K_180M", 21: "K_240M",
+    SUB_ORDER_BOOK_ODD: "ORDER_BOOK_ODD",
 }
-# Statuses after which an order can no longer change.
-FINAL_STATUS = frozenset({3, 11, 14, 15, 21, 22, 23, 24})
+
 MARKET_STATES = {
     0: "NONE", 1: "AUCTION", 2: "WAITING_OPEN", 3: "MORNING", 4: "REST", 5: "AFTERNOON", 6: "CLOSED",
     8: "PRE_MARKET_BEGIN", 9: "PRE_MARKET_END", 10: "AFTER_HOURS_BEGIN", 11: "AFTER_HOURS_END",
@@ -64,7 +60,7 @@ def code_of(market: int, symbol: str) -> str:
 
 def trd_code_of(sec_market: int, symbol: str) -> str:
     """Trade side: (TrdSecMarket, bare code) -> "HK.00700"."""
-    return f"{TRD_SEC_MARKET_NAMES.get(sec_market, 'N/A')}.{symbol}"
+    return f"{PREFIX_OF_SEC_MARKET.get(sec_market, 'N/A')}.{symbol}"
 
 
 def normalize(code: str) -> str:
@@ -77,3 +73,17 @@ def normalize(code: str) -> str:
     else:
         symbol = symbol.upper()
     return f"{market}.{symbol}"
+
+
+# old spelling, removed after the merge: the trade words as dicts (use protocol.trade's enums)
+TRD_SEC_MARKETS = {prefix: int(m) for prefix, m in SEC_MARKET_OF.items()}
+TRD_SEC_MARKET_NAMES = {v: k for k, v in TRD_SEC_MARKETS.items()}
+TRD_MARKETS = {m.name: int(m) for m in (TrdMarket.HK, TrdMarket.US, TrdMarket.CN, TrdMarket.HKCC)}
+TRD_MARKET_NAMES = {v: k for k, v in TRD_MARKETS.items()}
+TRD_SIDES = {int(s): s.name for s in Side}
+ORDER_TYPES = {int(t): {OrderType.NORMAL: "LIMIT", OrderType.ABSOLUTE_LIMIT: "ABS_LIMIT"}.get(t, t.name)
+               for t in (OrderType.NORMAL, OrderType.MARKET, OrderType.ABSOLUTE_LIMIT, OrderType.AUCTION,
+                         OrderType.AUCTION_LIMIT, OrderType.STOP, OrderType.STOP_LIMIT)}
+ORDER_STATUS = {int(s): s.name for s in OrderStatus}
+# counts DISABLED as final, unlike OrderStatus.is_final (DISABLED can be enabled again)
+FINAL_STATUS = frozenset(int(s) for s in OrderStatus if s.is_final) | {int(OrderStatus.DISABLED)}

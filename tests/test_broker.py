@@ -10,12 +10,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from protocol.gateway import fees
+from protocol import fees, markets
 from protocol.gateway import instruments as mkt
 from protocol.gateway.broker import Broker, BrokerError
-from protocol.gateway.ledger import (
-    DAY, GTC, Currency, FillEvent, ModifyOp, OrderEvent, OrderType, Side, Status, md5_hex,
+from protocol.gateway.ledger import FillEvent, OrderEvent
+from protocol.trade import (
+    Currency, ModifyOp, OrderStatus as Status, OrderType, Side, TimeInForce, password_md5 as md5_hex,
 )
+
+DAY, GTC = TimeInForce.DAY, TimeInForce.GTC
 
 HK_SIM, US_SIM, CN_SIM, REAL = 3450309, 3450310, 3450311, 281756480572583411
 
@@ -66,8 +69,8 @@ class FakeMarket:
         inst, last = self.instruments[code], self.last_price(code)  # lot_size 0 = index
         bids, asks, bid, ask = [], [], last, last
         for k in range(1, 11):
-            bid = mkt.round_to_tick(inst.market, bid - mkt.tick_size(inst.market, bid - 1e-9), False)
-            ask = mkt.round_to_tick(inst.market, ask + mkt.tick_size(inst.market, ask), True)
+            bid = markets.round_to_tick(inst.market, bid - markets.tick_size(inst.market, bid - 1e-9), False)
+            ask = markets.round_to_tick(inst.market, ask + markets.tick_size(inst.market, ask), True)
             bids.append(Level(bid, inst.lot_size * self.depth * k))
             asks.append(Level(ask, inst.lot_size * self.depth * k))
         return Book(code, bids, asks)
@@ -419,8 +422,8 @@ def _ticks(market: FakeMarket, code: str, n: int) -> float:
     inst = market.instruments[code]
     price = market.last_price(code)
     for _ in range(abs(n)):
-        step = mkt.tick_size(inst.market, price if n > 0 else price - 1e-9)
-        price = mkt.round_to_tick(inst.market, price + step if n > 0 else price - step, n > 0)
+        step = markets.tick_size(inst.market, price if n > 0 else price - 1e-9)
+        price = markets.round_to_tick(inst.market, price + step if n > 0 else price - step, n > 0)
     return price
 
 

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from protocol.gateway.instruments import TZ
+from protocol.markets import TZ
 from workstation.journal import FILE_NAME, Intent, Journal, order_epoch, reconcile
 from workstation.orders import BUY, MARKET, SELL, Ticket
 

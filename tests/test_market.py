@@ -10,12 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from protocol.gateway import klines as kl
-from protocol.gateway.instruments import (
-    BY_CODE, SEC_INDEX, ST_AFTER_HOURS, ST_AFTERNOON, ST_CLOSED, ST_HK_CAS, ST_MORNING, ST_OVERNIGHT,
-    ST_PRE_MARKET, ST_REST, TZ, UNIVERSE, grid_market, on_tick_grid, price_limits, round_to_tick, sessions,
-    tick_size,
+from protocol.gateway.instruments import BY_CODE, UNIVERSE, grid_market, price_limits
+from protocol.markets import (
+    SEC_INDEX, ST_AFTER_HOURS, ST_AFTERNOON, ST_CLOSED, ST_HK_CAS, ST_MORNING, ST_OVERNIGHT, ST_PRE_MARKET, ST_REST,
+    TZ, on_tick_grid, round_to_tick, sessions, tick_size,
 )
 from protocol.gateway.market import BUY, NEUTRAL, SELL, Market, size_class
+from protocol.trade import Currency
 
 STOCKS = [i.code for i in UNIVERSE if not i.is_index]
 
@@ -47,7 +48,8 @@ def test_universe_has_the_instruments_the_issue_names():
                     "SZ.000001": 100}
     for inst in UNIVERSE:
         assert on_tick_grid(grid_market(inst), inst.prev_close), inst.code
-        assert inst.currency == {"HK": "HKD", "US": "USD", "SH": "CNY", "SZ": "CNY"}[inst.market]
+        # one spelling: A-share prices are in CNH, as OpenD reports A-share accounts (issue 10)
+        assert inst.currency == {"HK": Currency.HKD, "US": Currency.USD, "SH": Currency.CNH, "SZ": Currency.CNH}[inst.market]
         date.fromisoformat(inst.list_date)
 
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from protocol.gateway.instruments import UNIT, on_tick_grid
+from protocol.markets import UNIT, on_tick_grid
 from protocol.proto import Trd_Common_pb2
 from workstation.orders import (
     BUY,

@@ -12,7 +12,8 @@ from datetime import date
 
 import pytest
 
-from protocol.gateway.instruments import BY_CODE, grid_market, on_tick_grid, tick_size
+from protocol.gateway.instruments import BY_CODE, grid_market
+from protocol.markets import on_tick_grid, tick_size
 from protocol.gateway.sim import SimThread
 
 pytestmark = pytest.mark.sdk

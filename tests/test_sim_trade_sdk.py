@@ -14,7 +14,7 @@ import pytest
 
 from protocol import ids
 from protocol.client import OpenDClient, OpenDError
-from protocol.gateway import instruments
+from protocol import markets
 from protocol.gateway.sim import SimThread
 from protocol.proto import Trd_Common_pb2, Trd_GetOrderList_pb2, Trd_ModifyOrder_pb2, Trd_PlaceOrder_pb2
 
@@ -124,15 +124,15 @@ def ticks_away(sim, code: str, n: int) -> float:
     market = code.split(".")[0]
     price = sim.call(sim.sim.market.last_price, code)
     for _ in range(abs(n)):
-        step = instruments.tick_size(market, price if n > 0 else price - 1e-9)
-        price = instruments.round_to_tick(market, price + step if n > 0 else price - step, n > 0)
+        step = markets.tick_size(market, price if n > 0 else price - 1e-9)
+        price = markets.round_to_tick(market, price + step if n > 0 else price - step, n > 0)
     return price
 
 
 def resting_price(sim, code: str, below: float = 0.08) -> float:
     """A buy price well below the market (so it rests) but inside the 20% band."""
     last = sim.call(sim.sim.market.last_price, code)
-    return instruments.round_to_tick(code.split(".")[0], last * (1 - below), False)
+    return markets.round_to_tick(code.split(".")[0], last * (1 - below), False)
 
 
 def funds(ctx, env=SIM, **kw) -> dict:
@@ -182,7 +182,7 @@ def test_filled_buy_shows_in_deals_positions_funds_fees_history_and_pushes(sim, 
     deal = deals[deals.order_id == order_id].iloc[0]
     assert deal.qty == 100 and deal.trd_side == TrdSide.BUY and deal.code == code and deal.status == "OK"
     price = deal.price
-    assert price <= limit and instruments.on_tick_grid("HK", price)
+    assert price <= limit and markets.on_tick_grid("HK", price)
     (pushed,) = wait_until(lambda: deal_pushes.where(order_id=order_id), what="deal push")
     assert (pushed["deal_id"], pushed["price"], pushed["trd_env"], pushed["trd_market"]) == (deal.deal_id, price, SIM, "HK")
 
@@ -285,9 +285,9 @@ def test_broker_checks_refuse_with_clear_messages(sim, ctx, case, message):
     if case == "lot":
         qty = 150
     elif case == "tick":
-        price += instruments.tick_size("HK", price) / 2
+        price += markets.tick_size("HK", price) / 2
     elif case == "band":
-        price = instruments.round_to_tick("HK", price * 1.3, True)
+        price = markets.round_to_tick("HK", price * 1.3, True)
     elif case == "cash":
         qty = 100_000
     elif case == "position":

@@ -13,7 +13,7 @@ import pytest
 
 from protocol import ids
 from protocol.client import OpenDClient
-from protocol.gateway.fees import fee_items, total
+from protocol.fees import fee_items, total
 from protocol.gateway.sim import SimThread
 from workstation.app import FutuTui
 from workstation.config import Config, Watchlist as WatchlistFile

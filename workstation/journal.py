@@ -24,7 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from protocol.gateway.instruments import TZ
+from protocol.markets import TZ
 from workstation.config import data_dir, private_dir
 from workstation.logs import open_private
 from workstation.orders import Ticket

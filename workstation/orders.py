@@ -1,8 +1,8 @@
 """Order tickets: what the order form returns, the checks run before anything is sent,
 and the Trd_PlaceOrder request built from a ticket.
 
-Pure Python: no Textual, no network. Tick rules come from protocol.gateway.instruments
-(HKEX spread table; US 0.01 above $1 and 0.0001 below; 0.01 elsewhere).
+Pure Python: no Textual, no network. The rules are protocol/markets.py's (tick grids, the
+A-share odd-lot rule), the words protocol/trade.py's (Side, OrderType, ...).
 """
 
 from __future__ import annotations
@@ -10,38 +10,42 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from protocol.codes import ORDER_TYPES, TRD_SEC_MARKETS, TRD_SIDES, split_code
-from protocol.gateway.instruments import UNIT, on_tick_grid, round_to_tick, tick_down_units, tick_size, tick_up_units
+from protocol.codes import split_code
+from protocol.markets import (
+    UNIT, lot_ok, odd_lot_sell, on_tick_grid, round_to_tick, tick_down_units, tick_size, tick_up_units,
+)
 from protocol.proto import Trd_Common_pb2, Trd_PlaceOrder_pb2
+from protocol.trade import SEC_MARKET_OF, OrderType, Session, Side, TimeInForce, TrdEnv
 
-# Trd_Common.TrdSide
-BUY, SELL, SELL_SHORT = 1, 2, 3
-# Trd_Common.OrderType
-NORMAL, MARKET, ABSOLUTE_LIMIT, STOP, STOP_LIMIT = 1, 2, 5, 10, 11
-# Trd_Common.TimeInForce
-DAY, GTC = 0, 1
-# Common.Session (US orders only)
-SESSION_NONE, RTH, ETH = 0, 1, 2
-# Trd_Common.TrdEnv
-SIMULATE, REAL = 0, 1
-
-LIMIT_PRICED = frozenset({NORMAL, ABSOLUTE_LIMIT, STOP_LIMIT})  # types whose `price` is used
-TRIGGERED = frozenset({STOP, STOP_LIMIT})  # types that need aux_price
+# What the order form can send (OpenD knows more sides and types).
+SIDES = (Side.BUY, Side.SELL, Side.SELL_SHORT)
+ORDER_TYPES = (OrderType.NORMAL, OrderType.MARKET, OrderType.ABSOLUTE_LIMIT, OrderType.STOP, OrderType.STOP_LIMIT)
+TIFS = (TimeInForce.DAY, TimeInForce.GTC)
+SESSIONS = (Session.NONE, Session.RTH, Session.ETH)  # NONE: the market's default; the others for US only
 REMARK_BYTES = 64
+
+# old spelling, removed after the merge: the int constants, now the protocol.trade enums
+BUY, SELL, SELL_SHORT = Side.BUY, Side.SELL, Side.SELL_SHORT
+NORMAL, MARKET, ABSOLUTE_LIMIT, STOP, STOP_LIMIT = ORDER_TYPES
+DAY, GTC = TimeInForce.DAY, TimeInForce.GTC
+SESSION_NONE, RTH, ETH = Session.NONE, Session.RTH, Session.ETH
+SIMULATE, REAL = TrdEnv.SIMULATE, TrdEnv.REAL
+LIMIT_PRICED = frozenset(t for t in OrderType if t.needs_price)
+TRIGGERED = frozenset(t for t in OrderType if t.needs_trigger)
 
 
 @dataclass(frozen=True)
 class Ticket:
     code: str  # "HK.00700"
-    side: int  # BUY / SELL / SELL_SHORT
+    side: int  # a Side
     qty: float
     price: float = 0.0  # limit price; ignored by MARKET and STOP
-    order_type: int = NORMAL
+    order_type: int = OrderType.NORMAL
     aux_price: float | None = None  # trigger price, STOP / STOP_LIMIT only
-    tif: int = DAY
-    session: int = SESSION_NONE
+    tif: int = TimeInForce.DAY
+    session: int = Session.NONE
     remark: str = ""
-    env: int = SIMULATE
+    env: int = TrdEnv.SIMULATE
     acc_id: int = 0
 
     @property
@@ -50,7 +54,18 @@ class Ticket:
 
     @property
     def has_price(self) -> bool:
-        return self.order_type in LIMIT_PRICED
+        return _type(self.order_type).needs_price
+
+    @property
+    def needs_trigger(self) -> bool:
+        return _type(self.order_type).needs_trigger
+
+
+def _type(value: int) -> OrderType:
+    try:
+        return OrderType(value)
+    except ValueError:
+        return OrderType.MARKET  # unknown types use no price; validate() refuses them anyway
 
 
 @dataclass(frozen=True)
@@ -75,45 +90,50 @@ def _known(x: float | None) -> bool:
     return x is not None and math.isfinite(x) and x > 0
 
 
-def _grid_problem(field: str, market: str, price: float) -> Problem | None:
-    if on_tick_grid(market, price):
+def _grid_problem(field: str, market: str, price: float, spread: float | None) -> Problem | None:
+    if on_tick_grid(market, price, spread):
         return None
-    lo, hi = round_to_tick(market, price, up=False), round_to_tick(market, price, up=True)
-    return Problem(field, f"{fmt(price)} is off the tick grid: the tick is {fmt(tick_size(market, price))} "
+    lo, hi = round_to_tick(market, price, up=False, spread=spread), round_to_tick(market, price, up=True, spread=spread)
+    return Problem(field, f"{fmt(price)} is off the tick grid: the tick is {fmt(tick_size(market, price, spread))} "
                           f"here; nearest valid prices {fmt(lo)} and {fmt(hi)}")
 
 
 def validate(ticket: Ticket, *, lot_size: int, last_price: float | None, can_sell_qty: float,
-             limits: Limits = Limits()) -> list[Problem]:
-    """Everything wrong with a ticket, one Problem per rule broken; empty means sendable."""
+             limits: Limits = Limits(), spread: float | None = None) -> list[Problem]:
+    """Everything wrong with a ticket, one Problem per rule broken; empty means sendable.
+    `spread` is the quote's priceSpread when known: it wins over the market's tick table."""
     t = ticket
     try:
         market = t.market
     except ValueError as exc:
         return [Problem("code", str(exc))]
     out: list[Problem] = []
-    if t.side not in (BUY, SELL, SELL_SHORT):
-        out.append(Problem("side", f"unsupported side {TRD_SIDES.get(t.side, t.side)}"))
-    if t.order_type not in (NORMAL, MARKET, ABSOLUTE_LIMIT, STOP, STOP_LIMIT):
-        out.append(Problem("order_type", f"unsupported order type {ORDER_TYPES.get(t.order_type, t.order_type)}"))
-    if t.tif not in (DAY, GTC):
+    if t.side not in SIDES:
+        out.append(Problem("side", f"unsupported side {Side.word_of(t.side)}"))
+    if t.order_type not in ORDER_TYPES:
+        out.append(Problem("order_type", f"unsupported order type {OrderType.word_of(t.order_type)}"))
+    if t.tif not in TIFS:
         out.append(Problem("tif", f"unsupported time in force {t.tif}"))
-    if t.session not in (SESSION_NONE, RTH, ETH) or (t.session != SESSION_NONE and market != "US"):
+    if t.session not in SESSIONS or (t.session != Session.NONE and market != "US"):
         out.append(Problem("session", "the trading session applies to US orders only (RTH or extended)"))
 
     lot = max(int(lot_size), 1)
+    is_buy = t.side in SIDES and Side(t.side).is_buy
     if not (t.qty > 0):
         out.append(Problem("qty", "quantity must be more than 0"))
-    elif t.qty % lot:
+    elif not lot_ok(market, t.qty, lot, is_buy=is_buy, can_sell=can_sell_qty):
         below = math.floor(t.qty / lot) * lot
         near = f"{fmt(below)} or {fmt(below + lot)}" if below else fmt(lot)
+        odd = odd_lot_sell(market, is_buy, can_sell_qty, lot)
+        if odd:
+            near += f" (or all {fmt(odd)}: odd lots may be sold, not bought)"
         out.append(Problem("qty", f"quantity must be a multiple of the lot size {lot}; try {near}"))
 
     last_ok = _known(last_price)
     if t.has_price:
         if not _known(t.price):
             out.append(Problem("price", "a limit price is required"))
-        elif (grid := _grid_problem("price", market, t.price)) is not None:
+        elif (grid := _grid_problem("price", market, t.price, spread)) is not None:
             out.append(grid)
         elif not last_ok:
             out.append(Problem("price", "no last price yet to check the price band against; wait for a quote"))
@@ -121,23 +141,23 @@ def validate(ticket: Ticket, *, lot_size: int, last_price: float | None, can_sel
             assert last_price is not None
             move = (t.price / last_price - 1) * 100
             if abs(move) > limits.band_pct + 1e-9:
-                lo = round_to_tick(market, last_price * (1 - limits.band_pct / 100), up=True)
-                hi = round_to_tick(market, last_price * (1 + limits.band_pct / 100), up=False)
+                lo = round_to_tick(market, last_price * (1 - limits.band_pct / 100), up=True, spread=spread)
+                hi = round_to_tick(market, last_price * (1 + limits.band_pct / 100), up=False, spread=spread)
                 out.append(Problem("price", f"{fmt(t.price)} is {abs(move):.1f}% {'above' if move > 0 else 'below'} "
                                             f"the last price {fmt(last_price)}; the band is ±{limits.band_pct:g}% "
                                             f"({fmt(lo)} to {fmt(hi)})"))
 
-    if t.order_type in TRIGGERED:
+    if t.needs_trigger:
         aux = t.aux_price
         if not _known(aux):
             out.append(Problem("aux_price", "a trigger price is required for stop orders"))
-        elif (grid := _grid_problem("aux_price", market, aux)) is not None:
+        elif (grid := _grid_problem("aux_price", market, aux, spread)) is not None:
             out.append(grid)
         elif last_ok:
             assert aux is not None and last_price is not None
-            if t.side == BUY and aux <= last_price:
+            if t.side == Side.BUY and aux <= last_price:
                 out.append(Problem("aux_price", f"a buy stop triggers above the last price {fmt(last_price)}"))
-            elif t.side in (SELL, SELL_SHORT) and aux >= last_price:
+            elif t.side in (Side.SELL, Side.SELL_SHORT) and aux >= last_price:
                 out.append(Problem("aux_price", f"a sell stop triggers below the last price {fmt(last_price)}"))
 
     # Notional at the limit price, or at the last price when the order has none.
@@ -151,10 +171,10 @@ def validate(ticket: Ticket, *, lot_size: int, last_price: float | None, can_sel
     elif t.qty > 0 and not t.has_price:
         out.append(Problem("price", "no last price yet to estimate the notional; wait for a quote"))
 
-    if t.side == SELL and t.qty > can_sell_qty:
+    if t.side == Side.SELL and t.qty > can_sell_qty:
         hint = "; to short, choose SELL SHORT (ctrl+s)" if limits.allow_short else ""
         out.append(Problem("qty", f"you can sell at most {fmt(max(can_sell_qty, 0))}{hint}"))
-    elif t.side == SELL_SHORT and not limits.allow_short:
+    elif t.side == Side.SELL_SHORT and not limits.allow_short:
         out.append(Problem("side", "short selling is turned off in the order limits"))
 
     size = len(t.remark.encode("utf-8"))
@@ -163,8 +183,9 @@ def validate(ticket: Ticket, *, lot_size: int, last_price: float | None, can_sel
     return out
 
 
-def nudge_price(code: str, price: float, ticks: int) -> float:
-    """Move `price` by `ticks` grid steps, following the spread table across band edges.
+def nudge_price(code: str, price: float, ticks: int, spread: float | None = None) -> float:
+    """Move `price` by `ticks` grid steps, following the spread table across band edges
+    (or the quote's `spread`, when given).
 
     An off-grid price first snaps to the grid in the direction of travel (that counts as
     one step). Never goes below the smallest grid price.
@@ -175,18 +196,18 @@ def nudge_price(code: str, price: float, ticks: int) -> float:
     step = tick_up_units if ticks > 0 else tick_down_units
     if price <= 0:
         u = 0
-    elif on_tick_grid(market, price):
+    elif on_tick_grid(market, price, spread):
         u = round(price * UNIT)
     else:
-        u = round(round_to_tick(market, price, up=ticks > 0) * UNIT)
+        u = round(round_to_tick(market, price, up=ticks > 0, spread=spread) * UNIT)
         ticks -= 1 if ticks > 0 else -1
     for _ in range(abs(ticks)):
-        nxt = step(market, u)
+        nxt = step(market, u, spread)
         if nxt <= 0:
             break
         u = nxt
     if u <= 0:
-        u = tick_up_units(market, 0)
+        u = tick_up_units(market, 0, spread)
     return u / UNIT
 
 
@@ -206,11 +227,11 @@ def to_c2s(ticket: Ticket, header: Trd_Common_pb2.TrdHeader) -> Trd_PlaceOrder_p
         header=header, trdSide=t.side, orderType=t.order_type, code=symbol, qty=float(t.qty),
         price=float(t.price) if t.has_price else 0.0,
         adjustPrice=False, adjustSideAndLimit=0.0,  # the SDK always sends these (adjust_limit=0)
-        secMarket=TRD_SEC_MARKETS.get(market, 0), timeInForce=t.tif,
-        fillOutsideRTH=t.session == ETH, session=t.session,
+        secMarket=SEC_MARKET_OF.get(market, 0), timeInForce=t.tif,
+        fillOutsideRTH=t.session == Session.ETH, session=t.session,
     )
     if t.remark:
         c2s.remark = t.remark
-    if t.order_type in TRIGGERED and t.aux_price is not None:
+    if t.needs_trigger and t.aux_price is not None:
         c2s.auxPrice = float(t.aux_price)
     return c2s

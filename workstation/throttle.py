@@ -1,18 +1,19 @@
 """Client-side order rate limits, so the user waits with a countdown instead of meeting a
-server error. Windows per the vendor docs: per account, at most 15 place_order and 20
-modify_order (modify, cancel and cancel-all share it) requests in any 30 s.
+server error. The limits are OpenD's documented ones (protocol/ratelimit.py): per account,
+place_order, and modify_order (modify, cancel and cancel-all share it), in any 30 s.
 """
 
 from __future__ import annotations
 
 import time
-from collections import deque
 from collections.abc import Callable
 
-from protocol.ratelimit import WINDOW
+from protocol import ids
+from protocol.ratelimit import LIMITS as OPEND_LIMITS, RateLimiter
 
 PLACE, MODIFY = "place", "modify"
-LIMITS = {PLACE: 15, MODIFY: 20}  # requests per WINDOW per account
+_LIMIT = {PLACE: OPEND_LIMITS[ids.TRD_PLACE_ORDER], MODIFY: OPEND_LIMITS[ids.TRD_MODIFY_ORDER]}
+LIMITS = {kind: limit.requests for kind, limit in _LIMIT.items()}  # requests per window per account
 _NOUN = {PLACE: "orders", MODIFY: "modify/cancel requests"}
 
 
@@ -21,23 +22,18 @@ class OrderThrottle:
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock
-        self._sent: dict[tuple[str, int], deque[float]] = {}
+        self._windows = {kind: RateLimiter(limit.window, self._now) for kind, limit in _LIMIT.items()}
+
+    def _now(self) -> float:
+        return self.clock()  # read late, so a clock swapped after construction counts
 
     def wait(self, kind: str, acc_id: int, n: int = 1) -> float:
         """Seconds until `n` more requests fit in the window (0.0: now). Counts nothing."""
-        limit = LIMITS[kind]
-        if n > limit:
-            raise ValueError(f"{n} requests can never fit a window of {limit}")
-        now = self.clock()
-        sent = self._sent.setdefault((kind, acc_id), deque())
-        while sent and now - sent[0] >= WINDOW:
-            sent.popleft()
-        over = len(sent) + n - limit
-        return 0.0 if over <= 0 else WINDOW - (now - sent[over - 1])
+        return self._windows[kind].wait(acc_id, LIMITS[kind], n)
 
     def count(self, kind: str, acc_id: int) -> None:
         """One request is being sent now."""
-        self._sent.setdefault((kind, acc_id), deque()).append(self.clock())
+        self._windows[kind].record(acc_id)
 
     def check(self, kind: str, acc_id: int) -> float:
         """0.0 and the request is counted; else the seconds to wait (nothing counted)."""
@@ -48,4 +44,4 @@ class OrderThrottle:
 
     @staticmethod
     def message(kind: str, wait: float) -> str:
-        return f"order rate limit: {LIMITS[kind]} {_NOUN[kind]} per {WINDOW:g} s; wait {wait:.1f} s"
+        return f"order rate limit: {LIMITS[kind]} {_NOUN[kind]} per {_LIMIT[kind].window:g} s; wait {wait:.1f} s"

@@ -24,7 +24,7 @@ Rules of the house (documented, since a real broker has many more):
   the REAL paper account; no long/short reversal in one order. A short sale freezes
   its notional; an open short keeps twice its market value out of buying power (the
   proceeds plus 100% margin). A-shares are T+1: today's buys cannot be sold today.
-- Fees: see protocol/gateway/fees.py; charged on fills (also on SIMULATE accounts, unlike
+- Fees: see protocol/fees.py; charged on fills (also on SIMULATE accounts, unlike
   Futu's paper trading, so cash arithmetic can be tested). Realized P&L counts every fee
   paid, so total assets - initial cash = realized + unrealized P&L (unrealized against
   the average fill price). Paper FX: USD 7.8, CNH 1.08 HKD; a universal account keeps
@@ -37,32 +37,33 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import math
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from protocol.gateway import fees as fee_schedule
-from protocol.gateway import instruments as mkt  # tick grid and price limits
-from protocol.gateway.ledger import (
-    BUY_SIDES, CURRENCY, DAY, GTC, HKD_PER, MARKET_CURRENCY, MARKET_PROTECTION, Account, Currency, Event, Fill,
-    FillEvent, Funds, MaxQtys, ModifyOp, Order, OrderEvent, OrderType, Position, PositionView, Side, Status, TrdEnv,
-    TrdMarket, default_accounts, local_day, md5_hex, money, trd_market_of,
+from protocol import markets as mkt  # tick grid, lots
+from protocol.gateway.account_views import AccountViews
+from protocol.gateway.ledger import MARKET_PROTECTION, Account, Event, Order, OrderEvent, default_accounts, money
+from protocol.gateway.matching import Matching
+from protocol.markets import A_SHARES, local_day
+from protocol.trade import (
+    ModifyOp, OrderStatus, OrderType, Side, TimeInForce, TrdEnv, TrdMarket, password_md5, trd_market_for,
 )
 
 PRICE_BAND = 0.20  # limit prices further than this from the last price are refused (HK, US)
 NOT_TRADABLE = {6, 7, 9}  # SecurityType index, plate, plate set
 REPLAY_MEMORY = 100_000  # PacketIDs remembered for replay protection
-HK_COUNTER_BROKERS = ((8130, "Futu Securities"), (6998, "China Investment"), (5337, "J.P. Morgan"),
-                      (1799, "Interactive Brokers"), (4978, "Goldman Sachs"))
+# What the simulator accepts (OpenD knows more: AUCTION, SPECIAL_LIMIT, ...)
+SUPPORTED_TYPES = frozenset({OrderType.NORMAL, OrderType.MARKET, OrderType.ABSOLUTE_LIMIT, OrderType.STOP,
+                             OrderType.STOP_LIMIT})
 
 
 class BrokerError(Exception):
     """A refused request; the message is what the client sees as retMsg."""
 
 
-class Broker:
+class Broker(AccountViews, Matching):
     """Paper broker over a `protocol.gateway.market.Market` (or anything with its API)."""
 
     def __init__(
@@ -74,7 +75,7 @@ class Broker:
         accounts: Iterable[Account] | None = None,
     ) -> None:
         self.market = market
-        self.password_md5 = md5_hex(trade_password)
+        self.password_md5 = password_md5(trade_password)
         self.clock = clock
         self.accounts: dict[int, Account] = {a.acc_id: a for a in (accounts or default_accounts())}
         self.unlocked = False  # OpenD-wide, like the real one
@@ -114,16 +115,6 @@ class Broker:
             price = self.instrument(code).prev_close
         return float(price)
 
-    def today_orders(self, acc_id: int) -> list[Order]:
-        """Orders created today (exchange-local) plus any still working."""
-        now = self.clock()
-        return [o for o in self.account(acc_id).orders.values()
-                if o.active or o.status == Status.DISABLED or local_day(o.create_time, o.market) == local_day(now, o.market)]
-
-    def today_fills(self, acc_id: int) -> list[Fill]:
-        now = self.clock()
-        return [f for f in self.account(acc_id).fills if local_day(f.time, f.market) == local_day(now, f.market)]
-
     # -- unlock and replay protection -------------------------------------------------
 
     def unlock(self, unlock: bool, pwd_md5: str = "") -> None:
@@ -147,99 +138,6 @@ class Broker:
         if acc.env == TrdEnv.REAL and not self.unlocked:
             raise BrokerError(f"REAL account {acc.acc_id} is locked: call unlock_trade with the trade password first")
 
-    # -- funds -----------------------------------------------------------------------
-
-    def frozen(self, acc: Account, cur: Currency) -> float:
-        return sum(o.frozen() for o in acc.orders.values() if o.currency == cur and o.active)
-
-    def _market_values(self, acc: Account, cur: Currency) -> tuple[float, float]:
-        long_mv = short_mv = 0.0
-        for pos in acc.positions.values():
-            if pos.qty and CURRENCY[pos.market] == cur:
-                value = pos.qty * self.last_price(pos.code)
-                if value > 0:
-                    long_mv += value
-                else:
-                    short_mv += value
-        return long_mv, short_mv
-
-    def power(self, acc: Account, cur: Currency) -> float:
-        """Cash buying power in one currency: no margin lending; open shorts tie up twice their value."""
-        _, short_mv = self._market_values(acc, cur)
-        return acc.cash.get(cur, 0.0) - self.frozen(acc, cur) + 2 * short_mv
-
-    def funds(self, acc_id: int, currency: int | None = None) -> Funds:
-        """Funds in `currency` (multi-currency accounts) or the account's own currency."""
-        acc = self.account(acc_id)
-        target = acc.currency
-        if len(acc.cash) > 1 and currency in HKD_PER:
-            target = Currency(currency)
-        sums = dict.fromkeys(("power", "cash", "long", "short", "frozen", "unreal", "real", "wd"), 0.0)
-        per_cur: dict[Currency, tuple[float, float, float]] = {}
-        per_market: dict[int, float] = {}
-        for cur, cash in acc.cash.items():
-            rate = HKD_PER[cur] / HKD_PER[target]
-            long_mv, short_mv = self._market_values(acc, cur)
-            frozen = self.frozen(acc, cur)
-            power = cash - frozen + 2 * short_mv
-            withdraw = max(0.0, min(cash - frozen, power))
-            unreal = sum((self.last_price(p.code) - p.avg_cost) * p.qty
-                         for p in acc.positions.values() if p.qty and CURRENCY[p.market] == cur)
-            per_cur[cur] = (cash, withdraw, power)
-            for key, value in (("power", power), ("cash", cash), ("long", long_mv), ("short", short_mv),
-                               ("frozen", frozen), ("unreal", unreal), ("real", acc.realized[cur]), ("wd", withdraw)):
-                sums[key] += value * rate
-            for m in acc.markets:
-                if MARKET_CURRENCY[m] == cur:
-                    per_market[m] = (cash + long_mv + short_mv) * rate
-        market_val = sums["long"] + sums["short"]
-        return Funds(
-            currency=target, power=sums["power"], total_assets=sums["cash"] + market_val, cash=sums["cash"],
-            market_val=market_val, long_mv=sums["long"], short_mv=sums["short"], frozen_cash=sums["frozen"],
-            avl_withdrawal_cash=sums["wd"], unrealized_pl=sums["unreal"], realized_pl=sums["real"],
-            max_power_short=sums["power"] if acc.short_markets else 0.0,
-            cash_by_currency=per_cur, assets_by_market=per_market,
-        )
-
-    # -- positions -------------------------------------------------------------------
-
-    def can_sell(self, acc: Account, code: str) -> float:
-        pos = acc.positions.get(code)
-        if pos is None or pos.qty <= 0:
-            return 0.0
-        pending = sum(o.remaining for o in acc.orders.values() if o.active and o.code == code and not o.is_buy)
-        locked = pos.t1_locked if pos.day == local_day(self.clock(), pos.market) else 0.0
-        return max(0.0, pos.qty - locked - pending)
-
-    def positions(self, acc_id: int) -> list[PositionView]:
-        acc = self.account(acc_id)
-        now = self.clock()
-        views = []
-        for pos in acc.positions.values():
-            today = pos.day == local_day(now, pos.market)
-            if not pos.qty and not today:
-                continue
-            price = self.last_price(pos.code)
-            value = pos.qty * price
-            diluted = pos.net_cost / pos.qty if pos.qty else 0.0
-            unreal = (price - pos.avg_cost) * pos.qty
-            pl_val = value - pos.net_cost
-            basis = abs(pos.net_cost)
-            views.append(PositionView(
-                position=pos, price=price, qty=pos.qty, can_sell=self.can_sell(acc, pos.code), value=value,
-                avg_cost=pos.avg_cost, diluted_cost=diluted, unrealized=unreal, pl_val=pl_val,
-                pl_ratio=pl_val / basis if pos.qty and basis > 1e-9 else None,
-                avg_pl_ratio=unreal / abs(pos.avg_cost * pos.qty) if pos.qty and pos.avg_cost else None,
-                today=today,
-            ))
-        return views
-
-    def _position(self, acc: Account, code: str, name: str) -> Position:
-        pos = acc.positions.get(code)
-        if pos is None:
-            pos = acc.positions[code] = Position(next(self._position_ids), code, name)
-        return pos
-
     # -- checks ----------------------------------------------------------------------
 
     def _check_qty(self, inst: Any, qty: float, lot: int, *, sell_all: float = 0.0) -> int:
@@ -254,10 +152,11 @@ class Broker:
         if not price or price <= 0:
             raise BrokerError(f"{what} must be positive for this order type")
         price = round(price, 3)
-        if not mkt.on_tick_grid(inst.market, price):
-            lo, hi = mkt.round_to_tick(inst.market, price, False), mkt.round_to_tick(inst.market, price, True)
+        grid = _grid(inst)
+        if not mkt.on_tick_grid(grid, price):
+            lo, hi = mkt.round_to_tick(grid, price, False), mkt.round_to_tick(grid, price, True)
             raise BrokerError(f"{what} {price:g} is off the tick grid of {inst.code} "
-                              f"(tick {mkt.tick_size(inst.market, price):g}; nearest {lo:g} or {hi:g})")
+                              f"(tick {mkt.tick_size(grid, price):g}; nearest {lo:g} or {hi:g})")
         limits = self.market.price_limits(inst.code)
         if limits is not None:
             low, high = limits
@@ -272,7 +171,8 @@ class Broker:
 
     def _protection(self, inst: Any, is_buy: bool, ref: float) -> float:
         limit = ref * (1 + MARKET_PROTECTION) if is_buy else ref * (1 - MARKET_PROTECTION)
-        limit = mkt.round_to_tick(inst.market, max(limit, mkt.tick_size(inst.market, ref)), not is_buy)
+        grid = _grid(inst)
+        limit = mkt.round_to_tick(grid, max(limit, mkt.tick_size(grid, ref)), not is_buy)
         limits = self.market.price_limits(inst.code)
         if limits is not None:
             limit = min(max(limit, limits[0]), limits[1])
@@ -300,7 +200,7 @@ class Broker:
         price: float = 0.0,
         *,
         aux_price: float | None = None,
-        tif: int = DAY,
+        tif: int = TimeInForce.DAY,
         remark: str = "",
         fill_outside_rth: bool = False,
     ) -> tuple[Order, list[Event]]:
@@ -318,21 +218,21 @@ class Broker:
             raise BrokerError(f"account {acc_id} cannot trade {market} securities (trading rights: {rights})")
         if getattr(inst, "sec_type", 3) in NOT_TRADABLE:
             raise BrokerError(f"{code} is an index and cannot be traded")
-        if order_type not in OrderType.__members__.values():
+        if order_type not in SUPPORTED_TYPES:
             raise BrokerError(f"order type {order_type} is not supported by the simulator "
                               f"(NORMAL, MARKET, ABSOLUTE_LIMIT, STOP, STOP_LIMIT)")
         if order_type == OrderType.ABSOLUTE_LIMIT and market != "HK":
             raise BrokerError("ABSOLUTE_LIMIT orders are for HK securities only")
-        if tif not in (DAY, GTC):
+        if tif not in TimeInForce.__members__.values():
             raise BrokerError(f"time in force {tif} is not supported (DAY or GTC)")
         if side not in Side.__members__.values():
             raise BrokerError(f"unknown trade side {side}")
         pos = acc.positions.get(code)
         held = pos.qty if pos else 0.0
-        is_buy = side in BUY_SIDES
+        is_buy = Side(side).is_buy
         lot = int(getattr(inst, "lot_size", 1) or 1)
         can_sell = self.can_sell(acc, code)
-        odd = can_sell if market in ("SH", "SZ") and not is_buy and can_sell % lot else 0.0
+        odd = mkt.odd_lot_sell(market, is_buy, can_sell, lot)
         q = self._check_qty(inst, qty, lot, sell_all=odd)
         if not self.market.is_open(market):
             raise BrokerError(f"the {market} market is closed: orders are accepted during trading hours only")
@@ -357,7 +257,7 @@ class Broker:
         else:
             if held > 0 or (side == Side.SELL and market not in acc.short_markets):
                 if q > can_sell:
-                    why = " (A-shares bought today settle T+1)" if market in ("SH", "SZ") and pos and pos.t1_locked else ""
+                    why = " (A-shares bought today settle T+1)" if market in A_SHARES and pos and pos.t1_locked else ""
                     raise BrokerError(f"insufficient position: can sell {can_sell:g} of {code}, order is for {q}{why}")
                 order.opening = False
             elif market not in acc.short_markets:
@@ -370,9 +270,9 @@ class Broker:
         if self.reject_next is not None:  # fault injection: accepted, then failed
             message, _ = self.reject_next
             self.reject_next = None
-            order.status, order.last_err = Status.FAILED, message
+            order.status, order.last_err = OrderStatus.FAILED, message
             return order, events + [self._snap(order)]
-        order.status = Status.SUBMITTED
+        order.status = OrderStatus.SUBMITTED
         events.append(self._snap(order))
         self._working.setdefault(code, []).append(order)
         if not order.triggered:
@@ -413,7 +313,7 @@ class Broker:
         order = self.order(acc_id, order_id_ex, order_id)
         if op == ModifyOp.CANCEL:
             if not order.active:
-                raise BrokerError(f"order {order.order_id_ex} is {Status(order.status).name} and cannot be cancelled")
+                raise BrokerError(f"order {order.order_id_ex} is {OrderStatus(order.status).name} and cannot be cancelled")
             return order, self._cancel(order)
         if op in (ModifyOp.DISABLE, ModifyOp.ENABLE, ModifyOp.DELETE) and acc.env == TrdEnv.SIMULATE:
             raise BrokerError("SIMULATE accounts support modify and cancel only (not disable, enable or delete)")
@@ -421,19 +321,19 @@ class Broker:
             return order, self._modify(acc, order, qty, price, aux_price)
         if op == ModifyOp.DISABLE:
             if not order.active:
-                raise BrokerError(f"order {order.order_id_ex} is {Status(order.status).name} and cannot be disabled")
-            order.status = Status.DISABLED
+                raise BrokerError(f"order {order.order_id_ex} is {OrderStatus(order.status).name} and cannot be disabled")
+            order.status = OrderStatus.DISABLED
             self._unwork(order)
         elif op == ModifyOp.ENABLE:
-            if order.status != Status.DISABLED:
+            if order.status != OrderStatus.DISABLED:
                 raise BrokerError(f"order {order.order_id_ex} is not disabled")
-            self._check_funds(acc, order, dataclasses.replace(order, status=Status.SUBMITTED).frozen())
-            order.status = Status.FILLED_PART if order.fill_qty else Status.SUBMITTED
+            self._check_funds(acc, order, dataclasses.replace(order, status=OrderStatus.SUBMITTED).frozen())
+            order.status = OrderStatus.FILLED_PART if order.fill_qty else OrderStatus.SUBMITTED
             self._working.setdefault(order.code, []).append(order)
         elif op == ModifyOp.DELETE:
             if order.active or order.fill_qty:
                 raise BrokerError(f"order {order.order_id_ex} cannot be deleted: only orders that ended without fills can")
-            order.status = Status.DELETED
+            order.status = OrderStatus.DELETED
         else:
             raise BrokerError(f"unknown modify operation {op}")
         order.update_time = self.clock()
@@ -450,14 +350,14 @@ class Broker:
     def _modify(self, acc: Account, order: Order, qty: float | None, price: float | None,
                 aux_price: float | None) -> list[Event]:
         if not order.active:
-            raise BrokerError(f"order {order.order_id_ex} is {Status(order.status).name} and cannot be modified")
+            raise BrokerError(f"order {order.order_id_ex} is {OrderStatus(order.status).name} and cannot be modified")
         inst = self.instrument(order.code)
         new = dataclasses.replace(order)
         if qty is not None and qty > 0:
             odd = 0.0
-            if not order.is_buy and order.market in ("SH", "SZ"):
-                odd = self.can_sell(acc, order.code) + order.remaining
-            new.qty = self._check_qty(inst, qty, order.lot, sell_all=odd if odd % order.lot else 0.0)
+            if not order.is_buy and order.market in A_SHARES:
+                odd = mkt.odd_lot_sell(order.market, False, self.can_sell(acc, order.code) + order.remaining, order.lot)
+            new.qty = self._check_qty(inst, qty, order.lot, sell_all=odd)
             if new.qty <= order.fill_qty:
                 raise BrokerError(f"new quantity {new.qty} must exceed the filled quantity {order.fill_qty:g}")
         if order.order_type in (OrderType.NORMAL, OrderType.ABSOLUTE_LIMIT, OrderType.STOP_LIMIT) and price:
@@ -487,10 +387,10 @@ class Broker:
 
     def _cancel(self, order: Order, reason: str = "") -> list[Event]:
         part = order.fill_qty > 0
-        order.status = Status.CANCELLING_PART if part else Status.CANCELLING_ALL
+        order.status = OrderStatus.CANCELLING_PART if part else OrderStatus.CANCELLING_ALL
         order.update_time = self.clock()
         events: list[Event] = [self._snap(order)]
-        order.status = Status.CANCELLED_PART if part else Status.CANCELLED_ALL
+        order.status = OrderStatus.CANCELLED_PART if part else OrderStatus.CANCELLED_ALL
         if reason:
             order.last_err = reason
         self._unwork(order)
@@ -503,176 +403,10 @@ class Broker:
         self._check_unlocked(acc)
         events: list[Event] = []
         for order in list(acc.orders.values()):
-            if order.active and (not trd_market or trd_market_of(order.market, acc.env) == trd_market):
+            if order.active and (not trd_market or trd_market_for(order.market, acc.env) == trd_market):
                 events += self._cancel(order)
         return events
 
-    def _unwork(self, order: Order) -> None:
-        working = self._working.get(order.code)
-        if working and order in working:
-            working.remove(order)
 
-    # -- matching --------------------------------------------------------------------
-
-    def _crosses(self, order: Order, price: float) -> bool:
-        if order.order_type == OrderType.ABSOLUTE_LIMIT:
-            return abs(price - order.limit) < 1e-9
-        return price <= order.limit + 1e-9 if order.is_buy else price >= order.limit - 1e-9
-
-    def _lots(self, order: Order, available: float) -> float:
-        """How much of `available` the order may take: whole lots, or its odd remainder."""
-        rem = order.remaining
-        if available >= rem:
-            return rem
-        return math.floor(available / order.lot) * order.lot
-
-    def _sweep(self, order: Order) -> list[Event]:
-        """Fill a marketable order against the opposite side of the current book."""
-        book = self.market.book(order.code)
-        if book is None:
-            return []
-        events: list[Event] = []
-        for level in (book.asks if order.is_buy else book.bids):
-            if not order.active or not self._crosses(order, level.price):
-                break
-            qty = self._lots(order, level.volume)
-            if qty > 0:
-                events += self._fill(order, qty, level.price, self.clock())
-        return events
-
-    def _maybe_trigger(self, order: Order, price: float) -> bool:
-        aux = order.aux_price or 0.0
-        if (order.is_buy and price >= aux - 1e-9) or (not order.is_buy and price <= aux + 1e-9):
-            order.triggered = True
-            if order.order_type == OrderType.STOP:
-                order.limit = self._protection(self.instrument(order.code), order.is_buy, max(price, aux) if order.is_buy else min(price, aux))
-            return True
-        return False
-
-    def on_trades(self, trades: Iterable[Any], now: float | None = None) -> list[Event]:
-        """Match resting orders against new market trades; expire DAY orders at the close."""
-        now = self.clock() if now is None else now
-        events: list[Event] = []
-        for trade in trades:
-            working = self._working.get(trade.code)
-            if not working:
-                continue
-            for order in list(working):
-                if not order.active:
-                    continue
-                if not order.triggered:
-                    if not self._maybe_trigger(order, trade.price):
-                        continue
-                    events.append(self._snap(order))
-                    events += self._sweep(order)
-                    if not order.active:
-                        continue
-                if self._crosses(order, trade.price):
-                    qty = min(order.remaining, max(self._lots(order, trade.volume), order.lot))
-                    price = trade.price if order.market_like else order.limit
-                    events += self._fill(order, qty, price, now)
-        events += self._expire(now)
-        return events
-
-    def _expire(self, now: float) -> list[Event]:
-        """At a market's close, cancel its working DAY orders (only with clock='real')."""
-        events: list[Event] = []
-        for code, working in self._working.items():
-            if not working:
-                continue
-            market = code.split(".", 1)[0]
-            is_open = bool(self.market.is_open(market))
-            was_open = self._was_open.get(market, is_open)
-            self._was_open[market] = is_open
-            if was_open and not is_open:
-                for order in list(working):
-                    if order.tif == DAY:
-                        events += self._cancel(order, "expired at the market close (time in force DAY)")
-        return events
-
-    def _fill(self, order: Order, qty: float, price: float, now: float) -> list[Event]:
-        acc = self.accounts[order.acc_id]
-        cur = order.currency
-        value = qty * price
-        old_fee = order.fee_total
-        order.fill_qty += qty
-        order.fill_value += value
-        order.fees = fee_schedule.fee_items(order.market, order.fill_qty, order.fill_value, not order.is_buy)
-        fee = order.fee_total - old_fee
-        acc.cash[cur] += -value - fee if order.is_buy else value - fee
-        pos = self._position(acc, order.code, order.name)
-        self._book_position(acc, pos, qty if order.is_buy else -qty, price, fee, now)
-        order.status = Status.FILLED_ALL if order.remaining <= 1e-9 else Status.FILLED_PART
-        order.update_time = now
-        if not order.active:
-            self._unwork(order)
-        fill_id = next(self._fill_ids)
-        counter = HK_COUNTER_BROKERS[fill_id % len(HK_COUNTER_BROKERS)] if order.market == "HK" else None
-        fill = Fill(
-            fill_id=fill_id, fill_id_ex=f"f3_{local_day(now, 'HK').replace('-', '')}_{fill_id}_{order.order_id}",
-            order_id=order.order_id, order_id_ex=order.order_id_ex, acc_id=order.acc_id, env=order.env,
-            code=order.code, name=order.name, side=order.side, qty=qty, price=price, time=now, counter_broker=counter,
-        )
-        acc.fills.append(fill)
-        return [FillEvent(fill), self._snap(order)]
-
-    def _book_position(self, acc: Account, pos: Position, dq: float, price: float, fee: float, now: float) -> None:
-        day = local_day(now, pos.market)
-        if pos.day != day:
-            pos.day, pos.t1_locked = day, 0.0
-            pos.today_buy_qty = pos.today_buy_val = pos.today_sell_qty = pos.today_sell_val = 0.0
-        if dq > 0:
-            pos.today_buy_qty += dq
-            pos.today_buy_val += dq * price
-            if pos.market in ("SH", "SZ"):
-                pos.t1_locked += dq
-        else:
-            pos.today_sell_qty -= dq
-            pos.today_sell_val -= dq * price
-        cur = CURRENCY[pos.market]
-        if pos.qty == 0 or (pos.qty > 0) == (dq > 0):  # open or add
-            pos.avg_cost = (pos.avg_cost * pos.qty + price * dq) / (pos.qty + dq)
-        else:  # reduce (reversal is refused at order entry)
-            pnl = (price - pos.avg_cost) * -dq
-            pos.realized += pnl
-            acc.realized[cur] += pnl
-        pos.qty += dq
-        if abs(pos.qty) < 1e-9:
-            pos.qty, pos.avg_cost = 0.0, 0.0
-        pos.net_cost += dq * price + fee
-        pos.fees += fee
-        pos.realized -= fee
-        acc.realized[cur] -= fee
-
-    # -- queries ---------------------------------------------------------------------
-
-    def max_qtys(self, acc_id: int, code: str, order_type: int, price: float, order_id_ex: str = "") -> MaxQtys:
-        acc = self.account(acc_id)
-        inst = self.instrument(code)
-        lot = int(getattr(inst, "lot_size", 1) or 1)
-        cur = CURRENCY[inst.market]
-        if order_type in (OrderType.MARKET, OrderType.STOP) or not price:
-            price = self._protection(inst, True, self.last_price(code))
-        power = self.power(acc, cur)
-        can_sell = self.can_sell(acc, code)
-        if order_id_ex:  # modifying: the order's own freeze / position counts back in
-            order = self.order(acc_id, order_id_ex)
-            power += order.frozen()
-            if not order.is_buy and not order.opening:
-                can_sell += order.remaining
-        pos = acc.positions.get(code)
-        held = pos.qty if pos else 0.0
-        buy = 0.0
-        if power > 0 and price > 0:
-            buy = math.floor(power / price / lot) * lot
-            while buy > 0:
-                value = buy * price
-                if value + fee_schedule.total(fee_schedule.fee_items(inst.market, buy, value, False)) <= power:
-                    break
-                buy -= lot * max(1, int(buy / lot * 0.001))
-            buy = max(buy, 0.0)
-        short = 0.0
-        if inst.market in acc.short_markets and held <= 0 and power > 0 and price > 0:
-            short = math.floor(power / price / lot) * lot
-        return MaxQtys(cash_buy=buy, cash_and_margin_buy=buy, position_sell=can_sell, sell_short=short,
-                       buy_back=max(0.0, -held))
+def _grid(inst: Any) -> str:
+    return mkt.grid(inst.market, getattr(inst, "sec_type", mkt.SEC_STOCK))

@@ -15,9 +15,8 @@ from datetime import date
 from random import Random
 from typing import NamedTuple
 
-from protocol.gateway.instruments import (
-    UNIT, Instrument, ceil_units, floor_units, grid_market, limit_units, session_minutes, to_units,
-)
+from protocol.gateway.instruments import Instrument, grid_market, limit_units
+from protocol.markets import UNIT, ceil_units, floor_units, session_minutes, to_units
 
 HISTORY_DAYS = 1300  # trading days of daily bars (about five years)
 MINUTE_DAYS = 30  # trading days of 1-minute bars before the live day

@@ -10,17 +10,13 @@ from __future__ import annotations
 from datetime import date
 
 from protocol.gateway.history import Bar, DayBar
-from protocol.gateway.instruments import bucket_map
+from protocol.markets import bucket_map
 
 # Qot_Common.KLType -> bar length in minutes
 MINUTES = {1: 1, 10: 3, 6: 5, 12: 10, 7: 15, 8: 30, 9: 60, 13: 120, 14: 180, 15: 240}
 DAY, WEEK, MONTH, YEAR, QUARTER = 2, 3, 4, 5, 11
 PERIODS = frozenset({DAY, WEEK, MONTH, QUARTER, YEAR})
 ALL = frozenset(MINUTES) | PERIODS
-# Qot_Common.SubType of a K-line subscription -> its KLType
-SUBTYPE_KL = {11: 1, 17: 10, 7: 6, 18: 12, 8: 7, 9: 8, 10: 9, 19: 13, 20: 14, 21: 15,
-              6: DAY, 12: WEEK, 13: MONTH, 15: QUARTER, 16: YEAR}
-KL_SUBTYPE = {v: k for k, v in SUBTYPE_KL.items()}
 
 
 def merge(bars: list[Bar], time: str | None = None, t: float | None = None, minute: int | None = None) -> Bar:

@@ -1,115 +1,28 @@
 """The paper broker's records: wire enums, orders, fills, positions, accounts, events, views.
 
 Plain data with the arithmetic that belongs to one record (an order's frozen cash, its
-fees); the rules that move them live in protocol/gateway/broker.py. Enum values are the
-wire values of Trd_Common.proto.
+fees); the rules that move them live in protocol/gateway/broker.py. The enums are
+protocol/trade.py's, the wire values of Trd_Common.proto.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime
-from enum import IntEnum
-from zoneinfo import ZoneInfo
 
-from protocol.gateway import fees as fee_schedule
+from protocol import fees as fee_schedule
+from protocol.trade import CURRENCY_OF, Currency, OrderStatus, OrderType, Side, TrdEnv, TrdMarket
 
-
-class TrdEnv(IntEnum):
-    SIMULATE = 0
-    REAL = 1
-
-
-class TrdMarket(IntEnum):
-    HK = 1
-    US = 2
-    CN = 3
-    HKCC = 4
-
-
-class Currency(IntEnum):
-    HKD = 1
-    USD = 2
-    CNH = 3
-
-
-class Side(IntEnum):
-    BUY = 1
-    SELL = 2
-    SELL_SHORT = 3
-    BUY_BACK = 4
-
-
-class OrderType(IntEnum):
-    NORMAL = 1
-    MARKET = 2
-    ABSOLUTE_LIMIT = 5
-    STOP = 10
-    STOP_LIMIT = 11
-
-
-class Status(IntEnum):
-    SUBMITTING = 2
-    SUBMITTED = 5
-    FILLED_PART = 10
-    FILLED_ALL = 11
-    CANCELLING_PART = 12
-    CANCELLING_ALL = 13
-    CANCELLED_PART = 14
-    CANCELLED_ALL = 15
-    FAILED = 21
-    DISABLED = 22
-    DELETED = 23
-
-
-class ModifyOp(IntEnum):
-    NORMAL = 1
-    CANCEL = 2
-    DISABLE = 3
-    ENABLE = 4
-    DELETE = 5
-
-
-DAY, GTC = 0, 1
 SECURITY_FIRM_FUTU_HK = 1
-SEC_MARKET = {"HK": 1, "US": 2, "SH": 31, "SZ": 32}  # TrdSecMarket
-CURRENCY = {"HK": Currency.HKD, "US": Currency.USD, "SH": Currency.CNH, "SZ": Currency.CNH}
-MARKET_CURRENCY = {TrdMarket.HK: Currency.HKD, TrdMarket.US: Currency.USD, TrdMarket.CN: Currency.CNH,
-                   TrdMarket.HKCC: Currency.CNH}
 HKD_PER = {Currency.HKD: 1.0, Currency.USD: 7.8, Currency.CNH: 1.08}  # fixed paper FX rates
-TZ = {"HK": ZoneInfo("Asia/Hong_Kong"), "US": ZoneInfo("America/New_York"),
-      "SH": ZoneInfo("Asia/Shanghai"), "SZ": ZoneInfo("Asia/Shanghai")}
 MARKET_PROTECTION = 0.05  # MARKET orders never fill further than this from the reference price
-ACTIVE = frozenset({Status.SUBMITTING, Status.SUBMITTED, Status.FILLED_PART})
-
-BUY_SIDES = (Side.BUY, Side.BUY_BACK)
-
-
-def md5_hex(text: str) -> str:
-    return hashlib.md5(text.encode()).hexdigest()
-
-
-def trd_market_of(market: str, env: int) -> int:
-    """TrdMarket of a quote market as the SDK derives it (A-shares: CN paper, HKCC real)."""
-    if market == "HK":
-        return TrdMarket.HK
-    if market == "US":
-        return TrdMarket.US
-    return TrdMarket.CN if env == TrdEnv.SIMULATE else TrdMarket.HKCC
-
-
-def local_time(ts: float, market: str) -> str:
-    """Exchange-local "YYYY-MM-DD HH:MM:SS.mmm"."""
-    return datetime.fromtimestamp(ts, TZ[market]).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
-
-
-def local_day(ts: float, market: str) -> str:
-    return datetime.fromtimestamp(ts, TZ[market]).strftime("%Y-%m-%d")
+ACTIVE = frozenset(s for s in OrderStatus if s.is_active)
 
 
 def money(value: float, currency: int) -> str:
     return f"{Currency(currency).name} {value:,.2f}"
+
+
+_BUY_SIDES = frozenset(s for s in Side if s.is_buy)
 
 
 class _Coded:
@@ -145,7 +58,7 @@ class Order(_Coded):
     lot: int
     create_time: float
     update_time: float
-    status: int = Status.SUBMITTING
+    status: int = OrderStatus.SUBMITTING
     fill_qty: float = 0.0
     fill_value: float = 0.0
     last_err: str = ""
@@ -157,11 +70,11 @@ class Order(_Coded):
 
     @property
     def currency(self) -> Currency:
-        return CURRENCY[self.market]
+        return CURRENCY_OF[self.market]
 
     @property
     def is_buy(self) -> bool:
-        return self.side in BUY_SIDES
+        return self.side in _BUY_SIDES
 
     @property
     def remaining(self) -> float:

@@ -23,9 +23,9 @@ from typing import NamedTuple
 
 from protocol.gateway import klines as kl
 from protocol.gateway.history import Bar, DayBar, ShortItem, day_minutes, short_interest
-from protocol.gateway.instruments import (
-    BY_CODE, HK_BROKERS, MARKETS, ST_AFTERNOON, ST_MORNING, TZ, UNIT, DayClock, Instrument, minute_labels,
-    session_minutes, state_at,
+from protocol.gateway.instruments import BY_CODE, HK_BROKERS, MARKETS, Instrument
+from protocol.markets import (
+    ST_AFTERNOON, ST_MORNING, TZ, UNIT, DayClock, minute_labels, session_minutes, state_at,
 )
 from protocol.gateway.process import (  # noqa: F401  (re-exported: the broker codes against them)
     BIG, BUY, MID, NEUTRAL, SELL, SMALL, SUPER, Level, Process, Trade, avg_trade_turnover, size_class,

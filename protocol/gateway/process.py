@@ -24,9 +24,10 @@ from protocol.gateway.history import (
     HISTORY_DAYS, MINUTE_DAYS, PARETO_ALPHA, PARETO_MEAN, Bar, DayBar, daily_history, live_minutes, rng_for,
     turnover_of, u_shape,
 )
-from protocol.gateway.instruments import (
-    UNIT, DayClock, Instrument, _band_tick, in_session, last_session_day, limit_units, next_open,
-    session_minutes, sessions, tick_down_units, tick_up_units, trading_days_before,
+from protocol.gateway.instruments import Instrument, limit_units
+from protocol.markets import (
+    UNIT, DayClock, band_tick, in_session, last_session_day, next_open, session_minutes, sessions,
+    tick_down_units, tick_up_units, trading_days_before,
 )
 
 BUY, SELL, NEUTRAL = 1, 2, 3  # Qot_Common.TickerDirection
@@ -208,7 +209,7 @@ class Process:
         rng = self.rng
         self.fair *= math.exp(rng.gauss(0, self.sigma * scale))
         bids, asks = self.bids, self.asks
-        tick = _band_tick(self.market, self.fair)
+        tick = band_tick(self.market, self.fair)
         if rng.random() < NEUTRAL_SHARE and bids and asks:
             u = self.last_u if bids[0][0] <= self.last_u <= asks[0][0] else bids[0][0]
             self._print(t, u, self.lot * (1 + int(rng.random() * 2)), NEUTRAL, out)
@@ -310,7 +311,7 @@ class Process:
     def recenter(self) -> None:
         """Move the book so the best bid is the grid price at or below the fair value."""
         market, lim = self.market, self.lim
-        tick = _band_tick(market, self.fair)
+        tick = band_tick(market, self.fair)
         b = max(tick, int(self.fair // tick) * tick)
         a = tick_up_units(market, b)
         if self.rng.random() < 0.06:

@@ -10,9 +10,8 @@ import zlib
 from datetime import date, datetime
 
 from protocol.gateway.history import Bar
-from protocol.gateway.instruments import (
-    QOT_MARKET, SEC_ETF, SEC_INDEX, SEC_STOCK, TZ, UNIT, Instrument, _band_tick, grid_market,
-)
+from protocol.gateway.instruments import QOT_MARKET, Instrument, grid_market
+from protocol.markets import SEC_ETF, SEC_INDEX, SEC_STOCK, TZ, UNIT, band_tick
 from protocol.gateway.market import Book, FlowItem, Market, Quote, RTPoint, Trade, local_time
 from protocol.proto import Qot_Common_pb2 as qc
 from protocol.proto import Qot_GetCapitalFlow_pb2, Qot_GetSecuritySnapshot_pb2 as snap
@@ -45,7 +44,7 @@ def list_timestamp(inst: Instrument) -> float:
 
 
 def spread(inst: Instrument, price: float) -> float:
-    return _band_tick(grid_market(inst), price * UNIT) / UNIT
+    return band_tick(grid_market(inst), price * UNIT) / UNIT
 
 
 def basic_qot(inst: Instrument, q: Quote) -> qc.BasicQot:

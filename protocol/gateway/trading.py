@@ -1,7 +1,7 @@
 """The trade service: Trd_* handlers on the Gateway over the paper broker, and the order/fill pushes.
 
 Every reply carries all proto2 required fields and `secMarket`, so the SDK prints codes as
-"HK.00700". Per-account rate limits follow the vendor docs (fact sheet section 13): a
+"HK.00700". Per-account rate limits are OpenD's documented ones (protocol/ratelimit.py): a
 sliding 30 s window; for the cached queries (funds, positions, orders, fills) the limit
 applies only when refreshCache is true, as in OpenD.
 """
@@ -17,12 +17,12 @@ from google.protobuf.message import Message
 
 from protocol import ids
 from protocol.gateway.broker import Broker, BrokerError
-from protocol.gateway.ledger import (
-    CURRENCY, SEC_MARKET, Account, Event, Fill, FillEvent, Order, OrderEvent, PositionView, TrdEnv, local_time,
-    trd_market_of,
-)
+from protocol.gateway.instruments import MARKETS
+from protocol.gateway.ledger import Account, Event, Fill, FillEvent, Order, OrderEvent, PositionView
 from protocol.gateway.server import Gateway, ServiceError, Session
-from protocol.ratelimit import WINDOW, RateLimiter
+from protocol.markets import local_time
+from protocol.ratelimit import LIMITS, RateLimiter
+from protocol.trade import CURRENCY_OF, SEC_MARKET_OF, TrdEnv, trd_market_for
 from protocol.proto import (
     Trd_Common_pb2 as tc, Trd_GetAccList_pb2, Trd_GetFunds_pb2, Trd_GetHistoryOrderFillList_pb2,
     Trd_GetHistoryOrderList_pb2, Trd_GetMaxTrdQtys_pb2, Trd_GetOrderFee_pb2, Trd_GetOrderFillList_pb2,
@@ -31,23 +31,8 @@ from protocol.proto import (
 )
 
 SUB_KEY = "trd_acc_sub"  # Session.data: account IDs this connection gets pushes for
-MARKET_OF_SEC = {v: k for k, v in SEC_MARKET.items()}
-# proto ID -> (SDK call name, requests per window per account)
-LIMITS: dict[int, tuple[str, int]] = {
-    ids.TRD_UNLOCK_TRADE: ("unlock_trade", 10),  # per user, not per account
-    ids.TRD_GET_FUNDS: ("accinfo_query", 10),
-    ids.TRD_GET_POSITION_LIST: ("position_list_query", 10),
-    ids.TRD_GET_MAX_TRD_QTYS: ("acctradinginfo_query", 10),
-    ids.TRD_GET_ORDER_LIST: ("order_list_query", 10),
-    ids.TRD_PLACE_ORDER: ("place_order", 15),
-    ids.TRD_MODIFY_ORDER: ("modify_order", 20),
-    ids.TRD_GET_ORDER_FILL_LIST: ("deal_list_query", 10),
-    ids.TRD_GET_HISTORY_ORDER_LIST: ("history_order_list_query", 10),
-    ids.TRD_GET_HISTORY_ORDER_FILL_LIST: ("history_deal_list_query", 10),
-    ids.TRD_GET_ORDER_FEE: ("order_fee_query", 10),
-}
+MARKET_OF_SEC = {SEC_MARKET_OF[m]: m for m in MARKETS}  # the simulated ones
 RECEIVED_KEPT = 1000  # write requests remembered in TradeService.received
-CACHED = frozenset({ids.TRD_GET_FUNDS, ids.TRD_GET_POSITION_LIST, ids.TRD_GET_ORDER_LIST, ids.TRD_GET_ORDER_FILL_LIST})
 
 
 def _r(x: float) -> float:
@@ -63,7 +48,7 @@ def _passes(fc: Any, env: int, market: str, symbol: str, row_id: int, order_id_e
         return False
     if fc.orderIDExList and order_id_ex not in fc.orderIDExList:
         return False
-    if fc.filterMarket and trd_market_of(market, env) != fc.filterMarket:
+    if fc.filterMarket and trd_market_for(market, env) != fc.filterMarket:
         return False
     stamp = local_time(created, market)[:19]
     if fc.beginTime and stamp < _window(fc.beginTime, False):
@@ -81,9 +66,9 @@ def order_pb(o: Order) -> tc.Order:
         orderIDEx=o.order_id_ex, code=o.symbol, name=o.name, qty=o.qty, price=o.price,
         createTime=local_time(o.create_time, o.market), updateTime=local_time(o.update_time, o.market),
         fillQty=o.fill_qty, fillAvgPrice=round(o.avg_price, 6), lastErrMsg=o.last_err,
-        secMarket=SEC_MARKET[o.market], createTimestamp=o.create_time, updateTimestamp=o.update_time,
+        secMarket=SEC_MARKET_OF[o.market], createTimestamp=o.create_time, updateTimestamp=o.update_time,
         timeInForce=o.tif, fillOutsideRTH=o.fill_outside_rth, currency=o.currency,
-        trdMarket=trd_market_of(o.market, o.env),
+        trdMarket=trd_market_for(o.market, o.env),
     )
     if o.remark:
         pb.remark = o.remark
@@ -98,8 +83,8 @@ def fill_pb(f: Fill) -> tc.OrderFill:
     pb = tc.OrderFill(
         trdSide=f.side, fillID=f.fill_id, fillIDEx=f.fill_id_ex, orderID=f.order_id, orderIDEx=f.order_id_ex,
         code=f.symbol, name=f.name, qty=f.qty, price=f.price, createTime=local_time(f.time, f.market),
-        secMarket=SEC_MARKET[f.market], createTimestamp=f.time, updateTimestamp=f.time, status=0,
-        trdMarket=trd_market_of(f.market, f.env),
+        secMarket=SEC_MARKET_OF[f.market], createTimestamp=f.time, updateTimestamp=f.time, status=0,
+        trdMarket=trd_market_for(f.market, f.env),
     )
     if f.counter_broker is not None:
         pb.counterBrokerID, pb.counterBrokerName = f.counter_broker
@@ -111,8 +96,8 @@ def position_pb(v: PositionView, acc_id: int, env: int) -> tc.Position:
     pb = tc.Position(
         positionID=p.position_id, positionSide=1 if v.qty < 0 else 0, code=p.symbol, name=p.name,
         qty=v.qty, canSellQty=v.can_sell, price=v.price, costPrice=_r(v.diluted_cost), val=_r(v.value),
-        plVal=_r(v.pl_val), secMarket=SEC_MARKET[p.market], currency=CURRENCY[p.market],
-        trdMarket=trd_market_of(p.market, env), dilutedCostPrice=_r(v.diluted_cost),
+        plVal=_r(v.pl_val), secMarket=SEC_MARKET_OF[p.market], currency=CURRENCY_OF[p.market],
+        trdMarket=trd_market_for(p.market, env), dilutedCostPrice=_r(v.diluted_cost),
         averageCostPrice=_r(v.avg_cost), unrealizedPL=_r(v.unrealized), realizedPL=_r(p.realized), accID=acc_id,
     )
     if v.pl_ratio is not None:
@@ -181,12 +166,12 @@ class TradeService:
                 o = ev.order
                 pid = ids.TRD_UPDATE_ORDER
                 resp: Message = Trd_UpdateOrder_pb2.Response(retType=0, s2c=Trd_UpdateOrder_pb2.S2C(
-                    header=_header(o.env, o.acc_id, trd_market_of(o.market, o.env)), order=order_pb(o)))
+                    header=_header(o.env, o.acc_id, trd_market_for(o.market, o.env)), order=order_pb(o)))
             elif isinstance(ev, FillEvent):
                 f = ev.fill
                 pid = ids.TRD_UPDATE_ORDER_FILL
                 resp = Trd_UpdateOrderFill_pb2.Response(retType=0, s2c=Trd_UpdateOrderFill_pb2.S2C(
-                    header=_header(f.env, f.acc_id, trd_market_of(f.market, f.env)), orderFill=fill_pb(f)))
+                    header=_header(f.env, f.acc_id, trd_market_for(f.market, f.env)), orderFill=fill_pb(f)))
             else:
                 continue
             body = resp.SerializeToString()
@@ -215,14 +200,12 @@ class TradeService:
         return acc
 
     def _limit(self, proto_id: int, key: int, refresh: bool = True) -> None:
-        if not self.limits_enabled or (proto_id in CACHED and not refresh):
+        limit = LIMITS[proto_id]
+        if not self.limits_enabled or (limit.cached and not refresh):
             return
-        name, limit = LIMITS[proto_id]
-        wait = self.limiter.hit((proto_id, key), limit)
+        wait = self.limiter.hit((proto_id, key), limit.requests)
         if wait:
-            per = "user" if proto_id == ids.TRD_UNLOCK_TRADE else f"account {key}"
-            raise ServiceError(f"{name}: rate limit exceeded: at most {limit} requests per {WINDOW:g} s per {per}; "
-                               f"retry in {wait:.1f} s")
+            raise ServiceError(limit.refusal(wait, "" if limit.per == "user" else f"account {key}"))
 
     @staticmethod
     def _code(sec_market: int, code: str, trd_market: int) -> str:
@@ -300,7 +283,7 @@ class TradeService:
                 continue
             if fc.idList and p.position_id not in fc.idList:
                 continue
-            if fc.filterMarket and trd_market_of(p.market, acc.env) != fc.filterMarket:
+            if fc.filterMarket and trd_market_for(p.market, acc.env) != fc.filterMarket:
                 continue
             ratio = v.pl_ratio if v.pl_ratio is not None else 0.0
             if c2s.HasField("filterPLRatioMin") and ratio < c2s.filterPLRatioMin:

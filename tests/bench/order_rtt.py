@@ -43,7 +43,7 @@ CODE = "HK.00700"
 
 
 def resting_price(last: float) -> float:
-    from protocol.gateway.instruments import round_to_tick
+    from protocol.markets import round_to_tick
 
     return round_to_tick("HK", last * 0.95, False)
 

@@ -30,7 +30,7 @@ from protocol import ids
 from protocol.client import OpenDClient
 from protocol.codes import KL_SUBTYPES, SUB_ORDER_BOOK, SUB_QUOTE, SUB_TICKER, security
 from protocol.frame import FrameDecoder
-from protocol.gateway import instruments
+from protocol import markets
 from protocol.gateway.sim import SimThread
 from protocol.proto import (
     Qot_Sub_pb2,
@@ -83,7 +83,7 @@ def record(n: int, orders: int = 120, seed: int = 7, rate: float = 60.0) -> dict
         for i in range(orders):
             code = hk[i % len(hk)]
             lot = thread.sim.market.instruments[code].lot_size
-            price = instruments.round_to_tick("HK", prices[code] * (0.92 + 0.0005 * (i % 20)), False)
+            price = markets.round_to_tick("HK", prices[code] * (0.92 + 0.0005 * (i % 20)), False)
             placed = await client.request(ids.TRD_PLACE_ORDER, to_c2s(Ticket(code, 1, lot, price, acc_id=HK_SIM), header))
             await client.request(ids.TRD_MODIFY_ORDER, Trd_ModifyOrder_pb2.C2S(
                 header=header, orderID=placed.orderID, modifyOrderOp=2, qty=0, price=0))

@@ -18,17 +18,15 @@ from textual.binding import Binding
 from textual.containers import Grid, Vertical
 from textual.widgets import Input, Label, Select, Static
 
-from protocol.gateway.fees import fee_items, total
+from protocol.fees import schedule_for
+from protocol.trade import OrderType, Session, Side, TimeInForce
+from workstation.orders import Limits, Problem, Ticket, fmt, validate
 from workstation.screens.form import PriceQtyForm
-from workstation.orders import (
-    ABSOLUTE_LIMIT, BUY, DAY, ETH, GTC, LIMIT_PRICED, MARKET, NORMAL, RTH, SELL, SELL_SHORT, SESSION_NONE, STOP,
-    STOP_LIMIT, Limits, Problem, Ticket, fmt, validate,
-)
 
-TYPES = [("Limit", NORMAL), ("Market", MARKET), ("Absolute limit", ABSOLUTE_LIMIT), ("Stop", STOP), ("Stop limit", STOP_LIMIT)]
-TIFS = [("Day", DAY), ("Good till cancelled", GTC)]
-SESSIONS = [("Regular hours", RTH), ("Extended hours", ETH)]
-SIDE_WORDS = {BUY: "BUY", SELL: "SELL", SELL_SHORT: "SELL SHORT"}
+TYPES = [("Limit", OrderType.NORMAL), ("Market", OrderType.MARKET), ("Absolute limit", OrderType.ABSOLUTE_LIMIT),
+         ("Stop", OrderType.STOP), ("Stop limit", OrderType.STOP_LIMIT)]
+TIFS = [("Day", TimeInForce.DAY), ("Good till cancelled", TimeInForce.GTC)]
+SESSIONS = [("Regular hours", Session.RTH), ("Extended hours", Session.ETH)]
 FIELDS = ("price", "aux", "qty", "remark")
 MAX_QTY_EVERY = 3.5  # s between Trd_GetMaxTrdQtys calls (OpenD allows 10 per 30 s)
 MaxQtys = Callable[[Ticket], Awaitable[object]]
@@ -49,10 +47,11 @@ class OrderForm(PriceQtyForm[Ticket | None]):
     def __init__(self, ticket: Ticket, *, name: str, lot_size: int, last_price: float | None,
                  can_sell_qty: float, limits: Limits, env_label: str, position_qty: float = 0.0,
                  buying_power: float = math.nan, currency: str = "", max_qtys: MaxQtys | None = None,
-                 power_of: PowerOf | None = None) -> None:
+                 power_of: PowerOf | None = None, spread: float | None = None) -> None:
         super().__init__()
-        if ticket.market == "US" and ticket.session == SESSION_NONE:
-            ticket = replace(ticket, session=RTH)
+        if ticket.market == "US" and ticket.session == Session.NONE:
+            ticket = replace(ticket, session=Session.RTH)
+        self.spread = spread  # the quote's priceSpread, when the caller has it: wins over the tick table
         self.position_qty = position_qty
         self.buying_power = buying_power
         self.currency = currency
@@ -101,7 +100,7 @@ class OrderForm(PriceQtyForm[Ticket | None]):
         self._refresh_preview()
         self._ask_max_qtys()
         self.set_interval(1.0, self._ask_max_qtys)
-        self.query_one("#price" if self.ticket.order_type in LIMIT_PRICED else "#qty", Input).focus()
+        self.query_one("#price" if self.ticket.has_price else "#qty", Input).focus()
         if self.power_of is not None and self.buying_power != self.buying_power:
             self.run_worker(self._fetch_power(), group="power", exclusive=True)
 
@@ -131,40 +130,44 @@ class OrderForm(PriceQtyForm[Ticket | None]):
             aux_price=values["aux"],
             qty=values["qty"] or 0.0,
             tif=self.query_one("#tif", Select).value,
-            session=self.query_one("#session", Select).value if self.ticket.market == "US" else SESSION_NONE,
+            session=self.query_one("#session", Select).value if self.ticket.market == "US" else Session.NONE,
             remark=self.query_one("#remark", Input).value,
         )
         if not problems:
             problems = validate(ticket, lot_size=self.lot_size, last_price=self.last_price,
-                                can_sell_qty=self.can_sell_qty, limits=self.limits)
+                                can_sell_qty=self.can_sell_qty, limits=self.limits, spread=self.spread)
         return ticket, problems
 
     # -- display -----------------------------------------------------------------------------
 
     def _refresh_title(self) -> None:
         t = self.ticket
-        side = SIDE_WORDS.get(t.side, str(t.side))
-        self.set_class(t.side == BUY, "-buy")
-        self.set_class(t.side != BUY, "-sell")
+        side = Side.word_of(t.side)
+        self.set_class(t.side == Side.BUY, "-buy")
+        self.set_class(t.side != Side.BUY, "-sell")
         self.query_one("#title", Static).update(Text.assemble(
             (f" {side} ", "bold reverse"), " ", (t.code, "bold"), " ", self.sec_name, "   ",
             (f" {self.env_label} ", "bold white on #ff2d55" if self.env_label == "REAL" else "bold white on #3d8bfd"),
         ))
 
     def _refresh_preview(self) -> None:
-        """Notional, estimated fees, buying power, max quantities, position after a full fill."""
+        """Notional, estimated fees (and whose schedule), buying power, max quantities, position
+        after a full fill."""
         ticket, _ = self.read()
         price = ticket.price if ticket.has_price else (self.last_price or 0.0)
         qty = ticket.qty if ticket.qty == ticket.qty else 0.0
         notional = price * qty
-        fees = total(fee_items(ticket.market, qty, notional, ticket.side != BUY)) if notional > 0 else 0.0
-        after = self.position_qty + (qty if ticket.side == BUY else -qty)
+        schedule = schedule_for(ticket.market)
+        is_sell = ticket.side != Side.BUY
+        fees = schedule.total(qty, notional, is_sell) if schedule is not None and notional > 0 else 0.0
+        after = self.position_qty + (qty if ticket.side == Side.BUY else -qty)
         last = "-" if self.last_price is None else fmt(self.last_price)
         power = "-" if self.buying_power != self.buying_power else f"{self.buying_power:,.2f}"
         self.query_one("#preview", Static).update(Text(
             f"notional {notional:,.2f} {self.currency}  fees ≈ {fees:,.2f}  last {last}  lot {self.lot_size}\n"
             f"buying power {power}  {self.max_text}\n"
-            f"position {fmt(self.position_qty)} → {fmt(after)}  can sell {fmt(self.can_sell_qty)}"))
+            f"position {fmt(self.position_qty)} → {fmt(after)}  can sell {fmt(self.can_sell_qty)}\n"
+            f"fees are an estimate: {schedule.name if schedule is not None else 'no schedule for this market'}"))
 
     def _ask_max_qtys(self) -> None:
         """Trd_GetMaxTrdQtys for the price on the form, at most every MAX_QTY_EVERY s."""
@@ -214,7 +217,7 @@ class OrderForm(PriceQtyForm[Ticket | None]):
     @property
     def sides(self) -> tuple[int, ...]:
         """What ctrl+s cycles through: SELL SHORT only when the limits allow shorting."""
-        return (BUY, SELL, SELL_SHORT) if self.limits.allow_short else (BUY, SELL)
+        return (Side.BUY, Side.SELL, Side.SELL_SHORT) if self.limits.allow_short else (Side.BUY, Side.SELL)
 
     def action_cycle_side(self) -> None:
         sides = self.sides

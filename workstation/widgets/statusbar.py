@@ -8,7 +8,7 @@ import time
 from rich.text import Text
 from textual.widgets import Static
 
-from protocol.client import ConnState
+from workstation.messages import ConnState  # widgets never import protocol.client
 
 STATE_STYLE = {
     ConnState.READY: "bold green", ConnState.CONNECTING: "bold yellow",

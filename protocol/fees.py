@@ -1,4 +1,10 @@
-"""The paper broker's fee schedule: plausible, per market, modelled on a retail online broker.
+"""Published fee schedules per market, named, so a preview can say which one it estimates with.
+
+Both ends use them: the paper broker charges them, the order form shows an estimate. The
+figures are modelled on Futu's published retail schedules (the vendor docs in seeds/ give
+no fee table); a real account's fees differ with plan, promotions and the broker's own
+rounding, so on the workstation a figure from here is always an estimate, and says which
+schedule it came from.
 
 Fees are charged per order on its cumulative fills: after every fill the order's fees are
 recomputed for the total filled quantity and value, and the difference is debited. So
@@ -18,6 +24,10 @@ HK (HKD)                              US (USD)                          A-shares
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from protocol.trade import Currency
 
 FeeItems = list[tuple[str, float]]
 
@@ -63,14 +73,38 @@ def cn_fees(qty: float, value: float, is_sell: bool) -> FeeItems:
     return items
 
 
-_SCHEDULES = {"HK": hk_fees, "US": us_fees, "SH": cn_fees, "SZ": cn_fees}
+@dataclass(frozen=True)
+class FeeSchedule:
+    """One published schedule: its name and the fee lines it charges an order."""
+
+    name: str
+    currency: Currency
+    lines: Callable[[float, float, bool], FeeItems]
+
+    def items(self, qty: float, value: float, is_sell: bool) -> FeeItems:
+        """Fee lines for an order that has filled `qty` shares worth `value` so far."""
+        if qty <= 0:
+            return []
+        return [(title, round(amount, 2)) for title, amount in self.lines(qty, value, is_sell)]
+
+    def total(self, qty: float, value: float, is_sell: bool) -> float:
+        return total(self.items(qty, value, is_sell))
+
+
+HK_SCHEDULE = FeeSchedule("Futu HK published schedule", Currency.HKD, hk_fees)
+US_SCHEDULE = FeeSchedule("Futu US published schedule", Currency.USD, us_fees)
+CN_SCHEDULE = FeeSchedule("Futu A-share (Stock Connect) published schedule", Currency.CNH, cn_fees)
+SCHEDULES: dict[str, FeeSchedule] = {"HK": HK_SCHEDULE, "US": US_SCHEDULE, "SH": CN_SCHEDULE, "SZ": CN_SCHEDULE}
+
+
+def schedule_for(market: str) -> FeeSchedule | None:
+    """The schedule for a market prefix ("HK", "US", "SH", "SZ"), or None if we have none."""
+    return SCHEDULES.get(market)
 
 
 def fee_items(market: str, qty: float, value: float, is_sell: bool) -> FeeItems:
     """Fee lines for an order that has filled `qty` shares worth `value` so far."""
-    if qty <= 0:
-        return []
-    return [(title, round(amount, 2)) for title, amount in _SCHEDULES[market](qty, value, is_sell)]
+    return SCHEDULES[market].items(qty, value, is_sell)
 
 
 def total(items: FeeItems) -> float:

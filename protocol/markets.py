@@ -1,0 +1,347 @@
+"""Exchange rules both ends share: tick grids, lots, time zones, sessions, price limits.
+
+Pure data and arithmetic (no protobuf, no asyncio, no I/O). Prices are floats at the API
+and integer "units" of 0.0001 inside, so grid arithmetic is exact.
+
+Rules (sources: HKEX spread table, SEC Rule 612, SSE/SZSE trading rules, the vendor docs'
+market-state table, seed 004 FAQ Q14):
+- HK: the HKEX spread table (0.001 up to 0.25 ... 5.000 above 5,000).
+- US: 0.01 at or above $1, 0.0001 below.
+- SH/SZ: 0.01 for stocks, 0.001 for ETFs and funds; daily limits of +-10% of the previous
+  close, +-20% on ChiNext (300xxx/301xxx) and STAR (688xxx/689xxx), +-5% for ST stocks,
+  rounded half up to 0.01. Odd lots may be sold (the whole odd holding), never bought.
+- Indices move in 0.01 everywhere.
+- A quote's own `priceSpread` (OpenD's tick at the current price) wins over the tables:
+  the grid functions take it as `spread`.
+Sessions are continuous trading only; no holiday calendars yet (every weekday trades).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+UNIT = 10_000  # price units per 1.0 (0.0001 resolution)
+
+# Qot_Common.SecurityType (the ones the rules look at)
+SEC_STOCK, SEC_ETF, SEC_INDEX = 3, 4, 6  # SEC_ETF is "Trust": ETFs and funds
+
+A_SHARES = frozenset({"SH", "SZ"})
+
+TZ = {
+    "HK": ZoneInfo("Asia/Hong_Kong"), "US": ZoneInfo("America/New_York"),
+    "SH": ZoneInfo("Asia/Shanghai"), "SZ": ZoneInfo("Asia/Shanghai"),
+}
+
+# ---------------------------------------------------------------------------- tick grids
+
+# Grid names: a market prefix ("HK", "US", "SH", "SZ"), or one of these.
+GRID_INDEX = "IDX"  # indices: 0.01
+GRID_CN_FUND = "CN_FUND"  # A-share ETFs and funds: 0.001
+
+# HKEX spread table: (upper bound of the band, spread), both in units; a band is "over the
+# previous bound up to and including this one".
+_HK_BANDS = (
+    (2_500, 10), (5_000, 50), (100_000, 100), (200_000, 200), (1_000_000, 500), (2_000_000, 1_000),
+    (5_000_000, 2_000), (10_000_000, 5_000), (20_000_000, 10_000), (50_000_000, 20_000),
+)
+_HK_TOP = 50_000
+
+
+def grid(market: str, sec_type: int = SEC_STOCK) -> str:
+    """The tick table a security's prices follow."""
+    if sec_type == SEC_INDEX:
+        return GRID_INDEX
+    if market in A_SHARES and sec_type == SEC_ETF:
+        return GRID_CN_FUND
+    return market
+
+
+def band_tick(market: str, u: float) -> int:
+    """Spread (units) of the band a price in units falls in (`market` is a grid name)."""
+    if market == "HK":
+        for bound, tick in _HK_BANDS:
+            if u <= bound:
+                return tick
+        return _HK_TOP
+    if market == "US":
+        return 1 if u < UNIT else 100
+    if market == GRID_CN_FUND:
+        return 10
+    return 100  # SH, SZ stocks, indices and anything else: 0.01
+
+
+def _tick_units(market: str, u: float, spread: float | None) -> int:
+    if spread:
+        return max(1, round(spread * UNIT))
+    return band_tick(market, u)
+
+
+def to_units(price: float) -> int:
+    return int(round(price * UNIT))
+
+
+def tick_size(market: str, price: float, spread: float | None = None) -> float:
+    """Minimum price step at `price` (a quote's `spread`, when given, wins)."""
+    return _tick_units(market, price * UNIT, spread) / UNIT
+
+
+def tick_up_units(market: str, u: int, spread: float | None = None) -> int:
+    """The next grid price above an on-grid price (units)."""
+    return u + (_tick_units(market, u, spread) if spread else band_tick(market, u + 0.5))
+
+
+def tick_down_units(market: str, u: int, spread: float | None = None) -> int:
+    """The next grid price below an on-grid price (units)."""
+    return u - (_tick_units(market, u, spread) if spread else band_tick(market, u - 0.5))
+
+
+def on_tick_grid(market: str, price: float, spread: float | None = None) -> bool:
+    """True if `price` is a valid quote price (a multiple of its band's spread)."""
+    exact = price * UNIT
+    u = round(exact)
+    if abs(exact - u) > 1e-6 * max(1.0, abs(exact)) or u <= 0:
+        return False
+    return u % _tick_units(market, u, spread) == 0
+
+
+def _exact(price: float) -> float:
+    exact = price * UNIT
+    if abs(exact - round(exact)) < 1e-6:
+        exact = float(round(exact))
+    return exact
+
+
+def floor_units(market: str, price: float, spread: float | None = None) -> int:
+    exact = _exact(price)
+    tick = _tick_units(market, exact, spread)
+    return int(math.floor(exact / tick + 1e-9)) * tick
+
+
+def ceil_units(market: str, price: float, spread: float | None = None) -> int:
+    exact = _exact(price)
+    tick = _tick_units(market, exact, spread)
+    return int(math.ceil(exact / tick - 1e-9)) * tick
+
+
+def round_to_tick(market: str, price: float, up: bool | None = None, spread: float | None = None) -> float:
+    """Snap to the grid: up=True rounds up, up=False down, None to the nearest (ties up)."""
+    lo, hi = floor_units(market, price, spread), ceil_units(market, price, spread)
+    if up is True:
+        return hi / UNIT
+    if up is False:
+        return lo / UNIT
+    exact = price * UNIT
+    return (lo if exact - lo < hi - exact else hi) / UNIT
+
+
+# ---------------------------------------------------------------------------------- lots
+
+
+def odd_lot_sell(market: str, is_buy: bool, can_sell: float, lot: int) -> float:
+    """The one quantity off the lot grid an order may have: on A-shares, a sale of the whole
+    sellable holding when that holding is an odd lot (odd lots may be sold, never bought).
+    0.0 when there is none."""
+    if is_buy or market not in A_SHARES or lot <= 1 or not can_sell % lot:
+        return 0.0
+    return can_sell
+
+
+def lot_ok(market: str, qty: float, lot: int, *, is_buy: bool, can_sell: float = 0.0) -> bool:
+    """A quantity passes the lot rule: a lot multiple, or an A-share odd-lot sale of it all."""
+    lot = max(int(lot), 1)
+    odd = odd_lot_sell(market, is_buy, can_sell, lot)
+    return not qty % lot or bool(odd and abs(qty - odd) < 1e-9)
+
+
+# -------------------------------------------------------------------------- price limits
+
+
+def is_st(name: str) -> bool:
+    """A-share "special treatment" stocks are named ST xxx or *ST xxx."""
+    return name.lstrip("*").upper().startswith("ST")
+
+
+def limit_pct(market: str, symbol: str, sec_type: int = SEC_STOCK, name: str = "") -> int | None:
+    """Daily price limit in percent, or None where the market has none."""
+    if market not in A_SHARES or sec_type == SEC_INDEX:
+        return None
+    if symbol.startswith(("300", "301", "688", "689")):
+        return 20
+    return 5 if is_st(name) else 10
+
+
+def limit_band_units(pct: int, prev_close: float) -> tuple[int, int]:
+    """(limit down, limit up) in units: prev_close -+ pct%, half up to 0.01."""
+    cents = int(round(prev_close * 100))
+    up = (cents * (100 + pct) + 50) // 100
+    down = (cents * (100 - pct) + 50) // 100
+    return down * 100, up * 100
+
+
+# ----------------------------------------------------------------------- trading hours
+
+# Qot_Common.QotMarketState
+ST_NONE, ST_AUCTION, ST_WAITING_OPEN, ST_MORNING, ST_REST, ST_AFTERNOON, ST_CLOSED = 0, 1, 2, 3, 4, 5, 6
+ST_PRE_MARKET, ST_AFTER_HOURS, ST_HK_CAS, ST_OVERNIGHT = 8, 10, 19, 37
+
+# Continuous sessions in local minutes since midnight, [start, end).
+SESSIONS = {
+    "HK": ((570, 720), (780, 960)),
+    "US": ((570, 960),),
+    "SH": ((570, 690), (780, 900)),
+    "SZ": ((570, 690), (780, 900)),
+}
+# With clock="always" every day trades 00:00-23:59; the last minute is left empty so that
+# every 1-minute bar ends on the same date it starts.
+ALWAYS_SESSIONS = ((0, 1439),)
+
+
+def sessions(market: str, clock: str) -> tuple[tuple[int, int], ...]:
+    return ALWAYS_SESSIONS if clock == "always" else SESSIONS[market]
+
+
+@functools.lru_cache(maxsize=None)
+def minute_labels(market: str, clock: str) -> tuple[int, ...]:
+    """End minute of every 1-minute bar of a trading day (HK: 571 ... 720, 781 ... 960)."""
+    return tuple(m + 1 for start, end in sessions(market, clock) for m in range(start, end))
+
+
+@functools.lru_cache(maxsize=None)
+def bucket_map(market: str, clock: str, minutes: int) -> dict[int, int]:
+    """1-minute bar label -> label of the `minutes`-bar holding it (bars restart each session)."""
+    out = {}
+    for start, end in sessions(market, clock):
+        for m in range(start, end):
+            out[m + 1] = min(start + ((m - start) // minutes + 1) * minutes, end)
+    return out
+
+
+def session_minutes(market: str, clock: str) -> int:
+    return sum(end - start for start, end in sessions(market, clock))
+
+
+class DayClock:
+    """Local calendar arithmetic for one market, cached per day (ticks ask it a lot)."""
+
+    def __init__(self, market: str) -> None:
+        self.market = market
+        self.tz = TZ[market]
+        self._lo = self._hi = 0.0
+        self._day: date = date(1970, 1, 1)
+
+    def day_start(self, day: date) -> float:
+        return datetime(day.year, day.month, day.day, tzinfo=self.tz).timestamp()
+
+    def locate(self, t: float) -> tuple[date, float]:
+        """(local date, epoch of its midnight) for epoch time t."""
+        if not (self._lo <= t < self._hi):
+            day = datetime.fromtimestamp(t, self.tz).date()
+            self._day, self._lo = day, self.day_start(day)
+            self._hi = self.day_start(day + timedelta(days=1))
+        return self._day, self._lo
+
+    def minute(self, t: float) -> float:
+        """Local minutes since midnight (fractional)."""
+        return (t - self.locate(t)[1]) / 60.0
+
+    def at(self, day: date, minute: float) -> float:
+        """Epoch time of a local minute of a day."""
+        return self.day_start(day) + minute * 60.0
+
+
+def is_trading_day(day: date, clock: str) -> bool:
+    return clock == "always" or day.weekday() < 5
+
+
+def state_at(market: str, clock: str, day: date, minute: float) -> int:
+    """QotMarketState of a market at a local date and minute (vendor FAQ Q14 table)."""
+    if clock == "always":
+        if market == "US":
+            return ST_AFTERNOON  # the US regular session is reported as AFTERNOON
+        return ST_MORNING if minute < 720 else ST_AFTERNOON
+    wd = day.weekday()
+    if market == "US":
+        if wd == 5 or (wd == 4 and minute >= 1200) or (wd == 6 and minute < 1200):
+            return ST_CLOSED
+        if minute < 240 or minute >= 1200:
+            return ST_OVERNIGHT
+        if minute < 570:
+            return ST_PRE_MARKET
+        if minute < 960:
+            return ST_AFTERNOON
+        return ST_AFTER_HOURS
+    if wd >= 5:
+        return ST_CLOSED
+    if market == "HK":
+        table = ((535, ST_CLOSED), (540, ST_NONE), (560, ST_AUCTION), (570, ST_WAITING_OPEN), (720, ST_MORNING),
+                 (780, ST_REST), (960, ST_AFTERNOON), (968, ST_HK_CAS))
+    else:
+        table = ((535, ST_CLOSED), (555, ST_NONE), (565, ST_AUCTION), (570, ST_WAITING_OPEN), (690, ST_MORNING),
+                 (780, ST_REST), (900, ST_AFTERNOON))
+    for bound, state in table:
+        if minute < bound:
+            return state
+    return ST_CLOSED
+
+
+def in_session(market: str, clock: str, day: date, minute: float) -> tuple[int, int] | None:
+    """The continuous session (start, end) holding this local minute, if any."""
+    if not is_trading_day(day, clock):
+        return None
+    for start, end in sessions(market, clock):
+        if start <= minute < end:
+            return start, end
+    return None
+
+
+def next_open(dc: DayClock, clock: str, t: float) -> float:
+    """Epoch of the first session start at or after t."""
+    day, _ = dc.locate(t)
+    minute = dc.minute(t)
+    for _ in range(10):
+        if is_trading_day(day, clock):
+            for start, _end in sessions(dc.market, clock):
+                if minute <= start:
+                    return dc.at(day, start)
+        day += timedelta(days=1)
+        minute = -1.0
+    raise RuntimeError("no session within ten days")  # unreachable with a weekday calendar
+
+
+def trading_days_before(day: date, n: int) -> list[date]:
+    """The n trading days before `day`, oldest first. History always uses weekdays."""
+    out: list[date] = []
+    d = day
+    while len(out) < n:
+        d -= timedelta(days=1)
+        if d.weekday() < 5:
+            out.append(d)
+    out.reverse()
+    return out
+
+
+def last_session_day(dc: DayClock, clock: str, t: float) -> date:
+    """The trading day the quote shows at time t: today once its first session has begun,
+    otherwise the last trading day before it."""
+    day, _ = dc.locate(t)
+    if clock == "always":
+        return day
+    first_open = sessions(dc.market, clock)[0][0]
+    if day.weekday() < 5 and dc.minute(t) >= first_open:
+        return day
+    d = day - timedelta(days=1)
+    while d.weekday() >= 5:
+        d -= timedelta(days=1)
+    return d
+
+
+def local_time(ts: float, market: str) -> str:
+    """Exchange-local "YYYY-MM-DD HH:MM:SS.mmm"."""
+    return datetime.fromtimestamp(ts, TZ[market]).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+
+
+def local_day(ts: float, market: str) -> str:
+    return datetime.fromtimestamp(ts, TZ[market]).strftime("%Y-%m-%d")
