@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from protocol.markets import TZ
+from protocol.trade import OrderType, Side
 from workstation.journal import FILE_NAME, Intent, Journal, order_epoch, reconcile
-from workstation.orders import BUY, MARKET, SELL, Ticket
+from workstation.orders import Ticket
 
 T0 = datetime(2024, 6, 3, 10, 0, 0, tzinfo=TZ["HK"]).timestamp()
-TICKET = Ticket("HK.00700", BUY, 200, 612.5, remark="kb-1", acc_id=42)
+TICKET = Ticket("HK.00700", Side.BUY, 200, 612.5, remark="kb-1", acc_id=42)
 
 
 @dataclass
@@ -68,20 +69,20 @@ def test_missing_file_means_nothing_pending(tmp_path):
 def test_the_journal_holds_no_password(tmp_path):
     password = "hunter2-Secret!"
     j = Journal(tmp_path)
-    j.intent(Ticket("HK.00700", BUY, 100, 612.0, remark="note"), "r1")
+    j.intent(Ticket("HK.00700", Side.BUY, 100, 612.0, remark="note"), "r1")
     j.outcome("r1", error="account locked: unlock trading first")
     assert password.encode() not in j.path.read_bytes()
     assert all(password.encode() not in p.read_bytes() for p in tmp_path.rglob("*") if p.is_file())
 
 
 def test_reconcile_matches_by_fields_and_time():
-    intents = [Intent("r1", T0, TICKET), Intent("r2", T0 + 5, Ticket("HK.00700", SELL, 100, 613.0)),
-               Intent("r3", T0 + 9, Ticket("HK.09988", BUY, 100, 0.0, MARKET))]
+    intents = [Intent("r1", T0, TICKET), Intent("r2", T0 + 5, Ticket("HK.00700", Side.SELL, 100, 613.0)),
+               Intent("r3", T0 + 9, Ticket("HK.09988", Side.BUY, 100, 0.0, OrderType.MARKET))]
     orders = [
-        Order("o-old", "HK.00700", BUY, 200, 612.5, "kb-1", hk_time(T0 - 3600), 42),  # too early
-        Order("o1", "HK.00700", BUY, 200, 612.5, "kb-1", hk_time(T0 + 1), 42),
-        Order("o-other", "HK.00700", SELL, 100, 613.5, "", hk_time(T0 + 6)),  # different price
-        Order("o3", "HK.09988", BUY, 100, 158.3, "", hk_time(T0 + 10)),  # market: price not compared
+        Order("o-old", "HK.00700", Side.BUY, 200, 612.5, "kb-1", hk_time(T0 - 3600), 42),  # too early
+        Order("o1", "HK.00700", Side.BUY, 200, 612.5, "kb-1", hk_time(T0 + 1), 42),
+        Order("o-other", "HK.00700", Side.SELL, 100, 613.5, "", hk_time(T0 + 6)),  # different price
+        Order("o3", "HK.09988", Side.BUY, 100, 158.3, "", hk_time(T0 + 10)),  # market: price not compared
     ]
     got = [(i.ref, o.order_id if o else None) for i, o in reconcile(intents, orders)]
     assert got == [("r1", "o1"), ("r2", None), ("r3", "o3")]
@@ -89,16 +90,16 @@ def test_reconcile_matches_by_fields_and_time():
 
 def test_reconcile_uses_each_order_once_and_prefers_the_closest():
     a, b = Intent("a", T0, TICKET), Intent("b", T0 + 60, TICKET)
-    orders = [Order("late", "HK.00700", BUY, 200, 612.5, "kb-1", hk_time(T0 + 61)),
-              Order("early", "HK.00700", BUY, 200, 612.5, "kb-1", hk_time(T0 + 1))]
+    orders = [Order("late", "HK.00700", Side.BUY, 200, 612.5, "kb-1", hk_time(T0 + 61)),
+              Order("early", "HK.00700", Side.BUY, 200, 612.5, "kb-1", hk_time(T0 + 1))]
     assert [(i.ref, o.order_id) for i, o in reconcile([b, a], orders)] == [("a", "early"), ("b", "late")]
     assert reconcile([a, b], orders[:1]) == [(a, None), (b, orders[0])]
 
 
 def test_order_epoch_reads_local_time_or_a_timestamp():
-    assert order_epoch(Order("o", "HK.00700", BUY, 1, 1, create_time=hk_time(T0))) == T0
-    assert order_epoch(Order("o", "HK.00700", BUY, 1, 1, create_time="2024-06-03 10:00:00")) == T0
-    assert order_epoch(Order("o", "HK.00700", BUY, 1, 1, create_time="soon")) is None
+    assert order_epoch(Order("o", "HK.00700", Side.BUY, 1, 1, create_time=hk_time(T0))) == T0
+    assert order_epoch(Order("o", "HK.00700", Side.BUY, 1, 1, create_time="2024-06-03 10:00:00")) == T0
+    assert order_epoch(Order("o", "HK.00700", Side.BUY, 1, 1, create_time="soon")) is None
 
 
 def test_each_record_is_fsynced_before_returning(tmp_path, monkeypatch):

@@ -8,23 +8,8 @@ from hypothesis import strategies as st
 
 from protocol.markets import UNIT, on_tick_grid
 from protocol.proto import Trd_Common_pb2
-from workstation.orders import (
-    BUY,
-    ETH,
-    GTC,
-    MARKET,
-    SELL,
-    SELL_SHORT,
-    STOP,
-    STOP_LIMIT,
-    Limits,
-    Problem,
-    Ticket,
-    nudge_price,
-    nudge_qty,
-    to_c2s,
-    validate,
-)
+from protocol.trade import OrderType, Session, Side, TimeInForce
+from workstation.orders import Limits, Problem, Ticket, nudge_price, nudge_qty, to_c2s, validate
 from workstation.throttle import MODIFY, PLACE, OrderThrottle
 
 HK = {"lot_size": 100, "last_price": 612.5, "can_sell_qty": 0}
@@ -41,84 +26,84 @@ def only(problems: list[Problem], field: str) -> str:
 
 
 def test_a_good_limit_order_passes():
-    assert check(Ticket("HK.00700", BUY, 200, 612.0)) == []
+    assert check(Ticket("HK.00700", Side.BUY, 200, 612.0)) == []
 
 
 @pytest.mark.parametrize("qty", [0, -100])
 def test_qty_must_be_positive(qty):
-    assert "more than 0" in only(check(Ticket("HK.00700", BUY, qty, 612.0)), "qty")
+    assert "more than 0" in only(check(Ticket("HK.00700", Side.BUY, qty, 612.0)), "qty")
 
 
 def test_lot_multiple_names_lot_and_neighbours():
-    msg = only(check(Ticket("HK.00700", BUY, 250, 612.0)), "qty")
+    msg = only(check(Ticket("HK.00700", Side.BUY, 250, 612.0)), "qty")
     assert "lot size 100" in msg and "200 or 300" in msg
-    assert "try 100" in only(check(Ticket("HK.00700", BUY, 50, 612.0)), "qty")
+    assert "try 100" in only(check(Ticket("HK.00700", Side.BUY, 50, 612.0)), "qty")
 
 
 def test_tick_grid_names_tick_and_neighbours():
     # 612.3: the HK band 500-1000 moves in 0.5
-    msg = only(check(Ticket("HK.00700", BUY, 100, 612.3)), "price")
+    msg = only(check(Ticket("HK.00700", Side.BUY, 100, 612.3)), "price")
     assert "tick is 0.5" in msg and "612 and 612.5" in msg
 
 
 def test_tick_grid_follows_the_spread_table_bands():
     ok = {"lot_size": 1000, "last_price": 19.99}
-    assert check(Ticket("HK.00939", BUY, 1000, 19.98), **ok) == []  # 10-20: 0.02
-    msg = only(check(Ticket("HK.00939", BUY, 1000, 20.02), **ok), "price")  # 20-100: 0.05
+    assert check(Ticket("HK.00939", Side.BUY, 1000, 19.98), **ok) == []  # 10-20: 0.02
+    msg = only(check(Ticket("HK.00939", Side.BUY, 1000, 20.02), **ok), "price")  # 20-100: 0.05
     assert "tick is 0.05" in msg and "20 and 20.05" in msg
-    assert check(Ticket("US.AAPL", BUY, 1, 0.5012), lot_size=1, last_price=0.5) == []  # US below $1: 0.0001
-    assert "tick is 0.01" in only(check(Ticket("US.AAPL", BUY, 1, 229.875), lot_size=1, last_price=229.87), "price")
+    assert check(Ticket("US.AAPL", Side.BUY, 1, 0.5012), lot_size=1, last_price=0.5) == []  # US below $1: 0.0001
+    assert "tick is 0.01" in only(check(Ticket("US.AAPL", Side.BUY, 1, 229.875), lot_size=1, last_price=229.87), "price")
 
 
 def test_price_band_vs_last():
-    msg = only(check(Ticket("HK.00700", BUY, 100, 700.0)), "price")
+    msg = only(check(Ticket("HK.00700", Side.BUY, 100, 700.0)), "price")
     assert "14.3% above" in msg and "±10%" in msg and "612.5" in msg
-    assert check(Ticket("HK.00700", BUY, 100, 700.0), Limits(band_pct=15)) == []
-    assert "below" in only(check(Ticket("HK.00700", BUY, 100, 500.0)), "price")
+    assert check(Ticket("HK.00700", Side.BUY, 100, 700.0), Limits(band_pct=15)) == []
+    assert "below" in only(check(Ticket("HK.00700", Side.BUY, 100, 500.0)), "price")
 
 
 def test_price_band_needs_a_last_price():
-    assert "no last price" in only(check(Ticket("HK.00700", BUY, 100, 612.0), last_price=None), "price")
+    assert "no last price" in only(check(Ticket("HK.00700", Side.BUY, 100, 612.0), last_price=None), "price")
 
 
 def test_notional_cap():
-    msg = only(check(Ticket("HK.00700", BUY, 2000, 612.0)), "qty")
+    msg = only(check(Ticket("HK.00700", Side.BUY, 2000, 612.0)), "qty")
     assert "1,224,000.00" in msg and "1,000,000.00" in msg
-    assert check(Ticket("HK.00700", BUY, 2000, 612.0), Limits(max_notional=2e6)) == []
+    assert check(Ticket("HK.00700", Side.BUY, 2000, 612.0), Limits(max_notional=2e6)) == []
 
 
 def test_market_order_skips_price_checks_but_not_notional():
-    assert check(Ticket("HK.00700", BUY, 100, 0.0, order_type=MARKET)) == []
-    assert check(Ticket("HK.00700", BUY, 100, 612.3, order_type=MARKET)) == []  # price ignored
-    assert "notional" in only(check(Ticket("HK.00700", BUY, 2000, order_type=MARKET)), "qty")
-    assert "no last price" in only(check(Ticket("HK.00700", BUY, 100, order_type=MARKET), last_price=None), "price")
+    assert check(Ticket("HK.00700", Side.BUY, 100, 0.0, order_type=OrderType.MARKET)) == []
+    assert check(Ticket("HK.00700", Side.BUY, 100, 612.3, order_type=OrderType.MARKET)) == []  # price ignored
+    assert "notional" in only(check(Ticket("HK.00700", Side.BUY, 2000, order_type=OrderType.MARKET)), "qty")
+    assert "no last price" in only(check(Ticket("HK.00700", Side.BUY, 100, order_type=OrderType.MARKET), last_price=None), "price")
 
 
 def test_sell_at_most_can_sell_unless_short():
-    assert check(Ticket("HK.00700", SELL, 300, 612.0), can_sell_qty=300) == []
-    assert "at most 200" in only(check(Ticket("HK.00700", SELL, 300, 612.0), can_sell_qty=200), "qty")
-    assert "turned off" in only(check(Ticket("HK.00700", SELL_SHORT, 300, 612.0)), "side")
-    assert check(Ticket("HK.00700", SELL_SHORT, 300, 612.0), Limits(allow_short=True)) == []
+    assert check(Ticket("HK.00700", Side.SELL, 300, 612.0), can_sell_qty=300) == []
+    assert "at most 200" in only(check(Ticket("HK.00700", Side.SELL, 300, 612.0), can_sell_qty=200), "qty")
+    assert "turned off" in only(check(Ticket("HK.00700", Side.SELL_SHORT, 300, 612.0)), "side")
+    assert check(Ticket("HK.00700", Side.SELL_SHORT, 300, 612.0), Limits(allow_short=True)) == []
 
 
 def test_stop_orders_need_a_trigger_on_the_right_side():
-    assert "trigger price is required" in only(check(Ticket("HK.00700", BUY, 100, order_type=STOP)), "aux_price")
-    assert check(Ticket("HK.00700", BUY, 100, order_type=STOP, aux_price=620.0)) == []
-    assert "above" in only(check(Ticket("HK.00700", BUY, 100, order_type=STOP, aux_price=600.0)), "aux_price")
-    assert "below" in only(check(Ticket("HK.00700", SELL, 100, 600.0, STOP_LIMIT, 615.0), can_sell_qty=100), "aux_price")
-    assert check(Ticket("HK.00700", SELL, 100, 600.0, STOP_LIMIT, 600.0), can_sell_qty=100) == []
-    assert "tick is 0.5" in only(check(Ticket("HK.00700", BUY, 100, order_type=STOP, aux_price=620.2)), "aux_price")
+    assert "trigger price is required" in only(check(Ticket("HK.00700", Side.BUY, 100, order_type=OrderType.STOP)), "aux_price")
+    assert check(Ticket("HK.00700", Side.BUY, 100, order_type=OrderType.STOP, aux_price=620.0)) == []
+    assert "above" in only(check(Ticket("HK.00700", Side.BUY, 100, order_type=OrderType.STOP, aux_price=600.0)), "aux_price")
+    assert "below" in only(check(Ticket("HK.00700", Side.SELL, 100, 600.0, OrderType.STOP_LIMIT, 615.0), can_sell_qty=100), "aux_price")
+    assert check(Ticket("HK.00700", Side.SELL, 100, 600.0, OrderType.STOP_LIMIT, 600.0), can_sell_qty=100) == []
+    assert "tick is 0.5" in only(check(Ticket("HK.00700", Side.BUY, 100, order_type=OrderType.STOP, aux_price=620.2)), "aux_price")
 
 
 def test_remark_byte_length():
-    assert check(Ticket("HK.00700", BUY, 100, 612.0, remark="x" * 64)) == []
-    msg = only(check(Ticket("HK.00700", BUY, 100, 612.0, remark="买" * 22)), "remark")  # 66 bytes
+    assert check(Ticket("HK.00700", Side.BUY, 100, 612.0, remark="x" * 64)) == []
+    msg = only(check(Ticket("HK.00700", Side.BUY, 100, 612.0, remark="买" * 22)), "remark")  # 66 bytes
     assert "66 bytes" in msg
 
 
 def test_bad_code_and_session():
-    assert only(check(Ticket("00700", BUY, 100, 612.0)), "code")
-    assert "US orders only" in only(check(Ticket("HK.00700", BUY, 100, 612.0, session=ETH)), "session")
+    assert only(check(Ticket("00700", Side.BUY, 100, 612.0)), "code")
+    assert "US orders only" in only(check(Ticket("HK.00700", Side.BUY, 100, 612.0, session=Session.ETH)), "session")
 
 
 def test_nudge_price_crosses_hk_band_edges():
@@ -159,7 +144,7 @@ def test_nudge_qty():
 def test_validate_accepts_exactly_grid_lot_band(units, qty, lot):
     last = 612.5
     price = units / UNIT
-    ticket = Ticket("HK.00700", BUY, qty, price)
+    ticket = Ticket("HK.00700", Side.BUY, qty, price)
     problems = validate(ticket, lot_size=lot, last_price=last, can_sell_qty=0, limits=Limits(max_notional=1e12))
     expected = on_tick_grid("HK", price) and qty % lot == 0 and abs(price / last - 1) <= 0.10 + 1e-12
     assert (problems == []) == expected, problems
@@ -169,35 +154,36 @@ HEADER = Trd_Common_pb2.TrdHeader(trdEnv=0, accID=281756, trdMarket=1)
 
 
 def test_to_c2s_fields():
-    c2s = to_c2s(Ticket("HK.00700", BUY, 200, 612.5, remark="r1", tif=GTC), HEADER)
+    c2s = to_c2s(Ticket("HK.00700", Side.BUY, 200, 612.5, remark="r1", tif=TimeInForce.GTC), HEADER)
     assert (c2s.code, c2s.secMarket, c2s.trdSide, c2s.orderType, c2s.qty, c2s.price) == ("00700", 1, 1, 1, 200.0, 612.5)
     assert c2s.timeInForce == 1 and c2s.remark == "r1" and not c2s.HasField("auxPrice")
     assert not c2s.HasField("packetID")
-    stop = to_c2s(Ticket("US.AAPL", SELL, 5, 0.0, STOP, 200.0, session=ETH), HEADER)
+    stop = to_c2s(Ticket("US.AAPL", Side.SELL, 5, 0.0, OrderType.STOP, 200.0, session=Session.ETH), HEADER)
     assert (stop.code, stop.secMarket, stop.auxPrice, stop.session, stop.fillOutsideRTH) == ("AAPL", 2, 200.0, 2, True)
-    assert not to_c2s(Ticket("HK.00700", BUY, 100, 612.0, aux_price=600.0), HEADER).HasField("auxPrice")
+    assert not to_c2s(Ticket("HK.00700", Side.BUY, 100, 612.0, aux_price=600.0), HEADER).HasField("auxPrice")
 
 
 @pytest.mark.sdk
 @pytest.mark.parametrize("ticket", [
-    Ticket("HK.00700", BUY, 200, 612.5, remark="kb-1"),
-    Ticket("US.AAPL", SELL, 3, 230.0, STOP_LIMIT, 229.0, tif=GTC, session=ETH),
-    Ticket("SH.600519", BUY, 100, 0.0, MARKET),
+    Ticket("HK.00700", Side.BUY, 200, 612.5, remark="kb-1"),
+    Ticket("US.AAPL", Side.SELL, 3, 230.0, OrderType.STOP_LIMIT, 229.0, tif=TimeInForce.GTC, session=Session.ETH),
+    Ticket("SH.600519", Side.BUY, 100, 0.0, OrderType.MARKET),
 ])
 def test_to_c2s_matches_the_official_sdk(ticket, monkeypatch):
     trade_query = pytest.importorskip("futu.trade.trade_query")
-    from futu.common.constant import OrderType, Session, SubAccType, TimeInForce, TrdEnv, TrdMarket, TrdSide
+    from futu.common import constant as sdk_const
 
     sent = []
     monkeypatch.setattr(trade_query, "pack_pb_req", lambda req, *a, **k: sent.append(req))
-    names = {1: OrderType.NORMAL, 2: OrderType.MARKET, 10: OrderType.STOP, 11: OrderType.STOP_LIMIT}
+    names = {1: sdk_const.OrderType.NORMAL, 2: sdk_const.OrderType.MARKET, 10: sdk_const.OrderType.STOP,
+             11: sdk_const.OrderType.STOP_LIMIT}
     market, code = ticket.code.split(".")
     trade_query.PlaceOrder.pack_req(
-        {1: TrdSide.BUY, 2: TrdSide.SELL}[ticket.side], names[ticket.order_type], ticket.price, ticket.qty, code,
-        0.0, TrdEnv.SIMULATE, market, 281756, TrdMarket.HK, 7, ticket.remark or None,
-        {0: TimeInForce.DAY, 1: TimeInForce.GTC}[ticket.tif], ticket.session == ETH,
-        {0: Session.NONE, 2: Session.ETH}[ticket.session], ticket.aux_price, None, None, None,
-        SubAccType.NONE, None, None, None, None,
+        {1: sdk_const.TrdSide.BUY, 2: sdk_const.TrdSide.SELL}[ticket.side], names[ticket.order_type], ticket.price,
+        ticket.qty, code, 0.0, sdk_const.TrdEnv.SIMULATE, market, 281756, sdk_const.TrdMarket.HK, 7,
+        ticket.remark or None, {0: sdk_const.TimeInForce.DAY, 1: sdk_const.TimeInForce.GTC}[ticket.tif],
+        ticket.session == Session.ETH, {0: sdk_const.Session.NONE, 2: sdk_const.Session.ETH}[ticket.session],
+        ticket.aux_price, None, None, None, sdk_const.SubAccType.NONE, None, None, None, None,
     )
     sdk = sent[0].c2s
     sdk.ClearField("packetID")

@@ -23,11 +23,12 @@ from protocol.client import ConnState, OpenDClient
 from protocol.gateway.sim import SimThread
 from tests.test_app import priced, wait_until
 from tests.test_trading import round_trip
+from protocol.trade import Side
 from workstation.app import FutuTui
 from workstation.config import Config, Watchlist as WatchlistFile
 from workstation.journal import Journal
 from workstation.messages import FeedStateChanged
-from workstation.orders import BUY, Ticket, nudge_price
+from workstation.orders import Ticket, nudge_price
 from workstation.trading.messages import OrdersReconciled
 from workstation.screens.help import HelpScreen
 
@@ -307,7 +308,7 @@ async def test_an_order_filled_while_away_is_reported_once_and_counted_once(tmp_
             acc = trading.accounts.account_for(code)
             pos0 = app.store.positions[code].qty if code in app.store.positions else 0.0
             q = app.store.quote(code)
-            order_id = (await trading.desk.place(Ticket(code=code, side=BUY, qty=100.0,
+            order_id = (await trading.desk.place(Ticket(code=code, side=Side.BUY, qty=100.0,
                                                         price=nudge_price(code, q.bid, -20), acc_id=acc.acc_id))).order_id
             await wait_until(pilot, lambda: order_id in app.store.orders and app.store.orders[order_id].is_open,
                              what="the order resting")

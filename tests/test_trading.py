@@ -18,7 +18,7 @@ from protocol.gateway.sim import SimThread
 from workstation.app import FutuTui
 from workstation.config import Config, Watchlist as WatchlistFile
 from workstation.journal import Journal
-from workstation.orders import BUY, Ticket, nudge_price
+from workstation.orders import Ticket, nudge_price
 from workstation.screens.confirm import ConfirmScreen
 from workstation.screens.modify import ModifyForm
 from workstation.screens.order import OrderForm
@@ -29,7 +29,7 @@ from workstation.store import Store
 from workstation.trading import Trading
 from workstation.trading.messages import OrderDeclined, OrderRefused, OrderSent, OrdersReconciled, TradingOutcome
 from protocol.proto import GetGlobalState_pb2, Qot_GetBasicQot_pb2, Qot_Sub_pb2
-from protocol.trade import password_md5
+from protocol.trade import Side, password_md5
 from textual.message import Message
 from tests.test_app import priced, wait_until
 
@@ -114,7 +114,7 @@ async def resting_order(pilot, app, offset_ticks: int = -20) -> str:
     """A buy limit well under the bid (inside the price band): it rests."""
     q = app.store.quote(CODE)
     acc = app.feed.trading.accounts.account_for(CODE)
-    ticket = Ticket(code=CODE, side=BUY, qty=100.0, price=nudge_price(CODE, q.bid, offset_ticks), acc_id=acc.acc_id)
+    ticket = Ticket(code=CODE, side=Side.BUY, qty=100.0, price=nudge_price(CODE, q.bid, offset_ticks), acc_id=acc.acc_id)
     outcome = await app.feed.trading.desk.place(ticket)
     assert isinstance(outcome, OrderSent), outcome.text
     order_id = outcome.order_id
@@ -213,7 +213,7 @@ async def test_real_needs_unlock_refuses_a_wrong_password_and_escape_aborts(sim,
         assert "locked" in notes(seen)
         acc = app.feed.trading.accounts.active
         bid = app.store.quote(CODE).bid
-        refused = await app.feed.trading.desk.place(Ticket(code=CODE, side=BUY, qty=100, price=bid, env=1,
+        refused = await app.feed.trading.desk.place(Ticket(code=CODE, side=Side.BUY, qty=100, price=bid, env=1,
                                                            acc_id=acc.acc_id))
         assert isinstance(refused, OrderRefused) and "locked" in refused.reason
 
@@ -297,7 +297,7 @@ async def test_sixteenth_order_in_thirty_seconds_is_held_back(sim, tmp_path):
         await ready(pilot, app)
         q = app.store.quote(CODE)
         acc = app.feed.trading.accounts.account_for(CODE)
-        ticket = Ticket(code=CODE, side=BUY, qty=100.0, price=nudge_price(CODE, q.bid, -30), acc_id=acc.acc_id)
+        ticket = Ticket(code=CODE, side=Side.BUY, qty=100.0, price=nudge_price(CODE, q.bid, -30), acc_id=acc.acc_id)
         for _ in range(16):
             app.send_order(ticket)
         await wait_until(pilot, lambda: "order rate limit" in notes(seen), what="the wait message")
@@ -325,8 +325,8 @@ async def test_journal_with_unknown_outcomes_is_reconciled_at_start_and_nothing_
     await client.request(ids.QOT_SUB, Qot_Sub_pb2.C2S(securityList=sec, subTypeList=[1], isSubOrUnSub=True))
     s2c = await client.request(ids.QOT_GET_BASIC_QOT, Qot_GetBasicQot_pb2.C2S(securityList=sec))
     price = nudge_price(CODE, s2c.basicQotList[0].curPrice, -25)
-    placed = Ticket(code=CODE, side=BUY, qty=100.0, price=price, acc_id=acc.acc_id, remark="died-after")
-    lost = Ticket(code=CODE, side=BUY, qty=200.0, price=price, acc_id=acc.acc_id, remark="died-before")
+    placed = Ticket(code=CODE, side=Side.BUY, qty=100.0, price=price, acc_id=acc.acc_id, remark="died-after")
+    lost = Ticket(code=CODE, side=Side.BUY, qty=200.0, price=price, acc_id=acc.acc_id, remark="died-before")
     journal = Journal(tmp_path)
     journal.intent(placed, "r1")
     order_id = (await trading.desk.place(placed)).order_id  # OpenD has it; our journal never heard back
@@ -405,7 +405,7 @@ async def test_an_order_whose_reply_is_lost_is_verified_once_and_never_resent(si
         q = app.store.quote(CODE)
         acc = app.feed.trading.accounts.account_for(CODE)
         ask = q.ask
-        app.send_order(Ticket(code=CODE, side=BUY, qty=100.0, price=nudge_price(CODE, ask, 2), acc_id=acc.acc_id))
+        app.send_order(Ticket(code=CODE, side=Side.BUY, qty=100.0, price=nudge_price(CODE, ask, 2), acc_id=acc.acc_id))
         await wait_until(pilot, lambda: received(sim, ids.TRD_PLACE_ORDER), what="the order sent")
         await wait_until(pilot, lambda: sim.call(lambda: any(o.status == FILLED_ALL for o in
                                                              sim.sim.broker.account(acc.acc_id).orders.values())),

@@ -5,9 +5,9 @@ is one typed message with nothing sent or journalled."""
 from __future__ import annotations
 
 from protocol.proto import Trd_Common_pb2
-from protocol.trade import OrderStatus
+from protocol.trade import OrderStatus, Side
 from workstation.journal import Journal
-from workstation.orders import BUY, Ticket
+from workstation.orders import Ticket
 from workstation.store import VERIFYING, OrderRow, Store
 from workstation.trading import Account, Trading
 from workstation.trading.messages import OrderFailed, OrderRefused
@@ -23,7 +23,7 @@ def trading(tmp_path, posted: list) -> Trading:
 
 
 def row(order_id: str, status: int) -> OrderRow:
-    return OrderRow(order_id=order_id, code="HK.00700", name="", side=BUY, order_type=1, status=status,
+    return OrderRow(order_id=order_id, code="HK.00700", name="", side=Side.BUY, order_type=1, status=status,
                     qty=100.0, price=300.0, acc_id=REAL_ACC)
 
 
@@ -40,7 +40,7 @@ def test_only_open_orders_known_to_opend_may_be_changed_and_counted(tmp_path):
 async def test_a_locked_real_order_is_refused_once_with_nothing_sent_or_journalled(tmp_path):
     posted: list = []
     t = trading(tmp_path, posted)  # no client: any request would raise
-    outcome = await t.desk.place(Ticket(code="HK.00700", side=BUY, qty=100.0, price=300.0, env=1, acc_id=REAL_ACC))
+    outcome = await t.desk.place(Ticket(code="HK.00700", side=Side.BUY, qty=100.0, price=300.0, env=1, acc_id=REAL_ACC))
     assert posted == [outcome] and isinstance(outcome, OrderRefused)
     assert outcome.text == ("BUY 100 HK.00700 not sent: REAL trading is locked: unlock it first (L) "
                             "with your trade password")
@@ -60,6 +60,6 @@ async def test_an_order_the_journal_cannot_record_is_not_sent_and_the_trader_is_
     t = Trading(client=None, store=Store(), post=posted.append, journal=Journal(tmp_path / "blocked" / "d"))  # type: ignore[arg-type]
     sim = Account(Trd_Common_pb2.TrdAcc(trdEnv=0, accID=7, trdMarketAuthList=[1]))
     t.accounts.all, t.accounts.active = [sim], sim
-    outcome = await t.desk.place(Ticket(code="HK.00700", side=BUY, qty=100.0, price=300.0, env=0, acc_id=7))
+    outcome = await t.desk.place(Ticket(code="HK.00700", side=Side.BUY, qty=100.0, price=300.0, env=0, acc_id=7))
     assert posted == [outcome] and isinstance(outcome, OrderRefused)  # no client: a send would have raised
     assert "not sent: the order journal cannot be written" in outcome.text

@@ -9,12 +9,10 @@ import math
 import pytest
 
 from protocol import ids
-from workstation.orders import (
-    ABSOLUTE_LIMIT, BUY, DAY, GTC, MARKET, SELL, SELL_SHORT, STOP, STOP_LIMIT, Ticket, fmt, nudge_price,
-)
+from workstation.orders import Ticket, fmt, nudge_price
 from workstation.screens.confirm import ConfirmScreen
 from workstation.screens.order import OrderForm
-from protocol.trade import password_md5
+from protocol.trade import OrderType, Side, TimeInForce, password_md5
 from tests.test_app import text_of, wait_until
 from tests.test_trading import (  # noqa: F401  (sim is a fixture)
     CODE, PASSWORD, journal_lines, make_app, ready, received, resting_order, round_trip, row_cells, show_order_row,
@@ -48,7 +46,7 @@ async def test_selling_more_than_can_sell_is_refused_and_ctrl_s_chooses_a_short_
         await wait_until(pilot, lambda: app.focus_code == US and not math.isnan(app.store.quote(US).bid),
                          what="a US quote")
         form = await open_form(pilot, app, "s")
-        assert form.ticket.side == SELL
+        assert form.ticket.side == Side.SELL
         form.query_one("#qty").value = "10"
         await pilot.press("enter")
         await wait_until(pilot, lambda: form.problems, what="the refusal")
@@ -57,15 +55,15 @@ async def test_selling_more_than_can_sell_is_refused_and_ctrl_s_chooses_a_short_
         assert received(sim, ids.TRD_PLACE_ORDER) == [] and not journal_lines(tmp_path), "nothing sent"
 
         await pilot.press("ctrl+s")
-        assert form.ticket.side == SELL_SHORT and "SELL SHORT" in text_of(form.query_one("#title"))
+        assert form.ticket.side == Side.SELL_SHORT and "SELL SHORT" in text_of(form.query_one("#title"))
         assert "position 0 → -10" in text_of(form.query_one("#preview"))
         await pilot.press("enter")
         await wait_until(pilot, lambda: received(sim, ids.TRD_PLACE_ORDER), what="the short sale sent")
         (c2s,) = received(sim, ids.TRD_PLACE_ORDER)
-        assert (c2s.trdSide, c2s.code, c2s.qty, c2s.header.accID) == (SELL_SHORT, "AAPL", 10, US_SIM)
-        await wait_until(pilot, lambda: any(o.side == SELL_SHORT for o in app.store.orders.values()),
+        assert (c2s.trdSide, c2s.code, c2s.qty, c2s.header.accID) == (Side.SELL_SHORT, "AAPL", 10, US_SIM)
+        await wait_until(pilot, lambda: any(o.side == Side.SELL_SHORT for o in app.store.orders.values()),
                          what="the short sale in the orders tab")
-        (order,) = [o for o in app.store.orders.values() if o.side == SELL_SHORT]
+        (order,) = [o for o in app.store.orders.values() if o.side == Side.SELL_SHORT]
         await wait_until(pilot, lambda: order.order_id in app.account.orders.keys, what="its row")
         assert row_cells(app, order.order_id)[:3] == [order.order_id, US, "SELL_SHORT"]
         assert broker_order(sim, US_SIM, order.order_id).status in (SUBMITTED, FILLED_ALL)
@@ -81,7 +79,7 @@ async def test_without_allow_short_ctrl_s_only_flips_buy_and_sell(sim, tmp_path)
         for _ in range(3):
             await pilot.press("ctrl+s")
             sides.append(form.ticket.side)
-        assert sides == [BUY, SELL, BUY]
+        assert sides == [Side.BUY, Side.SELL, Side.BUY]
         await pilot.press("ctrl+s")
         form.query_one("#qty").value = "100"
         await pilot.press("enter")
@@ -98,12 +96,12 @@ async def test_each_order_type_and_gtc_reach_the_broker_as_chosen(sim, tmp_path)
         await round_trip(pilot, app, seen)  # every quote pushed before the pause is applied
         last = app.store.quote(CODE).last
         cases = [  # type, limit price, trigger price, time in force, where the broker leaves it
-            (MARKET, None, None, DAY, FILLED_ALL),
-            (ABSOLUTE_LIMIT, nudge_price(CODE, last, -20), None, GTC, SUBMITTED),
-            (STOP, None, nudge_price(CODE, last, 15), GTC, SUBMITTED),
-            (STOP_LIMIT, nudge_price(CODE, last, 17), nudge_price(CODE, last, 15), DAY, SUBMITTED),
+            (OrderType.MARKET, None, None, TimeInForce.DAY, FILLED_ALL),
+            (OrderType.ABSOLUTE_LIMIT, nudge_price(CODE, last, -20), None, TimeInForce.GTC, SUBMITTED),
+            (OrderType.STOP, None, nudge_price(CODE, last, 15), TimeInForce.GTC, SUBMITTED),
+            (OrderType.STOP_LIMIT, nudge_price(CODE, last, 17), nudge_price(CODE, last, 15), TimeInForce.DAY, SUBMITTED),
         ]
-        names = {MARKET: "MARKET", ABSOLUTE_LIMIT: "ABS_LIMIT", STOP: "STOP", STOP_LIMIT: "STOP_LIMIT"}
+        names = {OrderType.MARKET: "MARKET", OrderType.ABSOLUTE_LIMIT: "ABS_LIMIT", OrderType.STOP: "STOP", OrderType.STOP_LIMIT: "STOP_LIMIT"}
         for n, (kind, price, aux, tif, status) in enumerate(cases, 1):
             form = await open_form(pilot, app)
             form.query_one("#type").value = kind
@@ -157,7 +155,7 @@ async def test_the_real_confirmation_shows_every_value_of_the_order(sim, tmp_pat
         assert (c2s.header.accID, c2s.header.trdEnv, c2s.price, c2s.qty) == (REAL_ACC, 1, price, 300)
 
         form = await open_form(pilot, app)
-        form.query_one("#type").value = MARKET
+        form.query_one("#type").value = OrderType.MARKET
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the market order's confirmation")
         last = app.store.quote(CODE).last
@@ -173,7 +171,7 @@ async def test_preview_nudge_keys_delete_and_ctrl_k_inside_the_form(sim, tmp_pat
         await ready(pilot, app)
         trading = app.feed.trading
         q = app.store.quote(CODE)
-        bought = (await trading.desk.place(Ticket(code=CODE, side=BUY, qty=100.0, price=nudge_price(CODE, q.ask, 2),
+        bought = (await trading.desk.place(Ticket(code=CODE, side=Side.BUY, qty=100.0, price=nudge_price(CODE, q.ask, 2),
                                                   acc_id=HK_SIM))).order_id
         await wait_until(pilot, lambda: app.store.orders.get(bought) and app.store.orders[bought].status == FILLED_ALL,
                          what="the buy filled")

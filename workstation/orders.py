@@ -24,16 +24,6 @@ TIFS = (TimeInForce.DAY, TimeInForce.GTC)
 SESSIONS = (Session.NONE, Session.RTH, Session.ETH)  # NONE: the market's default; the others for US only
 REMARK_BYTES = 64
 
-# old spelling, removed after the merge: the int constants, now the protocol.trade enums
-BUY, SELL, SELL_SHORT = Side.BUY, Side.SELL, Side.SELL_SHORT
-NORMAL, MARKET, ABSOLUTE_LIMIT, STOP, STOP_LIMIT = ORDER_TYPES
-DAY, GTC = TimeInForce.DAY, TimeInForce.GTC
-SESSION_NONE, RTH, ETH = Session.NONE, Session.RTH, Session.ETH
-SIMULATE, REAL = TrdEnv.SIMULATE, TrdEnv.REAL
-LIMIT_PRICED = frozenset(t for t in OrderType if t.needs_price)
-TRIGGERED = frozenset(t for t in OrderType if t.needs_trigger)
-
-
 @dataclass(frozen=True)
 class Ticket:
     code: str  # "HK.00700"

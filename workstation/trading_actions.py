@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from textual import work
 
-from protocol.trade import CURRENCY_OF, OrderType, Side
-from workstation.orders import BUY, REAL, Limits, Ticket, fmt
+from protocol.trade import CURRENCY_OF, OrderType, Side, TrdEnv
+from workstation.orders import Limits, Ticket, fmt
 from workstation.screens.confirm import ConfirmScreen
 from workstation.screens.modify import ModifyForm
 from workstation.screens.order import OrderForm
@@ -52,7 +52,7 @@ class TradingActions:
             return
         accounts = self.trading.accounts
         q = self.store.quote(code)
-        best = q.ask if side == BUY else q.bid
+        best = q.ask if side == Side.BUY else q.bid
         price = best if best == best else q.last
         position = self.store.positions.get(code)
         ticket = Ticket(code=code, side=side, qty=float(q.lot_size or 1), price=price if price == price else 0.0,
@@ -70,7 +70,7 @@ class TradingActions:
     def _order_ticket(self, ticket: Ticket | None) -> None:
         if ticket is None:
             return
-        if ticket.env != REAL:
+        if ticket.env != TrdEnv.REAL:
             self.send_order(ticket)
             return
         self.push_screen(ConfirmScreen("REAL ORDER", self.confirm_rows(ticket), "Send this order with real money?",
