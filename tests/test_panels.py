@@ -139,8 +139,8 @@ async def test_a_hidden_panel_is_not_redrawn_and_catches_up_when_shown(sim, tmp_
         hidden_redraws = app.book.flushes
         first_book = app.store.books[code]
         watchlist_flushes = app.watchlist.flushes
-        await wait_until(pilot, lambda: app.store.books[code] is not first_book and app.watchlist.flushes > watchlist_flushes + 2,
-                         what="a new book and a few flushes")
+        await wait_until(pilot, lambda: app.store.books[code] is not first_book
+                         and app.watchlist.flushes > watchlist_flushes + 2, what="a new book and a few flushes")
         assert app.book.flushes == hidden_redraws  # the book changed while hidden: nothing drawn
         await pilot.press("3")
         assert app.book.display and app.book.flushes > hidden_redraws
@@ -150,27 +150,33 @@ async def test_a_hidden_panel_is_not_redrawn_and_catches_up_when_shown(sim, tmp_
 async def test_old_data_is_dimmed_and_aged_and_everything_dims_offline(tmp_path):
     thread = SimThread(seed=5)
     thread.start()
-    app = make_app(thread, tmp_path)
-    async with app.run_test(size=(160, 45)) as pilot:
-        code = "HK.00700"
-        await wait_until(pilot, lambda: code in app.store.books and code in app.store.flows and len(app.chart.visible_bars) > 5
-                         and app.status.state is ConnState.READY, what="every panel filled")
-        dated = [p for p in app.panels.values() if p.updated_at() is not None]
-        assert {p.key for p in dated} >= {"book", "chart", "flow"}
-        await wait_until(pilot, lambda: not any(p.has_class("-stale") for p in app.panels.values()),
-                         what="fresh panels, none dimmed")
-        assert not any("ago" in str(p.border_subtitle or "") for p in dated)
+    try:
+        app = make_app(thread, tmp_path)
+        async with app.run_test(size=(160, 45)) as pilot:
+            code = "HK.00700"
+            await wait_until(pilot, lambda: code in app.store.books and code in app.store.flows
+                             and len(app.chart.visible_bars) > 5 and app.status.state is ConnState.READY,
+                             what="every panel filled")
+            dated = [p for p in app.panels.values() if p.updated_at() is not None]
+            assert {p.key for p in dated} >= {"book", "chart", "flow"}
+            await wait_until(pilot, lambda: not any(p.has_class("-stale") for p in app.panels.values()),
+                             what="fresh panels, none dimmed")
+            assert not any("ago" in str(p.border_subtitle or "") for p in dated)
 
-        later = time.monotonic() + 120  # the status bar's clock (the one snapshot tests freeze), two minutes on
-        app.status.mono_clock = lambda: later
-        await wait_until(pilot, lambda: all(p.has_class("-stale") for p in dated), what="old data dimmed")
-        for panel in dated:
-            assert "m ago" in str(panel.border_subtitle), (panel.key, panel.border_subtitle)
-        assert not app.watchlist.has_class("-stale") and not app.account.has_class("-stale")  # no age: online is enough
+            later = time.monotonic() + 120  # the status bar's clock (the one snapshot tests freeze), two minutes on
+            app.status.mono_clock = lambda: later
+            await wait_until(pilot, lambda: all(p.has_class("-stale") for p in dated), what="old data dimmed")
+            for panel in dated:
+                assert "m ago" in str(panel.border_subtitle), (panel.key, panel.border_subtitle)
+            # No age of their own: online is enough.
+            assert not app.watchlist.has_class("-stale") and not app.account.has_class("-stale")
 
-        thread.stop()  # OpenD goes away: every panel dims
-        await wait_until(pilot, lambda: app.status.state is not ConnState.READY, what="the connection lost")
-        await wait_until(pilot, lambda: all(p.has_class("-stale") for p in app.panels.values()), what="everything dimmed")
+            thread.stop()  # OpenD goes away: every panel dims
+            await wait_until(pilot, lambda: app.status.state is not ConnState.READY, what="the connection lost")
+            await wait_until(pilot, lambda: all(p.has_class("-stale") for p in app.panels.values()),
+                             what="everything dimmed")
+    finally:
+        thread.stop()  # idempotent
 
 
 async def test_a_panel_registered_with_one_line_is_composed_flushed_and_tabbed(sim, tmp_path, monkeypatch):

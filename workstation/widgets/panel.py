@@ -95,7 +95,8 @@ class Panel:
         every second on a live panel would repaint it whole every second)."""
         at = self.updated_at()
         age = None if at is None else max(0.0, now - at)
-        self.set_class(not online or (age is not None and age > self.stale_after), "-stale")  # type: ignore[attr-defined]
+        stale = not online or (age is not None and age > self.stale_after)
+        self.set_class(stale, "-stale")  # type: ignore[attr-defined]
         label = "" if age is None or age < self.stale_after / 2 else fmt_age(age)
         if label != self.age_label:
             self.age_label = label
