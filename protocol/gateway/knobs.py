@@ -290,6 +290,16 @@ class Faults:
         """Refuse the next modify_order (modify, cancel or cancel-all) with an error reply."""
         self.broker.reject_next_modify = message
 
+    def push(self, proto_id: int, response) -> int:
+        """Send any push as built (a hostile OpenD: NaN prices, negative volumes, codes nobody
+        asked for) to every connection past InitConnect; returns how many got it."""
+        return sum(session.push(proto_id, response) for session in list(self.gateway.sessions.values()))
+
+    def rename(self, code: str, name: str) -> None:
+        """Serve `name`, whatever it holds (escapes, markup, newlines, a megabyte), for `code`
+        everywhere a name goes: static info, quotes, pushes, orders."""
+        self.broker.market.rename(code, name)
+
     def clear(self) -> None:
         """Forget reply delays and pending rejections (dropped or stalled links stay so)."""
         self.delays.clear()
