@@ -155,3 +155,18 @@ async def test_markup_in_a_rejection_is_shown_as_text(sim, tmp_path):
                          what="the rejection told with its brackets")
         await still_live(app, pilot, sim)
         assert app.is_running
+
+
+async def test_a_code_with_markup_typed_in_search_is_refused_and_never_saved(sim, tmp_path):
+    seen: list = []
+    app = make_app(sim, tmp_path)
+    async with app.run_test(size=(120, 40), message_hook=seen.append) as pilot:
+        await wait_until(pilot, lambda: settled(app), what="names and prices")
+        await pilot.press("a")  # add to the watchlist
+        await wait_until(pilot, lambda: bool(app.screen.query("#query")), what="the symbol search")
+        await pilot.press(*"HK.[/]", "enter")
+        await wait_until(pilot, lambda: any("not a code" in n for n in notes(seen)), what="the refusal")
+        await pilot.press("escape")
+        await still_live(app, pilot, sim)
+        assert "HK.[/]" not in app.watchlist_codes
+        assert "[/]" not in (tmp_path / "watchlist.json").read_text()

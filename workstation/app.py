@@ -16,6 +16,7 @@ from textual.worker import Worker, WorkerState
 
 import themes
 from protocol.client import ConnState, OpenDClient
+from protocol.codes import valid_code
 from workstation.config import Config, Watchlist as WatchlistFile
 from workstation.feed import Feed, load_universe
 from workstation.journal import Journal
@@ -323,7 +324,7 @@ class FutuTui(TradingActions, App):
         self.notify(f"{name}: added {len(added)} of {len(codes)} codes", timeout=2)
 
     def add_symbol(self, code: str | None) -> None:
-        if not code or code in self.watchlist_codes:
+        if not valid_code(code) or code in self.watchlist_codes:
             return
         self.watchlist_codes.append(code)
         self._watchlist_changed()
