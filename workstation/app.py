@@ -21,6 +21,7 @@ from workstation.journal import Journal
 from workstation.trading_actions import TradingActions
 from workstation.messages import AccountChanged, FeedNotice, FeedStateChanged, FillReceived, OrderUpdated
 from workstation.screens.help import HelpScreen
+from workstation.screens.rights import RightsScreen
 from workstation.screens.symbol import SymbolSearch
 from workstation.store import Store
 from workstation.trading.messages import TradingLocked, TradingOutcome, TradingUnlocked
@@ -86,6 +87,7 @@ class FutuTui(TradingActions, App):
         Binding("L", "unlock", "Unlock", id="app.unlock"),
         Binding("t", "cycle_palette", "Theme", id="app.theme"),
         Binding("u", "toggle_convention", "Up colour", id="app.colors"),
+        Binding("Q", "rights", "Rights/quota", id="app.rights"),
         Binding("S", "use_simulator", "Simulator", show=False, id="app.simulator"),
         *[Binding(str(i + 1), f"show_panel('{key}')", f"{label}", show=False, id=f"app.panel.{key}")
           for i, (key, label) in enumerate(PANELS)],
@@ -112,6 +114,7 @@ class FutuTui(TradingActions, App):
         self.panels: dict[str, object] = {}
         self._outage_reasons: set[str] = set()  # reasons already notified during this outage
         self._plots_timer = None  # pending: the chart and flow catch up with the focused code
+        self._opend_seen = -1  # store.opend.version last shown
 
     def _new_feed(self, client: OpenDClient) -> Feed:
         return Feed(client, self.store, self.post_message, self.journal, self.config.relock_minutes * 60)
@@ -217,6 +220,10 @@ class FutuTui(TradingActions, App):
         acc = self.trading.accounts.active
         s.account = acc.label if acc else ""
         s.env = "REAL" if acc and acc.env == 1 else "SIM"
+        s.opend = self.store.opend
+        if self.store.opend.version != self._opend_seen:  # rights changed: rows say so (or stop saying so)
+            self._opend_seen = self.store.opend.version
+            self.watchlist.repaint_all()
         s.render_status()
         self._show_staleness()
         self.check_relock()
@@ -225,11 +232,13 @@ class FutuTui(TradingActions, App):
         """Each focused panel's data age in its border; dim what is old or cut off (1 Hz).
         Uses the status bar's clock, which snapshot tests freeze."""
         online = self.status.state is ConnState.READY
+        opend = self.store.opend  # OpenD's own login and the focused code's quote right count too
+        live = online and opend.live(self.focus_code)
         now = self.status.mono_clock()
         for panel in (self.book, self.tape, self.chart, self.flow):
-            panel.show_age(now, online)
-        self.watchlist.set_class(not online, "-stale")
-        self.account.set_class(not online, "-stale")
+            panel.show_age(now, live)
+        self.watchlist.set_class(not (online and opend.qot_logined), "-stale")
+        self.account.set_class(not (online and opend.trd_logined), "-stale")
 
     def refresh_all(self) -> None:
         self.watchlist.repaint_all()
@@ -353,6 +362,9 @@ class FutuTui(TradingActions, App):
             if bindings:
                 sections.append((label, bindings))
         self.push_screen(HelpScreen(sections))
+
+    def action_rights(self) -> None:
+        self.push_screen(RightsScreen(self.store.opend, lambda: (self.feed.quota_used, self.feed.quota_total)))
 
     def action_search(self) -> None:
         self._pick_symbol("Go to symbol", lambda code: code and self.choose(code))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from protocol.codes import FINAL_STATUS, code_of, trd_code_of
+from workstation.rights import OpenDStatus
 
 VERIFYING = -1000  # our own status: the order's reply was lost, reconciling after reconnect
 TAPE_LEN = 500
@@ -203,6 +204,7 @@ class Store:
     positions: dict[str, PositionRow] = field(default_factory=dict)
     funds: Funds = field(default_factory=Funds)
     names: dict[str, str] = field(default_factory=dict)
+    opend: OpenDStatus = field(default_factory=OpenDStatus)  # OpenD's login, quote rights and quotas
     last_push: float = 0.0  # monotonic time of the last push of any kind
     pushes: int = 0
     # Monotonic time each code's data last changed: the panels show its age and dim when old.

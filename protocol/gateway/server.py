@@ -144,6 +144,7 @@ class Gateway:
         self.handshake_timeout = handshake_timeout
         self.stall_timeout = stall_timeout
         self.sessions: dict[int, Session] = {}
+        self.received: dict[int, int] = {}  # proto ID -> requests handled (tests read what OpenD was asked)
         self.handlers: dict[int, Handler] = {}
         self.market_state: Callable[[], dict[str, int]] = lambda: {}
         self.clock: Callable[[], float] = time.time  # OpenD's clock as clients see it (the simulator's market clock)
@@ -303,6 +304,7 @@ class Gateway:
 
     async def _handle(self, session: Session, frame: Frame) -> None:
         pid, name = frame.proto_id, ids.name_of(frame.proto_id)
+        self.received[pid] = self.received.get(pid, 0) + 1
         if frame.fmt != FMT_PROTOBUF:
             session.send(pid, frame.serial_no, _error_body(f"{name}: only protobuf bodies are supported"))
             return
