@@ -45,6 +45,8 @@ SUB_EVERY = 10.0  # how often old subscriptions are released and timed-out ones 
 HISTORY_DAYS = {"day": 500, "week": 2000, "month": 4000}
 HISTORY_BARS = 600
 FOCUS_SETTLE = 0.3  # s the focused code must rest before its tape, K-lines, history and flow are asked for
+# refusals that browsing meets in the normal course: logged, never a pop-up
+QUIET_REFUSALS = ("rate limit", "no permission", "quota", "only available for")
 RETRY_REFUSED = 60.0  # s between retries of refused subscriptions (rights and quota can change)
 
 
@@ -348,6 +350,8 @@ class Feed:
         try:
             await coro
         except OpenDError as exc:
+            if isinstance(exc, RequestTimeout) or not any(w in str(exc) for w in QUIET_REFUSALS):
+                raise  # a timeout or an unexpected refusal is still the trader's business
             log.info("%s", exc)
 
     async def _load_history(self, code: str, period: str) -> None:
