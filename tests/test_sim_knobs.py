@@ -40,6 +40,9 @@ BAD = {  # setting: (flag text, value given in-process)
     "tick_ms": ("-5", -5),
     "quota": ("-1", -1),
     "trade_password": ("/nonexistent/password.txt", ""),
+    "quote_rights": ("US=SF", "HK=LV2"),
+    "history_quota": ("-1", -1),
+    "history_quota_period": ("soon", 0.0),
 }
 
 

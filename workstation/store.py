@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 from workstation import wire
 from workstation.account_rows import VERIFYING, FillRow, Funds, OrderRow, PositionRow, order_row
+from workstation.rights import OpenDStatus
 from workstation.wire import BadData
 
 log = logging.getLogger(__name__)
@@ -151,6 +152,7 @@ class Store:
     positions: dict[str, PositionRow] = field(default_factory=dict)
     funds: Funds = field(default_factory=Funds)
     names: dict[str, str] = field(default_factory=dict)
+    opend: OpenDStatus = field(default_factory=OpenDStatus)  # OpenD's login, quote rights and quotas
     last_push: float = 0.0  # monotonic time of the last push of any kind
     pushes: int = 0
     # Monotonic time each code's data last changed: the panels show its age and dim when old.
