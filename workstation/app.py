@@ -9,7 +9,6 @@ from collections.abc import Callable
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Container
 from textual.widgets import Footer, Tab, Tabs
 from textual.worker import Worker, WorkerState
@@ -21,6 +20,7 @@ from workstation.config import Config, Watchlist as WatchlistFile
 from workstation.feed import Feed, load_universe
 from workstation.journal import Journal
 from workstation.trading_actions import TradingActions
+from workstation.commands import WorkstationCommands
 from workstation.notices import Notices
 from workstation.secrets import core_dumps_off, core_dumps_restored
 from workstation.messages import AccountChanged, FeedNotice, FeedStateChanged, FillReceived, OrderUpdated
@@ -30,7 +30,7 @@ from workstation.screens.symbol import SymbolSearch
 from workstation import panels as registry
 from workstation.store import Store
 from workstation.trading.messages import TradingLocked, TradingOutcome, TradingUnlocked
-from workstation.widgets.chart import PERIODS, ChartPanel
+from workstation.widgets.chart import ChartPanel
 from workstation.widgets.panel import Follow, Panel
 from workstation.widgets.statusbar import StatusBar
 from workstation.widgets.watchlist import Watchlist
@@ -48,38 +48,6 @@ class PanelRef:
 
     def __get__(self, app: FutuTui | None, owner: type | None = None):
         return self if app is None else app.panels[self.key]
-
-
-class WorkstationCommands(Provider):
-    """Command palette: symbol jump, chart period, theme, colours and panel commands."""
-
-    def _commands(self) -> list[tuple[str, Callable[[], None], str]]:
-        app: FutuTui = self.app  # type: ignore[assignment]
-        cmds = []
-        for code in app.watchlist_codes:
-            name = app.store.names.get(code, "")
-            cmds.append((f"Go to {code} {name}".rstrip(), lambda c=code: app.choose(c), "show this symbol"))
-        for p in PERIODS:
-            cmds.append((f"Chart period: {p}", lambda p=p: app.set_period(p), "K-line period"))
-        for palette in themes.PALETTES:
-            cmds.append((f"Theme: {palette}", lambda t=palette: app.set_theme(palette=t), "colour palette"))
-        for conv in themes.CONVENTIONS:
-            cmds.append((f"Colours: {conv}", lambda c=conv: app.set_theme(convention=c), "price colour convention"))
-        for key, panel in app.panels.items():
-            cmds.append((f"Panel: {panel.title}", lambda k=key: app.action_show_panel(k), "focus this panel"))
-        cmds.append(("Symbol search…", app.action_search, "find any symbol"))
-        return cmds
-
-    async def discover(self) -> Hits:
-        for text, callback, help_text in self._commands():
-            yield DiscoveryHit(text, callback, help=help_text)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for text, callback, help_text in self._commands():
-            score = matcher.match(text)
-            if score > 0:
-                yield Hit(score, matcher.highlight(text), callback, help=help_text)
 
 
 class FutuTui(TradingActions, App):

@@ -81,9 +81,10 @@ async def floods(sim: SimThread) -> None:
         await wait_until(pilot, lambda: app.trading.ready and app.feed.idle
                          and not math.isnan(app.store.quote("HK.00700").last), what="a settled app")
         before = rss_mb()
+        base = app.store.unwanted
         for start in range(100_000, 200_000, 10_000):
             hostile.push(sim, ids.QOT_UPDATE_BASIC_QOT, hostile.quotes_for_codes(10_000, start))
-        await wait_until(pilot, lambda: app.store.unwanted >= 100_000, timeout=120, what="the flood")
+            await wait_until(pilot, lambda n=base + start - 90_000: app.store.unwanted >= n, timeout=120, what="the flood")
         after = rss_mb()
         print(f"100,000 unsubscribed codes pushed: RSS {before:.1f} -> {after:.1f} MB ({after - before:+.1f} MB); "
               f"quotes kept {len(app.store.quotes)}")
