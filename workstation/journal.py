@@ -74,8 +74,12 @@ class Journal:
         """None if orders can be journalled here, else why not (checked by opening for append)."""
         try:
             private_dir(self.path.parent)
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-            os.close(fd)
+            if self.path.exists():
+                os.close(os.open(self.path, os.O_WRONLY | os.O_APPEND))
+            else:  # a probe, so that checking leaves no empty journal behind
+                probe = self.path.with_suffix(".probe")
+                os.close(os.open(probe, os.O_WRONLY | os.O_CREAT, 0o600))
+                probe.unlink()
         except OSError as exc:
             return f"the order journal {self.path} cannot be written: {exc.strerror or exc}"
         return None
