@@ -9,7 +9,7 @@ from __future__ import annotations
 from textual import work
 
 from protocol.trade import CURRENCY_OF, OrderType, Side, TrdEnv
-from workstation.orders import Limits, Ticket, fmt
+from workstation.orders import TRADER_REMARK_BYTES, Limits, Ticket, fmt
 from workstation.screens.confirm import ConfirmScreen
 from workstation.screens.modify import ModifyForm
 from workstation.screens.order import OrderForm
@@ -29,7 +29,8 @@ class TradingActions:
     @property
     def limits(self) -> Limits:
         c = self.config
-        return Limits(band_pct=c.price_band_pct, max_notional=c.max_notional, allow_short=c.allow_short)
+        return Limits(band_pct=c.price_band_pct, max_notional=c.max_notional, allow_short=c.allow_short,
+                      remark_bytes=TRADER_REMARK_BYTES)  # the rest of OpenD's 64 carries the order's reference
 
     def trading_ready(self) -> bool:
         return self.trading.ready

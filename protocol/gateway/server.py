@@ -149,6 +149,8 @@ class Gateway:
         self.clock: Callable[[], float] = time.time  # OpenD's clock as clients see it (the simulator's market clock)
         self.on_close: list[Callable[[Session], None]] = []  # services forget a session here
         self.reply_delay: Callable[[int], float] = lambda proto_id: 0.0  # seconds to hold a reply back (sim.faults)
+        # sim.faults: True drops the connection as this request arrives, before it is handled
+        self.lose_request: Callable[[int], bool] = lambda proto_id: False
         self._conn_ids = itertools.count(7_000_000_001)
         self._server: asyncio.base_events.Server | None = None
         self._session_tasks: set[asyncio.Task] = set()
@@ -313,6 +315,9 @@ class Gateway:
         if ids.is_trade(pid) and not self.trading_allowed:
             session.send(pid, frame.serial_no, _error_body(
                 f"{name}: trading is disabled: this OpenD listens on {self.host} without an RSA key"))
+            return
+        if self.lose_request(pid):  # the request dies with the link: OpenD never sees it
+            self._abort(session, "dropped by fault injection", hard=True)
             return
         handler = self.handlers.get(pid)
         if handler is None:

@@ -38,7 +38,7 @@ class Simulator:
         self.quotes = QuoteService(self.gateway, self.market, quota=s.quota)
         self.broker = Broker(self.market, s.trade_password)
         self.trade = TradeService(self.gateway, self.broker)
-        self.faults = Faults(self.gateway, self.broker)
+        self.faults = Faults(self.gateway, self.broker, self.trade)
         self._task: asyncio.Task | None = None
 
     @property
