@@ -190,6 +190,18 @@ class Accounts:
                                                                                currency=acc.currency))
         return s2c.funds.power, acc.currency.name
 
+    async def funds_lines(self, acc: Account) -> list[str]:
+        """One account's funds as the account picker shows them: totals in its own currency,
+        then cash and buying power per currency (a universal account holds several)."""
+        s2c = await self.client.request(ids.TRD_GET_FUNDS, Trd_GetFunds_pb2.C2S(header=self.header(acc),
+                                                                               currency=acc.currency))
+        f = s2c.funds
+        cur = Currency.word_of(f.currency) if f.HasField("currency") else acc.currency.name
+        out = [f"{cur}: total assets {f.totalAssets:,.2f} · cash {f.cash:,.2f} · buying power {f.power:,.2f}"]
+        for c in f.cashInfoList:
+            out.append(f"{Currency.word_of(c.currency)}: cash {c.cash:,.2f} · buying power {c.netCashPower:,.2f}")
+        return out
+
     async def max_qtys(self, ticket: Ticket):
         """Trd_GetMaxTrdQtys for the form's preview (cash buy, sell, short)."""
         acc = self.find(ticket.acc_id)
