@@ -6,6 +6,7 @@ Nothing is ever resent from here."""
 from __future__ import annotations
 
 import asyncio
+import time
 
 from protocol import ids
 from protocol.client import OpenDClient
@@ -18,6 +19,7 @@ from workstation.trading.accounts import Accounts
 from workstation.trading.book import AccountBook
 from workstation.trading.messages import status_name
 
+TODAY_ONLY = 12 * 3600.0  # an intent older than this may be missing from today's order list without a doubt
 Snapshot = tuple[dict[str, tuple[int, float, str]], set[str]]
 
 
@@ -121,6 +123,10 @@ class Reconciler:
             self.journal.outcome(intent.ref, error="ambiguous: more than one order fits; not matched, not resent")
             return [f"{what}: more than one order at OpenD fits it and it carries no reference, so which one "
                     f"it became cannot be told; check the orders tab; not resent"]
+        if time.time() - intent.time > TODAY_ONLY:  # the order list holds today's orders only
+            self.journal.outcome(intent.ref, error="older than OpenD's order list of today: fate unknown; not resent")
+            return [f"{what}: sent over {TODAY_ONLY / 3600:g} h ago and not in OpenD's order list of today, so "
+                    f"what became of it cannot be told here; check the order history; not resent"]
         self.journal.outcome(intent.ref, error="not found at OpenD: never placed (not resent)")
         return [f"{what}: not found at OpenD, so it was never placed; not resent"]
 
