@@ -27,7 +27,7 @@ from workstation.screens.confirm import ConfirmScreen
 from workstation.screens.help import HelpScreen
 from workstation.screens.order import OrderForm
 from workstation.screens.unlock import UnlockScreen
-from workstation.store import VERIFYING
+from workstation.account_rows import VERIFYING
 from workstation.trading.messages import (
     FillBusted, OrderDisabled, OrderEnabled, OrderFateUnknown, OrdersReconciled, OrdersVerified, OrderTimedOut,
     UnlockForgotten,

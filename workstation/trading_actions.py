@@ -34,7 +34,7 @@ class TradingActions:
                       remark_bytes=TRADER_REMARK_BYTES)  # the rest of OpenD's 64 carries the order's reference
 
     def trading_ready(self) -> bool:
-        return self.trading.ready
+        return self.trading.ready and not self.journal_problem
 
     def show_env(self) -> None:
         """The whole screen wears a REAL border while a REAL account is active."""

@@ -19,7 +19,8 @@ from protocol.proto import (
 from protocol.trade import FillStatus, OrderStatus, Side
 from workstation.messages import FeedNotice, FillReceived, OrderUpdated
 from workstation.orders import Ticket, fmt
-from workstation.store import NAN, OrderRow, Store
+from workstation.account_rows import OrderRow
+from workstation.store import NAN, Store
 from workstation.trading.accounts import Accounts
 from workstation.trading.messages import FillBusted, OrderDisabled, OrderEnabled, OrderFailed, OrderTimedOut
 
@@ -83,14 +84,18 @@ class AccountBook:
         if not self._on_book(s2c.header.accID):
             return
         row = self.store.apply_order(s2c.order, s2c.header.accID)
+        if row is None:  # could not be shown: dropped and counted by the store
+            return
         self.post(OrderUpdated(row))
         if row.status in TOLD_STATUSES and row.order_id not in self._failures_told:
             self._failures_told.add(row.order_id)
             self.post(OrderFailed(row))
         self.tell_status(row)
 
-    def tell_status(self, row: OrderRow) -> None:
+    def tell_status(self, row: OrderRow | None) -> None:
         """DISABLED and its end, and TIMEOUT (then checked against the order list), told once each."""
+        if row is None:  # could not be shown: dropped and counted by the store
+            return
         if row.status == OrderStatus.DISABLED:
             if row.order_id not in self.disabled:
                 self.disabled.add(row.order_id)
@@ -138,7 +143,7 @@ class AccountBook:
             self.schedule_refresh()  # positions and funds as OpenD has them now
             return
         row, new = self.store.apply_fill(f, s2c.header.accID)
-        if new:
+        if row is not None and new:
             self.post(FillReceived(row))
             self.schedule_refresh()
 

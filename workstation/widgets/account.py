@@ -11,7 +11,8 @@ from textual.message import Message
 from textual.widgets import Static, TabbedContent, TabPane
 
 from protocol.codes import ORDER_STATUS, ORDER_TYPES, TRD_SIDES
-from workstation.store import VERIFYING, Store
+from workstation.account_rows import VERIFYING
+from workstation.store import Store
 from workstation.widgets.common import fmt_big, fmt_price, price_digits, price_styles
 from workstation.widgets.panel import Panel
 from workstation.widgets.table import Cells, Column, LineTable, as_cell
