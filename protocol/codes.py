@@ -101,5 +101,5 @@ ORDER_TYPES = {int(t): {OrderType.NORMAL: "LIMIT", OrderType.ABSOLUTE_LIMIT: "AB
                for t in (OrderType.NORMAL, OrderType.MARKET, OrderType.ABSOLUTE_LIMIT, OrderType.AUCTION,
                          OrderType.AUCTION_LIMIT, OrderType.STOP, OrderType.STOP_LIMIT)}
 ORDER_STATUS = {int(s): s.name for s in OrderStatus}
-# counts DISABLED as final, unlike OrderStatus.is_final (DISABLED can be enabled again)
-FINAL_STATUS = frozenset(int(s) for s in OrderStatus if s.is_final) | {int(OrderStatus.DISABLED)}
+# as OrderStatus.is_final: DISABLED is not final (it can be enabled again)
+FINAL_STATUS = frozenset(int(s) for s in OrderStatus if s.is_final)

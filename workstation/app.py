@@ -29,7 +29,7 @@ from workstation.screens.rights import RightsScreen
 from workstation.screens.symbol import SymbolSearch
 from workstation import panels as registry
 from workstation.store import Store
-from workstation.trading.messages import TradingLocked, TradingOutcome, TradingUnlocked
+from workstation.trading.messages import TradingLocked, TradingOutcome, TradingUnlocked, UnlockForgotten
 from workstation.widgets.chart import ChartPanel
 from workstation.widgets.panel import Follow, Panel
 from workstation.widgets.statusbar import StatusBar
@@ -62,7 +62,10 @@ class FutuTui(TradingActions, App):
         Binding("s", "order(2)", "Sell", id="app.sell"),
         Binding("ctrl+k", "cancel_all", "Cancel all", priority=True, id="app.cancel_all"),
         Binding("E", "switch_env", "SIM/REAL", id="app.env"),
+        # L unlocks while REAL is locked and locks while it is unlocked: the footer shows which.
         Binding("L", "unlock", "Unlock", id="app.unlock"),
+        Binding("L", "lock", "Lock", id="app.lock"),
+        Binding("A", "accounts", "Accounts", id="app.accounts"),
         Binding("t", "cycle_palette", "Theme", id="app.theme"),
         Binding("u", "toggle_convention", "Up colour", id="app.colors"),
         Binding("Q", "rights", "Rights/quota", id="app.rights"),
@@ -364,8 +367,14 @@ class FutuTui(TradingActions, App):
         """Trading keys are shown dimmed while there is no connection or no account."""
         if action in ("order", "cancel_all", "switch_env"):
             return True if self.trading_ready() else None
-        if action == "unlock":
+        if action == "unlock":  # False while unlocked: hidden, and L falls through to "lock"
+            if self.trading.accounts.unlocked:
+                return False
             return True if self.trading_ready() and self.trading.accounts.real() else None
+        if action == "lock":
+            return True if self.trading.accounts.unlocked else False
+        if action == "accounts":
+            return True if self.trading_ready() else None
         return True
 
     def action_next_panel(self) -> None:
@@ -446,8 +455,9 @@ class FutuTui(TradingActions, App):
     def _trading_outcome(self, event: TradingOutcome) -> None:
         """Every trading outcome is told once; its text may carry wire strings, so no markup."""
         self.notify(event.text, severity=event.severity, timeout=event.timeout, markup=False)
-        if isinstance(event, (TradingLocked, TradingUnlocked)):
-            (core_dumps_off if isinstance(event, TradingUnlocked) else core_dumps_restored)()
+        if isinstance(event, (TradingLocked, TradingUnlocked, UnlockForgotten)):
+            if isinstance(event, (TradingLocked, TradingUnlocked)):
+                (core_dumps_off if isinstance(event, TradingUnlocked) else core_dumps_restored)()
             self.refresh_bindings()
 
     @on(FillReceived)

@@ -9,13 +9,14 @@ from __future__ import annotations
 from textual import work
 
 from protocol.trade import CURRENCY_OF, OrderType, Side, TrdEnv
-from workstation.orders import Limits, Ticket, fmt
+from workstation.orders import TRADER_REMARK_BYTES, Limits, Ticket, fmt
+from workstation.screens.accounts import AccountPicker
 from workstation.screens.confirm import ConfirmScreen
 from workstation.screens.modify import ModifyForm
 from workstation.screens.order import OrderForm
 from workstation.screens.unlock import UnlockScreen
 from workstation.trading import Trading
-from workstation.trading.messages import TradingRefused
+from workstation.trading.messages import AccountSwitched, TradingRefused
 from workstation.widgets.account import AccountPanel
 
 
@@ -29,7 +30,8 @@ class TradingActions:
     @property
     def limits(self) -> Limits:
         c = self.config
-        return Limits(band_pct=c.price_band_pct, max_notional=c.max_notional, allow_short=c.allow_short)
+        return Limits(band_pct=c.price_band_pct, max_notional=c.max_notional, allow_short=c.allow_short,
+                      remark_bytes=TRADER_REMARK_BYTES)  # the rest of OpenD's 64 carries the order's reference
 
     def trading_ready(self) -> bool:
         return self.trading.ready and not self.journal_problem
@@ -146,14 +148,36 @@ class TradingActions:
 
     # -- environment and unlock -----------------------------------------------------------
 
+    def action_accounts(self) -> None:
+        """A: every account OpenD lists (REAL and SIM, markets, status, funds); Enter trades on one."""
+        if not self.trading_ready():
+            return
+        accounts = self.trading.accounts
+        self.push_screen(AccountPicker(accounts.all, accounts.active, accounts.funds_lines), self._account_chosen)
+
+    def _account_chosen(self, acc_id: int | None) -> None:
+        accounts = self.trading.accounts
+        acc = accounts.find(acc_id) if acc_id is not None else None
+        if acc is None or acc.disabled or acc is accounts.active:
+            return
+        accounts.select(acc)
+        self.post_message(AccountSwitched(acc.label, acc.is_real, accounts.unlocked))
+        self.feed.spawn(self.trading.book.refresh(orders=True))
+        self.show_env()
+
     def action_switch_env(self) -> None:
         """E: SIMULATE <-> REAL (and between accounts of the same environment)."""
         if self.trading.accounts.switch_env() is not None:
             self.feed.spawn(self.trading.book.refresh(orders=True))
             self.show_env()
 
+    def action_lock(self) -> None:
+        """L while REAL is unlocked: lock it here and at OpenD."""
+        if self.trading.accounts.unlocked:
+            self.relock("locked by you")
+
     def action_unlock(self) -> None:
-        """L: unlock REAL trading (or lock it again when it is unlocked)."""
+        """L while REAL is locked: ask for the trade password and unlock."""
         if not self.trading_ready():
             return
         accounts = self.trading.accounts

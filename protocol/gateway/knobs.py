@@ -28,6 +28,16 @@ simulator's event loop: `SimThread.call` from a test thread):
     sim.faults.regain_futu()                   # ... and back
     sim.faults.force_logout("logged in elsewhere")  # gateway event KickedOut; no quotes, no trading
     sim.faults.log_back_in()
+
+Order and account events (what OpenD or the exchange does behind the app's back):
+
+    sim.faults.restart()                       # OpenD restarts: links drop, the unlock is forgotten
+    sim.faults.lose_next(2202)                 # the next place_order dies with its link, unseen by OpenD
+    sim.faults.push_timeout(acc_id, order_id_ex)   # push the order as TIMEOUT (the list keeps its real status)
+    sim.faults.bust_fill(acc_id, fill_id_ex)   # the exchange cancels a trade: pushed as a CANCELLED fill
+    sim.faults.disable_order(acc_id, order_id_ex)  # ... enable_order(...) makes it work again
+    sim.faults.forget_orders(acc_id)           # OpenD no longer lists the account's orders
+    sim.faults.disable_account(acc_id)         # listed as DISABLED; it cannot trade
 """
 
 from __future__ import annotations
@@ -47,6 +57,7 @@ if TYPE_CHECKING:
     from protocol.gateway.broker import Broker
     from protocol.gateway.opend_state import OpenDState
     from protocol.gateway.server import Gateway
+    from protocol.gateway.trading import TradeService
 
 
 # -- start-up settings ------------------------------------------------------------------
@@ -287,12 +298,16 @@ class _Muted:
 class Faults:
     """Runtime events for reliability tests. Not thread-safe: call on the simulator's loop."""
 
-    def __init__(self, gateway: Gateway, broker: Broker, opend: OpenDState | None = None) -> None:
+    def __init__(self, gateway: Gateway, broker: Broker, opend: OpenDState | None = None,
+                 trade: TradeService | None = None) -> None:
         self.gateway = gateway
         self.broker = broker
         self.opend = opend
+        self.trade = trade
         self.delays: list[ReplyDelay] = []
+        self.lost: dict[int, int] = {}  # proto ID -> how many more requests die with their link
         gateway.reply_delay = self._reply_delay
+        gateway.lose_request = self._lose_request
 
     def drop(self, conn_id: int | None = None) -> int:
         """Close one connection (or all) abruptly; returns how many were dropped."""
@@ -365,8 +380,9 @@ class Faults:
         return self.opend
 
     def clear(self) -> None:
-        """Forget reply delays and pending rejections (dropped or stalled links stay so)."""
+        """Forget reply delays, lost requests and pending rejections (dropped or stalled links stay so)."""
         self.delays.clear()
+        self.lost.clear()
         self.broker.reject_next = None
         self.broker.reject_next_modify = None
 
@@ -379,3 +395,50 @@ class Faults:
                         self.delays.remove(rule)
                 return rule.seconds
         return 0.0
+
+    # -- order and account events (issue 12) ------------------------------------------------
+
+    def restart(self) -> int:
+        """OpenD restarts: every link drops and the unlock is forgotten (orders stay at the
+        broker, as they do at a real one). Returns how many connections were dropped."""
+        self.broker.unlocked = False
+        return self.gateway.drop()
+
+    def lose_next(self, proto_id: int, count: int = 1) -> None:
+        """The next `count` requests of `proto_id` die with their connection before OpenD sees them."""
+        self.lost[proto_id] = self.lost.get(proto_id, 0) + count
+
+    def push_timeout(self, acc_id: int, order_id_ex: str) -> None:
+        """Push the order with status TIMEOUT; its real status stays in the order list."""
+        self._publish(self.broker.as_timeout(acc_id, order_id_ex))
+
+    def bust_fill(self, acc_id: int, fill_id_ex: str) -> None:
+        """The exchange cancels a trade: cash, fees and position are undone; pushed as CANCELLED."""
+        self._publish(self.broker.bust_fill(acc_id, fill_id_ex))
+
+    def disable_order(self, acc_id: int, order_id_ex: str) -> None:
+        self._publish(self.broker.set_disabled(acc_id, order_id_ex, True))
+
+    def enable_order(self, acc_id: int, order_id_ex: str) -> None:
+        self._publish(self.broker.set_disabled(acc_id, order_id_ex, False))
+
+    def forget_orders(self, acc_id: int) -> int:
+        """OpenD stops listing the account's orders (no push says so); returns how many."""
+        return self.broker.forget_orders(acc_id)
+
+    def disable_account(self, acc_id: int, disabled: bool = True) -> None:
+        self.broker.account(acc_id).status = 1 if disabled else 0
+
+    def _publish(self, events) -> None:
+        if self.trade is not None:
+            self.trade.publish(events)
+
+    def _lose_request(self, proto_id: int) -> bool:
+        left = self.lost.get(proto_id, 0)
+        if left <= 0:
+            return False
+        if left == 1:
+            del self.lost[proto_id]
+        else:
+            self.lost[proto_id] = left - 1
+        return True

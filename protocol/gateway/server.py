@@ -152,6 +152,8 @@ class Gateway:
         self.reply_delay: Callable[[int], float] = lambda proto_id: 0.0  # seconds to hold a reply back (sim.faults)
         # (quote logged in, trade logged in, ProgramStatusType, its detail): OpenD's own login (opend_state.py)
         self.login_state: Callable[[], tuple[bool, bool, int, str]] = lambda: (True, True, 10, "")
+        # sim.faults: True drops the connection as this request arrives, before it is handled
+        self.lose_request: Callable[[int], bool] = lambda proto_id: False
         self._conn_ids = itertools.count(7_000_000_001)
         self._server: asyncio.base_events.Server | None = None
         self._session_tasks: set[asyncio.Task] = set()
@@ -321,6 +323,9 @@ class Gateway:
         if ids.is_trade(pid) and pid not in (ids.TRD_GET_ACC_LIST, ids.TRD_SUB_ACC_PUSH) and not self.login_state()[1]:
             session.send(pid, frame.serial_no, _error_body(
                 f"{name}: OpenD is not logged in to Futu's trade server; try again once it reconnects"))
+            return
+        if self.lose_request(pid):  # the request dies with the link: OpenD never sees it
+            self._abort(session, "dropped by fault injection", hard=True)
             return
         handler = self.handlers.get(pid)
         if handler is None:

@@ -41,7 +41,7 @@ class Simulator:
         self.quotes = QuoteService(self.gateway, self.market, quota=s.quota, state=self.opend)
         self.broker = Broker(self.market, s.trade_password)
         self.trade = TradeService(self.gateway, self.broker)
-        self.faults = Faults(self.gateway, self.broker, self.opend)
+        self.faults = Faults(self.gateway, self.broker, self.opend, self.trade)
         self._task: asyncio.Task | None = None
 
     @property
