@@ -98,7 +98,7 @@ class Process:
         self.bids: list[list[int]] = []
         self.asks: list[list[int]] = []
         live = last_session_day(dc, clock, start)
-        self.history_days = trading_days_before(live, HISTORY_DAYS)
+        self.history_days = trading_days_before(live, HISTORY_DAYS, inst.market, clock)
         self.minute_days = self.history_days[-MINUTE_DAYS:]
         self.daily: list[DayBar] | None = None
         self.daily_index: dict[date, DayBar] = {}
