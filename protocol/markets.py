@@ -180,7 +180,7 @@ def limit_band_units(pct: int, prev_close: float) -> tuple[int, int]:
 from protocol.hours import (  # noqa: E402,F401  (re-exported: callers import exchange rules from here)
     ALWAYS_SESSIONS, EXTENDED_STATES, HOLIDAY, MORNING_ONLY, PHASE_WORDS, SESSIONS, ST_AFTER_HOURS, ST_AFTERNOON,
     ST_AUCTION, ST_CLOSED, ST_HK_CAS, ST_MORNING, ST_NONE, ST_OVERNIGHT, ST_PRE_MARKET, ST_REST, ST_WAITING_OPEN,
-    TRADING_STATES, TZ, WHOLE, DayClock, Phase, bucket_map, day_sessions, in_session, is_half_day, is_holiday,
+    TRADING_STATES, TZ, US_AFTER, US_AFTER_HALF, US_PRE, WHOLE, DayClock, Phase, bucket_map, day_sessions, in_session, is_half_day, is_holiday,
     is_trading_day, last_session_day, local_day, local_time, minute_labels, next_open, phase, phase_word,
     session_minutes, sessions, state_at, trade_dates, trading_days_before,
 )
