@@ -27,9 +27,9 @@ def test_quotes_latest_wins_and_mark_dirty_once():
     q = s.quotes["HK.00700"]
     assert q.last == 388.4 and q.prev_last == 388.0 and q.seq == 2
     assert round(q.change, 3) == 8.4 and round(q.change_pct, 3) == round(8.4 / 380 * 100, 3)
-    quotes, *_ = s.take_dirty()
+    quotes = s.take_dirty().quotes
     assert quotes == {"HK.00700", "US.AAPL"}
-    assert s.take_dirty()[0] == set()
+    assert s.take_dirty().quotes == set()
 
 
 def test_order_book_sets_best_bid_ask():

@@ -22,21 +22,27 @@ from workstation.trading_actions import TradingActions
 from workstation.messages import AccountChanged, FeedNotice, FeedStateChanged, FillReceived, OrderUpdated
 from workstation.screens.help import HelpScreen
 from workstation.screens.symbol import SymbolSearch
+from workstation import panels as registry
 from workstation.store import Store
 from workstation.trading.messages import TradingLocked, TradingOutcome, TradingUnlocked
-from workstation.widgets.account import AccountPanel
 from workstation.widgets.chart import PERIODS, ChartPanel
-from workstation.widgets.flow import FlowPanel
-from workstation.widgets.orderbook import OrderBookPanel
+from workstation.widgets.panel import Follow, Panel
 from workstation.widgets.statusbar import StatusBar
-from workstation.widgets.tape import TapePanel
 from workstation.widgets.watchlist import Watchlist
 
-PANELS = (("watchlist", "Watchlist"), ("chart", "Chart"), ("book", "Book"),
-          ("account", "Account"), ("flow", "Flow"), ("tape", "Tape"))
 NARROW_WIDTH, NARROW_HEIGHT = 110, 32
 FREEZE_AFTER = 5.0  # s after start-up: the long-lived heap is built by then
 PLOTS_SETTLE = 0.1  # s the focused code must rest before the chart and capital flow follow it
+
+
+class PanelRef:
+    """`app.chart` and the like: the panel registered under the attribute's name."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.key = name
+
+    def __get__(self, app: FutuTui | None, owner: type | None = None):
+        return self if app is None else app.panels[self.key]
 
 
 class WorkstationCommands(Provider):
@@ -54,8 +60,8 @@ class WorkstationCommands(Provider):
             cmds.append((f"Theme: {palette}", lambda t=palette: app.set_theme(palette=t), "colour palette"))
         for conv in themes.CONVENTIONS:
             cmds.append((f"Colours: {conv}", lambda c=conv: app.set_theme(convention=c), "price colour convention"))
-        for key, label in PANELS:
-            cmds.append((f"Panel: {label}", lambda k=key: app.action_show_panel(k), "focus this panel"))
+        for key, panel in app.panels.items():
+            cmds.append((f"Panel: {panel.title}", lambda k=key: app.action_show_panel(k), "focus this panel"))
         cmds.append(("Symbol search…", app.action_search, "find any symbol"))
         return cmds
 
@@ -87,10 +93,12 @@ class FutuTui(TradingActions, App):
         Binding("t", "cycle_palette", "Theme", id="app.theme"),
         Binding("u", "toggle_convention", "Up colour", id="app.colors"),
         Binding("S", "use_simulator", "Simulator", show=False, id="app.simulator"),
-        *[Binding(str(i + 1), f"show_panel('{key}')", f"{label}", show=False, id=f"app.panel.{key}")
-          for i, (key, label) in enumerate(PANELS)],
+        *[Binding(str(i + 1), f"show_panel('{p.key}')", p.title, show=False, id=f"app.panel.{p.key}")
+          for i, p in enumerate(registry.PANELS[:9])],
         Binding("tab", "next_panel", "Next panel", show=False, id="app.next_panel"),
     ]
+    watchlist, chart, book = PanelRef(), PanelRef(), PanelRef()
+    account, flow, tape = PanelRef(), PanelRef(), PanelRef()
 
     def __init__(self, config: Config, client_factory: Callable[[], OpenDClient],
                  watchlist_file: WatchlistFile | None = None, start_sim: Callable[[], int] | None = None,
@@ -109,7 +117,8 @@ class FutuTui(TradingActions, App):
         self.focus_code: str | None = None
         self.active_panel = "watchlist"
         self.universe: list[tuple[str, str]] = []
-        self.panels: dict[str, object] = {}
+        self.panel_types = tuple(registry.PANELS)
+        self.panels: dict[str, Panel] = {}  # by key, in tab order
         self._outage_reasons: set[str] = set()  # reasons already notified during this outage
         self._plots_timer = None  # pending: the chart and flow catch up with the focused code
 
@@ -123,20 +132,13 @@ class FutuTui(TradingActions, App):
     # -- layout ------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        self.watchlist = Watchlist(self.store, id="watchlist")
-        self.chart = ChartPanel(self.store, id="chart")
-        self.book = OrderBookPanel(self.store, id="book")
-        self.account = AccountPanel(self.store, id="account")
-        self.flow = FlowPanel(self.store, id="flow")
-        self.tape = TapePanel(self.store, id="tape")
-        self.panels = {"watchlist": self.watchlist, "chart": self.chart, "book": self.book,
-                       "account": self.account, "flow": self.flow, "tape": self.tape}
-        yield Tabs(*[Tab(label, id=f"tab-{key}") for key, label in PANELS], id="panel-tabs")
+        self.panels = {cls.key: cls(self.store, id=cls.key) for cls in self.panel_types}
+        self.panel_tabs = Tabs(*[Tab(p.title, id=f"tab-{key}") for key, p in self.panels.items()], id="panel-tabs")
+        yield self.panel_tabs
         with Container(id="main"):
-            for key, label in PANELS:
-                panel = self.panels[key]
+            for panel in sorted(self.panels.values(), key=lambda p: p.cell):  # the grid fills row by row
                 panel.add_class("panel")
-                panel.border_title = label
+                panel.border_title = panel.title
                 yield panel
         self.status = StatusBar(id="status")
         yield self.status
@@ -194,21 +196,12 @@ class FutuTui(TradingActions, App):
 
     def flush(self) -> None:
         """Repaint what changed since the last flush; hidden panels catch up when shown."""
-        quotes, books, tapes, bars, flows, account = self.store.take_dirty()
-        code = self.focus_code
+        changes = self.store.take_dirty()
+        narrow, active = self.narrow, self.active_panel
         with self.batch_update():
-            if quotes and self.is_visible("watchlist"):
-                self.watchlist.refresh_codes(quotes)
-            if code in books and self.is_visible("book"):
-                self.book.redraw()
-            if code in tapes and self.is_visible("tape"):
-                self.tape.redraw()
-            if (code, self.chart.kl_type) in bars and self.is_visible("chart"):
-                self.chart.refresh_chart()
-            if code in flows and self.is_visible("flow"):
-                self.flow.refresh_flow()
-            if account and self.is_visible("account"):
-                self.account.refresh_account()
+            for key, panel in self.panels.items():
+                if (not narrow or key == active) and panel.changed(changes):
+                    panel.refresh_from(changes)
 
     def _tick_status(self) -> None:
         s = self.status
@@ -226,18 +219,12 @@ class FutuTui(TradingActions, App):
         Uses the status bar's clock, which snapshot tests freeze."""
         online = self.status.state is ConnState.READY
         now = self.status.mono_clock()
-        for panel in (self.book, self.tape, self.chart, self.flow):
+        for panel in self.panels.values():
             panel.show_age(now, online)
-        self.watchlist.set_class(not online, "-stale")
-        self.account.set_class(not online, "-stale")
 
     def refresh_all(self) -> None:
-        self.watchlist.repaint_all()
-        self.book.redraw()
-        self.tape.redraw()
-        self.chart.refresh_chart(force=True)
-        self.flow.refresh_flow()
-        self.account.refresh_account()
+        for panel in self.panels.values():
+            panel.redraw()
 
     # -- symbol and period ---------------------------------------------------------------
 
@@ -250,8 +237,9 @@ class FutuTui(TradingActions, App):
         first = self.focus_code is None
         self.focus_code = code
         self.feed.focus(code, self.chart.period)
-        self.book.show(code)
-        self.tape.show(code)
+        for panel in self.panels.values():
+            if panel.follows is Follow.AT_ONCE:
+                panel.show(code)
         if self._plots_timer is not None:
             self._plots_timer.stop()
             self._plots_timer = None
@@ -263,9 +251,9 @@ class FutuTui(TradingActions, App):
 
     def _show_plots(self) -> None:
         self._plots_timer = None
-        if self.focus_code != self.chart.code:
-            self.chart.show(self.focus_code)
-            self.flow.show(self.focus_code)
+        for panel in self.panels.values():
+            if panel.follows is Follow.SETTLED and panel.code != self.focus_code:
+                panel.show(self.focus_code)
         self._show_staleness()
 
     def set_period(self, period: str) -> None:
@@ -347,11 +335,10 @@ class FutuTui(TradingActions, App):
 
     def action_help(self) -> None:
         sections = [("Workstation", [b for b in self.BINDINGS if isinstance(b, Binding)])]
-        for key, label in PANELS:
-            panel = self.panels[key]
+        for panel in self.panels.values():
             bindings = [b for b in getattr(type(panel), "BINDINGS", []) if isinstance(b, Binding)]
             if bindings:
-                sections.append((label, bindings))
+                sections.append((panel.title, bindings))
         self.push_screen(HelpScreen(sections))
 
     def action_search(self) -> None:
@@ -370,9 +357,8 @@ class FutuTui(TradingActions, App):
     def action_show_panel(self, key: str) -> None:
         self.active_panel = key
         self._layout_for(self.size.width, self.size.height)
-        tabs = self.query_one("#panel-tabs", Tabs)
-        tabs.active = f"tab-{key}"
-        target = {"flow": self.flow.plot, "account": self.account.orders}.get(key, self.panels[key])
+        self.panel_tabs.active = f"tab-{key}"
+        target = self.panels[key].focus_target
         if target.focusable:
             target.focus()
         self.refresh_all()
@@ -386,7 +372,7 @@ class FutuTui(TradingActions, App):
         return True
 
     def action_next_panel(self) -> None:
-        keys = [k for k, _ in PANELS]
+        keys = list(self.panels)
         self.action_show_panel(keys[(keys.index(self.active_panel) + 1) % len(keys)])
 
     @on(Tabs.TabActivated, "#panel-tabs")

@@ -1,7 +1,7 @@
 """State the widgets read: latest quote per code, books, tapes, bars, flows, account.
 
 Pure Python (no Textual, no network): the feed applies pushes and replies here and the
-App's flush timer takes the dirty sets to refresh only what changed. "Latest value wins"
+App's flush timer takes what changed (one `Changes`) to refresh only that. "Latest value wins"
 data is overwritten in place; tapes and bars are bounded.
 """
 
@@ -187,6 +187,21 @@ class Funds:
     unrealized_pl: float = NAN
     realized_pl: float = NAN
     currency: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """What changed between two flushes, by kind; each panel watches one or more kinds."""
+
+    quotes: set[str] = field(default_factory=set)
+    books: set[str] = field(default_factory=set)  # order book or broker queue
+    tapes: set[str] = field(default_factory=set)
+    bars: set[tuple[str, int]] = field(default_factory=set)  # (code, K-line type)
+    flows: set[str] = field(default_factory=set)  # capital flow or distribution
+    account: bool = False  # orders, fills, positions or funds
+
+
+CHANGE_KINDS = frozenset(Changes.__dataclass_fields__)
 
 
 @dataclass
@@ -404,9 +419,10 @@ class Store:
 
     # -- flushing -----------------------------------------------------------------------
 
-    def take_dirty(self) -> tuple[set[str], set[str], set[str], set[tuple[str, int]], set[str], bool]:
+    def take_dirty(self) -> Changes:
         """Everything changed since the last call, and start afresh."""
-        out = (self.dirty_quotes, self.dirty_books, self.dirty_tapes, self.dirty_bars, self.dirty_flows, self.dirty_account)
+        out = Changes(self.dirty_quotes, self.dirty_books, self.dirty_tapes, self.dirty_bars, self.dirty_flows,
+                      self.dirty_account)
         self.dirty_quotes, self.dirty_books, self.dirty_tapes = set(), set(), set()
         self.dirty_bars, self.dirty_flows, self.dirty_account = set(), set(), False
         return out

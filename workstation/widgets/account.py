@@ -13,6 +13,7 @@ from textual.widgets import Static, TabbedContent, TabPane
 from protocol.codes import ORDER_STATUS, ORDER_TYPES, TRD_SIDES
 from workstation.store import VERIFYING, Store
 from workstation.widgets.common import fmt_big, fmt_price, price_digits, price_styles
+from workstation.widgets.panel import Panel
 from workstation.widgets.table import Cells, Column, LineTable, as_cell
 
 ORDER_COLS = (("id", "Order"), ("code", "Code"), ("side", "Side"), ("type", "Type"), ("qty", "Qty"),
@@ -44,7 +45,9 @@ class KeyedTable(LineTable):
         self.set_rows(list(rows), {key: tuple(as_cell(c) for c in cells) for key, cells in rows.items()})
 
 
-class AccountPanel(Vertical):
+class AccountPanel(Panel, Vertical):
+    key, title, cell = "account", "Account", (1, 0)
+    watches = ("account",)
     BINDINGS = [
         Binding("m", "modify", "Modify order", id="orders.modify"),
         Binding("c,delete", "cancel", "Cancel order", id="orders.cancel"),
@@ -103,6 +106,13 @@ class AccountPanel(Vertical):
     def action_cancel(self) -> None:
         if order_id := self.selected_order():
             self.post_message(self.CancelRequested(order_id))
+
+    @property
+    def focus_target(self):
+        return self.orders
+
+    def redraw(self) -> None:
+        self.refresh_account()
 
     def refresh_account(self) -> None:
         self.flushes += 1

@@ -8,8 +8,9 @@ from textual.binding import Binding
 from textual.message import Message
 
 from protocol.codes import KL_SUBTYPES
-from workstation.store import Bar, Store
-from workstation.widgets.common import Staleness, fmt_big, fmt_price, price_digits, price_styles, set_titles
+from workstation.store import Bar, Changes, Store
+from workstation.widgets.common import fmt_big, fmt_price, price_digits, price_styles, set_titles
+from workstation.widgets.panel import Follow, Panel
 from workstation.widgets.plot import CachedPlot
 
 PERIODS = ("1m", "5m", "15m", "30m", "60m", "day", "week", "month")
@@ -33,7 +34,7 @@ def moving_average(closes: list[float], n: int) -> list[float]:
     return out
 
 
-class ChartPanel(Staleness, CachedPlot):
+class ChartPanel(Panel, CachedPlot):
     BINDINGS = [
         Binding("]", "period(1)", "Next period", id="chart.next_period"),
         Binding("[", "period(-1)", "Prev period", id="chart.prev_period"),
@@ -42,6 +43,9 @@ class ChartPanel(Staleness, CachedPlot):
         Binding("end", "latest", "Latest bar", show=False, id="chart.latest"),
     ]
     can_focus = True
+    key, title, cell = "chart", "Chart", (0, 1)
+    watches = ("bars",)
+    follows = Follow.SETTLED
 
     class PeriodChanged(Message):
         def __init__(self, period: str) -> None:
@@ -64,6 +68,15 @@ class ChartPanel(Staleness, CachedPlot):
     @property
     def kl_type(self) -> int:
         return KL_SUBTYPES[self.period][1]
+
+    def change_key(self) -> object:
+        return (self.code, self.kl_type)
+
+    def refresh_from(self, changes: Changes) -> None:
+        self.refresh_chart()  # throttled while only the forming bar moves
+
+    def redraw(self) -> None:
+        self.refresh_chart(force=True)
 
     def updated_at(self) -> float | None:
         return self.store.bars_at.get((self.code, self.kl_type)) if self.code else None

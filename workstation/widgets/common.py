@@ -1,4 +1,4 @@
-"""Small helpers shared by panels: number formats and price colours from the theme."""
+"""Small helpers shared by panels: number formats, price colours from the theme, line drawing."""
 
 from __future__ import annotations
 
@@ -31,32 +31,6 @@ def set_titles(widget, title: str | None = None, subtitle: str | None = None) ->
         widget.border_title = title
     if subtitle is not None and widget.border_subtitle != subtitle:
         widget.border_subtitle = subtitle
-
-
-class Staleness:
-    """Mixin for a panel that draws one code: the `-stale` class (dimmed by the theme) when
-    its data is old or the feed is down, and the data's age in the border subtitle once it
-    is half that old (a label ticking every second on a live panel would repaint it whole
-    every second). The App calls `show_age` once a second, never per push."""
-
-    stale_after = STALE_AFTER
-    age_label = ""  # what the border shows; "" while the data is fresh or absent
-
-    def updated_at(self) -> float | None:
-        """Monotonic time the data this panel draws last changed; None if it has none."""
-        raise NotImplementedError
-
-    def show_age(self, now: float, online: bool) -> None:
-        at = self.updated_at()
-        age = None if at is None else max(0.0, now - at)
-        self.set_class(not online or (age is not None and age > self.stale_after), "-stale")  # type: ignore[attr-defined]
-        label = "" if age is None or age < self.stale_after / 2 else fmt_age(age)
-        if label != self.age_label:
-            self.age_label = label
-            set_titles(self, subtitle=self.subtitle())
-
-    def subtitle(self) -> str:
-        return self.age_label
 
 
 class LinePanel(Widget):
@@ -114,26 +88,6 @@ class LinePanel(Widget):
     def lines_text(self) -> str:
         """The plain text on screen, a line each (tests read it)."""
         return "\n".join(line.text.rstrip() for line in self._lines)
-
-
-class FocusedPanel(Staleness, LinePanel):
-    """A panel that draws one code from the store; `redraw()` is what the flush timer calls."""
-
-    def __init__(self, store, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.store = store
-        self.code: str | None = None
-        self.flushes = 0  # redraws so far (burst tests bound them)
-
-    def show(self, code: str | None) -> None:
-        self.code = code
-        self.redraw()
-
-    def on_resize(self) -> None:
-        self.redraw()  # bar widths and row counts follow the size
-
-    def redraw(self) -> None:
-        raise NotImplementedError
 
 
 def price_styles(app: App) -> tuple[str, str, str]:

@@ -8,18 +8,22 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from workstation.store import Store
-from workstation.widgets.common import Staleness, fmt_big, price_styles, set_titles
+from workstation.widgets.common import fmt_big, price_styles, set_titles
+from workstation.widgets.panel import Follow, Panel
 from workstation.widgets.plot import CachedPlot
 
 CLASSES = (("super", "Super"), ("big", "Big"), ("mid", "Mid"), ("small", "Small"))  # 5 chars max
 BAR = 14
 
 
-class FlowPanel(Staleness, Vertical):
+class FlowPanel(Panel, Vertical):
     DEFAULT_CSS = """
     FlowPanel > CachedPlot { height: 1fr; }
     FlowPanel > #dist { height: auto; max-height: 7; }
     """
+    key, title, cell = "flow", "Flow", (1, 1)
+    watches = ("flows",)
+    follows = Follow.SETTLED
     stale_after = 20.0  # polled every 6 s, not pushed
 
     def __init__(self, store: Store, **kwargs) -> None:
@@ -37,6 +41,13 @@ class FlowPanel(Staleness, Vertical):
 
     def show(self, code: str | None) -> None:
         self.code = code
+        self.refresh_flow()
+
+    @property
+    def focus_target(self):
+        return self.plot
+
+    def redraw(self) -> None:
         self.refresh_flow()
 
     def updated_at(self) -> float | None:

@@ -7,7 +7,8 @@ from rich.table import Table
 from rich.text import Text
 
 from workstation.store import Store
-from workstation.widgets.common import FocusedPanel, fmt_big, fmt_price, price_digits, price_styles, set_titles
+from workstation.widgets.common import fmt_big, fmt_price, price_digits, price_styles, set_titles
+from workstation.widgets.panel import FocusedPanel
 
 LEVELS = 10
 BAR_WIDTH = 12
@@ -17,6 +18,8 @@ class OrderBookPanel(FocusedPanel):
     """Asks above (best at the bottom), bids below (best at the top), spread between."""
 
     DEFAULT_CSS = "OrderBookPanel { height: 1fr; }"
+    key, title, cell = "book", "Book", (0, 2)
+    watches = ("books",)
 
     store: Store
 

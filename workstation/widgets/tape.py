@@ -8,7 +8,8 @@ from rich.table import Table
 from rich.text import Text
 
 from workstation.store import Store
-from workstation.widgets.common import FocusedPanel, fmt_big, fmt_price, price_digits, price_styles, set_titles
+from workstation.widgets.common import fmt_big, fmt_price, price_digits, price_styles, set_titles
+from workstation.widgets.panel import FocusedPanel
 
 BIG_TRADE_FACTOR = 5.0  # a trade this many times the recent mean size is "large"
 DIRS = {1: "B", 2: "S", 3: " "}
@@ -16,6 +17,8 @@ DIRS = {1: "B", 2: "S", 3: " "}
 
 class TapePanel(FocusedPanel):
     DEFAULT_CSS = "TapePanel { height: 1fr; }"
+    key, title, cell = "tape", "Tape", (1, 2)
+    watches = ("tapes",)
 
     store: Store
 

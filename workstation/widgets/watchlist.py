@@ -5,8 +5,9 @@ from __future__ import annotations
 from textual.binding import Binding
 from textual.message import Message
 
-from workstation.store import Quote, Store
+from workstation.store import Changes, Quote, Store
 from workstation.widgets.common import direction_style, fmt_big, fmt_change, fmt_pct, fmt_price, price_digits, price_styles
+from workstation.widgets.panel import Panel
 from workstation.widgets.table import Cells, Column, LineTable
 
 COLUMNS = (  # key, label, width, right-aligned
@@ -25,9 +26,11 @@ def _num(x: float) -> float:
     return float("-inf") if x != x else x
 
 
-class Watchlist(LineTable):
+class Watchlist(Panel, LineTable):
     """The codes a trader follows; moving the cursor (or Enter, or a click) drives the other panels."""
 
+    key, title, cell = "watchlist", "Watchlist", (0, 0)
+    watches = ("quotes",)
     BINDINGS = [
         Binding("a", "add", "Add", id="watchlist.add"),
         Binding("delete,x", "remove", "Remove", id="watchlist.remove"),
@@ -93,6 +96,12 @@ class Watchlist(LineTable):
         self.flushes += 1
         quote = self.store.quote
         return sum(self.set_cells(code, self._render_row(quote(code))) for code in codes if code in self._index)
+
+    def refresh_from(self, changes: Changes) -> None:
+        self.refresh_codes(changes.quotes)
+
+    def redraw(self) -> None:
+        self.repaint_all()
 
     def repaint_all(self) -> None:
         """After a theme change: every colour may differ."""

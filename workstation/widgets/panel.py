@@ -1,0 +1,121 @@
+"""The one interface every panel on the main screen implements.
+
+A panel says where it sits (`key`, `title`, `cell`), which kinds of store change it
+watches (`watches`, fields of `Changes`), whether and when it follows the focused code
+(`follows`), and how old its data is (`updated_at`). The App composes, flushes, dims,
+catches up and tabs through panels only through this interface; the registry of panels
+is `workstation.panels.PANELS`.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import ClassVar
+
+from textual.widget import Widget
+
+from workstation.store import CHANGE_KINDS, Changes, Store
+from workstation.widgets.common import STALE_AFTER, LinePanel, fmt_age, set_titles
+
+
+class Follow(Enum):
+    """How a panel follows the focused code."""
+
+    NONE = "none"  # shows no single code (watchlist, account)
+    AT_ONCE = "at once"  # cheap to draw: moves with the cursor (book, tape)
+    SETTLED = "settled"  # plotext figures, tens of ms: once the cursor rests (chart, flow)
+
+
+class Panel:
+    """Mixin for a main-screen panel widget; put it before the widget class in the bases.
+
+    The App calls `refresh_from(changes)` from its flush timer when `changed(changes)` and
+    the panel is visible, `redraw()` when a hidden panel is shown or the theme changes,
+    `show(code)` when the focused code moves, and `show_age(now, online)` once a second.
+    """
+
+    key: ClassVar[str] = ""  # widget id, the palette's and the tabs' handle
+    title: ClassVar[str] = ""  # border title and narrow-mode tab label
+    cell: ClassVar[tuple[int, int]] = (0, 0)  # (row, column) in the wide layout's grid
+    watches: ClassVar[tuple[str, ...]] = ()  # the `Changes` fields that concern it
+    follows: ClassVar[Follow] = Follow.NONE
+    stale_after: ClassVar[float] = STALE_AFTER  # s without an update before the data counts as stale
+
+    store: Store
+    code: str | None = None  # the code shown, for panels that follow the focused one
+    flushes = 0  # redraws so far (burst tests bound them)
+    age_label = ""  # what the border shows; "" while the data is fresh or absent
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        unknown = set(cls.watches) - CHANGE_KINDS
+        if unknown:
+            raise TypeError(f"{cls.__name__} watches unknown kinds of change: {sorted(unknown)}")
+
+    @property
+    def focus_target(self) -> Widget:
+        """What takes the keyboard when the panel is shown."""
+        return self  # type: ignore[return-value]
+
+    def changed(self, changes: Changes) -> bool:
+        """Whether `changes` touch what this panel shows."""
+        mine = self.change_key() if self.follows is not Follow.NONE else None
+        for kind in self.watches:
+            seen = getattr(changes, kind)
+            if seen and (mine is None or mine in seen):
+                return True
+        return False
+
+    def change_key(self) -> object:
+        """How the watched change sets name what this panel shows."""
+        return self.code
+
+    def refresh_from(self, changes: Changes) -> None:
+        """Redraw after `changes` (only what they touch, where the panel can tell)."""
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Redraw everything from the store."""
+        raise NotImplementedError
+
+    def show(self, code: str | None) -> None:
+        """Follow the focused code."""
+        self.code = code
+        self.redraw()
+
+    # -- the age of the data ------------------------------------------------------------
+
+    def updated_at(self) -> float | None:
+        """Monotonic time the data this panel draws last changed; None if it cannot tell."""
+        return None
+
+    def show_age(self, now: float, online: bool) -> None:
+        """The `-stale` class (dimmed by the theme) when the data is old or the feed is down,
+        and the data's age in the border subtitle once it is half that old (a label ticking
+        every second on a live panel would repaint it whole every second)."""
+        at = self.updated_at()
+        age = None if at is None else max(0.0, now - at)
+        stale = not online or (age is not None and age > self.stale_after)
+        self.set_class(stale, "-stale")  # type: ignore[attr-defined]
+        label = "" if age is None or age < self.stale_after / 2 else fmt_age(age)
+        if label != self.age_label:
+            self.age_label = label
+            set_titles(self, subtitle=self.subtitle())
+
+    def subtitle(self) -> str:
+        return self.age_label
+
+
+class FocusedPanel(Panel, LinePanel):
+    """A panel drawn line by line from one code's data, following the focused code at once."""
+
+    follows = Follow.AT_ONCE
+
+    def __init__(self, store: Store, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.store = store
+        self.code = None
+        self.flushes = 0
+
+    def on_resize(self) -> None:
+        self.redraw()  # bar widths and row counts follow the size
