@@ -148,6 +148,11 @@ class FutuTui(TradingActions, App):
         for theme in themes.build_themes():
             self.register_theme(theme)
         self.theme = themes.theme_name(self.palette, self.convention)
+        hours = self.feed.hours  # market sessions: the status bar names them, panels go quiet, not stale
+        hours.clock = lambda: self.status.wall_clock()  # snapshot tests freeze it
+        self.status.hours, self.status.zones = hours, self.config.clock_zones
+        for panel in self.panels.values():
+            panel.hours = hours
         self.watchlist.set_codes(self.watchlist_codes)
         self.feed.set_watchlist(self.watchlist_codes)
         if self.watchlist_codes:
@@ -236,6 +241,7 @@ class FutuTui(TradingActions, App):
             return
         first = self.focus_code is None
         self.focus_code = code
+        self.status.market = code.partition(".")[0]
         self.feed.focus(code, self.chart.period)
         for panel in self.panels.values():
             if panel.follows is Follow.AT_ONCE:

@@ -30,7 +30,9 @@ from protocol.proto import (
     Qot_RequestHistoryKL_pb2,
     Qot_Sub_pb2,
 )
+from protocol.markets import trading_days_before
 from workstation.journal import Journal
+from workstation.sessions import MarketHours
 from workstation.messages import FeedNotice, FeedStateChanged
 from workstation.trading import Trading
 from workstation.trading.messages import OrdersReconciled
@@ -40,7 +42,8 @@ log = logging.getLogger(__name__)
 
 MIN_SUB_AGE = 60.0  # OpenD refuses to unsubscribe anything younger than a minute
 FLOW_EVERY = 6.0  # capital flow + distribution: 30 calls / 30 s each allowed; stay well under
-SUB_EVERY = 10.0  # how often old subscriptions are released and timed-out ones retried
+SUB_EVERY = 10.0
+HOURS_EVERY = 30.0  # market states polled (GetGlobalState); the calendar fills in between  # how often old subscriptions are released and timed-out ones retried
 HISTORY_DAYS = {"day": 500, "week": 2000, "month": 4000}
 HISTORY_BARS = 600
 
@@ -72,6 +75,7 @@ class Feed:
         self.sub_every = SUB_EVERY
         self._history_loaded: set[tuple[str, int]] = set()
         self.clock_skew = 0.0  # OpenD's clock minus ours, in seconds
+        self.hours = MarketHours()  # each market's session, from OpenD's market states (polled)
         client.on_push(ids.QOT_UPDATE_BASIC_QOT, lambda r: store.apply_basic_qots(r.s2c.basicQotList))
         client.on_push(ids.QOT_UPDATE_ORDER_BOOK, lambda r: store.apply_order_book(r.s2c))
         client.on_push(ids.QOT_UPDATE_TICKER, lambda r: store.apply_tickers(r.s2c))
@@ -85,11 +89,13 @@ class Feed:
     async def run(self) -> None:
         """Connect and stay connected until `stop()`; the App runs this as a worker."""
         flows = asyncio.create_task(self._flow_loop(), name="feed-flow")
+        hours = asyncio.create_task(self._hours_loop(), name="feed-hours")
         subs = asyncio.create_task(self._sub_loop(), name="feed-subs")
         try:
             await self.client.run()
         finally:
             flows.cancel()
+            hours.cancel()
             subs.cancel()
             for task in list(self._tasks):
                 task.cancel()
@@ -117,6 +123,7 @@ class Feed:
         epoch = self._epoch
         state = await self.client.request(ids.GET_GLOBAL_STATE, GetGlobalState_pb2.C2S(userID=self.client.info.login_user_id))
         self.clock_skew = state.time - time.time()  # history windows follow OpenD's clock, not ours
+        self._market_states(state)
         await self._sync_subscriptions()
         if self._epoch != epoch:
             raise NotConnected("connection lost while subscribing", -200)
@@ -311,8 +318,10 @@ class Feed:
         market, symbol = security(code)
         now = datetime.now() + timedelta(seconds=self.clock_skew)
         minutes = {"1m": 1, "3m": 3, "5m": 5, "10m": 10, "15m": 15, "30m": 30, "60m": 60}.get(period)
-        if minutes:
-            begin = now - timedelta(days=max(2, minutes * HISTORY_BARS // 330 + 2))
+        if minutes:  # counted in trading days: a holiday or a weekend must not empty the chart
+            days = trading_days_before(now.date() + timedelta(days=1), max(2, minutes * HISTORY_BARS // 330 + 2),
+                                       code.partition(".")[0], "real")
+            begin = datetime.combine(days[0], datetime.min.time())
         else:
             begin = now - timedelta(days=HISTORY_DAYS.get(period, 3000))
         c2s = Qot_RequestHistoryKL_pb2.C2S(
@@ -354,6 +363,19 @@ class Feed:
             await asyncio.sleep(FLOW_EVERY)
             if self.client.ready and self.focus_code:
                 await self._guard(self._load_flow(self.focus_code))
+
+    def _market_states(self, s2c) -> None:
+        states = {"HK": s2c.marketHK, "US": s2c.marketUS, "SH": s2c.marketSH, "SZ": s2c.marketSZ}
+        self.hours.update(states, s2c.localTime if s2c.HasField("localTime") else float(s2c.time))
+
+    async def _hours_loop(self) -> None:
+        """Market states move on (lunch, the close, a holiday): ask OpenD again now and then."""
+        while True:
+            await asyncio.sleep(HOURS_EVERY)
+            if self.client.ready and self.client.info is not None:
+                with contextlib.suppress(OpenDError):
+                    self._market_states(await self.client.request(
+                        ids.GET_GLOBAL_STATE, GetGlobalState_pb2.C2S(userID=self.client.info.login_user_id)))
 
     async def watchlist_groups(self) -> list[str]:
         """Names of the account's Futu watchlist groups (Qot_GetUserSecurityGroup)."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from protocol.codes import FINAL_STATUS, code_of, trd_code_of
+from workstation.sessions import ext_prices, is_halted
 
 VERIFYING = -1000  # our own status: the order's reply was lost, reconciling after reconnect
 TAPE_LEN = 500
@@ -40,6 +41,8 @@ class Quote:
     lot_size: int = 0
     seq: int = 0  # how many updates this quote has had; tests and tick colouring use it
     prev_last: float = NAN  # last price before the latest update: up-tick or down-tick
+    halted: bool = False  # trading suspended (isSuspended / secStatus SUSPENDED)
+    ext: dict | None = None  # US extended hours: {"pre"|"after"|"overnight": sessions.ExtPrice}
 
     @property
     def change(self) -> float:
@@ -134,6 +137,8 @@ class OrderRow:
     remark: str = ""
     acc_id: int = 0
     aux_price: float = NAN
+    create_timestamp: float = 0.0  # epoch seconds: orders of every market sort on one time line
+    update_timestamp: float = 0.0
 
     @property
     def is_open(self) -> bool:
@@ -148,7 +153,13 @@ def order_row(o, acc_id: int = 0) -> OrderRow:
         fill_qty=o.fillQty, fill_avg_price=o.fillAvgPrice, create_time=o.createTime,
         update_time=o.updateTime, last_error=o.lastErrMsg, remark=o.remark, acc_id=acc_id,
         aux_price=o.auxPrice if o.HasField("auxPrice") else NAN,
+        create_timestamp=_stamp(o, "createTimestamp"), update_timestamp=_stamp(o, "updateTimestamp"),
     )
+
+
+def _stamp(msg, name: str) -> float:
+    value = getattr(msg, name) if msg.HasField(name) else 0.0
+    return value if math.isfinite(value) and value > 0 else 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +173,7 @@ class FillRow:
     price: float
     create_time: str
     acc_id: int = 0
+    timestamp: float = 0.0  # epoch seconds
 
 
 @dataclass(slots=True)
@@ -268,6 +280,8 @@ class Store:
             q.volume = int(item.hpVolume) or item.volume  # hpVolume: the precise one, when sent
             q.turnover = item.turnover
             q.update_time = item.updateTime
+            q.halted = is_halted(item)
+            q.ext = ext_prices(item) if code[:3] == "US." else None
             q.seq += 1
             dirty.add(code)
 
@@ -382,6 +396,7 @@ class Store:
         row = FillRow(
             fill_id=f.fillIDEx, order_id=f.orderIDEx, code=trd_code_of(f.secMarket, f.code), name=f.name,
             side=f.trdSide, qty=f.qty, price=f.price, create_time=f.createTime, acc_id=acc_id,
+            timestamp=_stamp(f, "createTimestamp"),
         )
         new = row.fill_id not in self.fills
         self.fills[row.fill_id] = row
