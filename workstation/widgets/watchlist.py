@@ -15,8 +15,8 @@ from workstation.widgets.table import Cells, Column, LineTable
 
 COLUMNS = (  # key, label, width, right-aligned
     ("code", "Code", 9, False), ("name", "Name", 10, False), ("last", "Last", 9, True), ("pct", "Chg%", 7, True),
-    ("chg", "Chg", 8, True), ("vol", "Volume", 8, True), ("turn", "Turnover", 9, True), ("bid", "Bid", 9, True),
-    ("ask", "Ask", 9, True), ("state", "Session", 20, False),
+    ("chg", "Chg", 8, True), ("state", "Session", 20, False), ("vol", "Volume", 8, True), ("turn", "Turnover", 9, True), ("bid", "Bid", 9, True),
+    ("ask", "Ask", 9, True),
 )
 SORT_KEYS = {
     "code": lambda q: q.code, "name": lambda q: q.name, "last": lambda q: _num(q.last),
@@ -89,11 +89,11 @@ class Watchlist(Panel, LineTable):
             (fmt_price(q.last, d), tick),
             (fmt_pct(q.change_pct), style),
             (fmt_change(q.change), style),
+            self._state_cell(q, d, styles),
             (fmt_big(q.volume), ""),
             (fmt_big(q.turnover), ""),
             (fmt_price(q.bid, d), ""),
             (fmt_price(q.ask, d), ""),
-            self._state_cell(q, d, styles),
         )
 
     def _state_cell(self, q: Quote, d: int, styles: tuple[str, str, str]) -> tuple[str, str]:
