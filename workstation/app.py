@@ -149,8 +149,9 @@ class FutuTui(TradingActions, App):
             self.register_theme(theme)
         self.theme = themes.theme_name(self.palette, self.convention)
         hours = self.feed.hours  # market sessions: the status bar names them, panels go quiet, not stale
-        hours.clock = lambda: self.status.wall_clock()  # snapshot tests freeze it
+        hours.wall, hours.mono = (lambda: self.status.wall_clock()), (lambda: self.status.mono_clock())  # tests freeze them
         self.status.hours, self.status.zones = hours, self.config.clock_zones
+        self.chart.extended = self.feed.extended_bars = self.config.extended_bars
         for panel in self.panels.values():
             panel.hours = hours
         self.watchlist.set_codes(self.watchlist_codes)
@@ -270,6 +271,10 @@ class FutuTui(TradingActions, App):
     @on(Watchlist.SymbolChosen)
     def _symbol_chosen(self, event: Watchlist.SymbolChosen) -> None:
         self.choose(event.code)
+
+    @on(ChartPanel.ExtendedToggled)
+    def _extended_toggled(self, event: ChartPanel.ExtendedToggled) -> None:
+        self.feed.set_extended_bars(event.on)
 
     @on(ChartPanel.PeriodChanged)
     def _period_changed(self, event: ChartPanel.PeriodChanged) -> None:

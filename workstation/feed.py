@@ -76,6 +76,7 @@ class Feed:
         self._history_loaded: set[tuple[str, int]] = set()
         self.clock_skew = 0.0  # OpenD's clock minus ours, in seconds
         self.hours = MarketHours()  # each market's session, from OpenD's market states (polled)
+        self.extended_bars = False  # US intraday history with pre-market and after-hours bars
         client.on_push(ids.QOT_UPDATE_BASIC_QOT, lambda r: store.apply_basic_qots(r.s2c.basicQotList))
         client.on_push(ids.QOT_UPDATE_ORDER_BOOK, lambda r: store.apply_order_book(r.s2c))
         client.on_push(ids.QOT_UPDATE_TICKER, lambda r: store.apply_tickers(r.s2c))
@@ -192,6 +193,13 @@ class Feed:
         if self.client.ready:
             self.spawn(self._sync_subscriptions())
             self.spawn(self._load_focus(code, self.period))
+
+    def set_extended_bars(self, on: bool) -> None:
+        """US intraday history with or without extended hours: reload what is shown."""
+        self.extended_bars = on
+        self._history_loaded = {k for k in self._history_loaded if not k[0].startswith("US.")}
+        if self.client.ready and self.focus_code and self.focus_code.startswith("US."):
+            self.spawn(self._load_focus(self.focus_code, self.period))
 
     def _recompute_wants(self) -> None:
         want = {(c, SUB_QUOTE) for c in self.watch} | {(c, SUB_ORDER_BOOK) for c in self.watch}
@@ -330,6 +338,8 @@ class Feed:
             endTime=(now + timedelta(days=1)).strftime("%Y-%m-%d 23:59:59"), maxAckKLNum=1000,
         )
         c2s.security.market, c2s.security.code = market, symbol
+        if self.extended_bars and minutes and code.startswith("US."):
+            c2s.extendedTime = True  # pre-market and after-hours bars too (60 minutes and finer)
         rows = []
         while True:
             s2c = await self.client.request(ids.QOT_REQUEST_HISTORY_KL, c2s)

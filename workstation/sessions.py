@@ -98,21 +98,27 @@ def fmt_countdown(seconds: float) -> str:
 
 
 class MarketHours:
-    def __init__(self, clock: Callable[[], float] = time.time) -> None:
-        self.clock = clock
+    def __init__(self, wall: Callable[[], float] = time.time, mono: Callable[[], float] = time.monotonic) -> None:
+        self.wall = wall  # the trader's clock (the status bar's local time)
+        self.mono = mono  # how time passes between polls
         self.states: dict[str, int] = {}  # OpenD's QotMarketState per market, at the last poll
-        self.skew = 0.0  # OpenD's clock minus ours
-        self._follows: dict[str, bool] = {}  # OpenD agreed with the calendar at the last poll
+        self._server = 0.0  # OpenD's clock at the last poll ...
+        self._at = 0.0  # ... and our monotonic time then
+        self._follows = False  # OpenD's states agreed with the calendar for every market at the last poll
 
     def update(self, states: dict[str, int], server_time: float) -> None:
-        """OpenD's market states (GetGlobalState) and its clock, read just now."""
-        self.skew = server_time - self.clock()
+        """OpenD's market states (GetGlobalState) and its clock, read just now. When every
+        market's state matches the calendar at that instant, the calendar carries each market
+        on between polls (with a countdown); otherwise OpenD's word stands as it is."""
+        self._server, self._at = server_time, self.mono()
         self.states = dict(states)
-        self._follows = {m: phase(m, server_time).state == s for m, s in states.items()}
+        self._follows = all(phase(m, server_time).state == s for m, s in states.items())
 
     def now(self) -> float:
         """OpenD's (the market's) clock."""
-        return self.clock() + self.skew
+        if not self.states:
+            return self.wall()
+        return self._server + (self.mono() - self._at)
 
     def phase(self, market: str) -> Phase | None:
         """Where a market is now; None before OpenD has said."""
@@ -120,7 +126,7 @@ class MarketHours:
         state = self.states.get(market)
         if state is None:
             return None
-        if self._follows.get(market):
+        if self._follows:
             return phase(market, self.now())
         return Phase(state, PHASE_WORDS.get(state, "closed"), None)
 
@@ -173,7 +179,7 @@ class MarketHours:
     def clock_text(self, market: str | None, zones: str = "both") -> str:
         """Local time, and the focused market's own ("14:02:11 HK 14:02"); `zones`: local,
         market or both."""
-        local = time.strftime("%H:%M:%S", time.localtime(self.clock()))  # the trader's own clock
+        local = time.strftime("%H:%M:%S", time.localtime(self.wall()))  # the trader's own clock
         if market is None or zones == "local":
             return local
         there = datetime.fromtimestamp(self.now(), TZ.get(market, TZ["HK"])).strftime("%H:%M")  # OpenD's
