@@ -27,6 +27,7 @@ from protocol import ids
 from protocol.crypto import ALGO_AES_CBC, ALGO_FTAES_ECB, ALGO_NONE, RsaCipher, aes_cipher
 from protocol.frame import DEFAULT_MAX_BODY, BodyCrypto, Frame, FrameDecoder, ProtocolError, encode_frame
 from protocol.proto import InitConnect_pb2, KeepAlive_pb2
+from protocol.sanitize import clean_text
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +140,7 @@ class OpenDClient:
         self._state = state
         if self.on_state is not None:
             try:
-                self.on_state(state, reason)
+                self.on_state(state, clean_text(reason))
             except Exception:  # the owner's bug must not take the connection down
                 log.exception("on_state handler failed")
 
@@ -301,7 +302,7 @@ class OpenDClient:
         except DecodeError as exc:
             raise OpenDError(f"{name}: unreadable reply: {exc}", -400, proto_id=proto_id) from None
         if resp.retType != 0:
-            msg = resp.retMsg or f"failed with retType {resp.retType}"
+            msg = clean_text(resp.retMsg) or f"failed with retType {resp.retType}"  # the server's words, made one safe line
             raise OpenDError(f"{name}: {msg}", resp.retType, resp.errCode, proto_id)
         return resp
 

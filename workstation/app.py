@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 from collections.abc import Callable
 
 from textual import on, work
@@ -19,6 +20,8 @@ from workstation.config import Config, Watchlist as WatchlistFile
 from workstation.feed import Feed, load_universe
 from workstation.journal import Journal
 from workstation.trading_actions import TradingActions
+from workstation.notices import Notices
+from workstation.secrets import core_dumps_off, core_dumps_restored
 from workstation.messages import AccountChanged, FeedNotice, FeedStateChanged, FillReceived, OrderUpdated
 from workstation.screens.help import HelpScreen
 from workstation.screens.symbol import SymbolSearch
@@ -121,6 +124,8 @@ class FutuTui(TradingActions, App):
         self.panels: dict[str, Panel] = {}  # by key, in tab order
         self._outage_reasons: set[str] = set()  # reasons already notified during this outage
         self._plots_timer = None  # pending: the chart and flow catch up with the focused code
+        self.notices = Notices(self)
+        self.journal_problem: str | None = None  # why orders cannot be journalled (trading is off)
 
     def _new_feed(self, client: OpenDClient) -> Feed:
         return Feed(client, self.store, self.post_message, self.journal, self.config.relock_minutes * 60)
@@ -163,6 +168,10 @@ class FutuTui(TradingActions, App):
         self.set_interval(1 / self.config.flush_hz, self.flush, name="flush")
         self.set_interval(1.0, self._tick_status, name="status")
         self.set_timer(FREEZE_AFTER, self._freeze_heap, name="freeze the start-up heap")
+        self.journal_problem = self.journal.writable()
+        if self.journal_problem:
+            self.status.banner = f"TRADING OFF: {self.journal_problem}"
+            self.notify(f"Trading is off: {self.journal_problem}. Quotes keep working.", severity="error", timeout=15)
         self.start_feed()
 
     def _freeze_heap(self) -> None:
@@ -219,6 +228,7 @@ class FutuTui(TradingActions, App):
         s.render_status()
         self._show_staleness()
         self.check_relock()
+        self.notices.dropped(self.store.rejected, self.store.last_rejected, s.mono_clock())
 
     def _show_staleness(self) -> None:
         """Each focused panel's data age in its border; dim what is old or cut off (1 Hz).
@@ -461,12 +471,22 @@ class FutuTui(TradingActions, App):
         """Every trading outcome is told once; its text may carry wire strings, so no markup."""
         self.notify(event.text, severity=event.severity, timeout=event.timeout, markup=False)
         if isinstance(event, (TradingLocked, TradingUnlocked)):
+            (core_dumps_off if isinstance(event, TradingUnlocked) else core_dumps_restored)()
             self.refresh_bindings()
 
     @on(FillReceived)
     def _fill_received(self, event: FillReceived) -> None:
-        f = event.fill
-        self.notify(f"filled {f.qty:g} {f.code} @ {f.price:g}", timeout=3)
+        self.notices.fill(event.fill)
+
+    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
+               markup: bool = True) -> None:
+        """Every notification is plain text: server words, codes and names are never markup."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    def _handle_exception(self, error: Exception) -> None:
+        """A crash is logged with its traceback (and `futu-tui` exits non-zero)."""
+        logging.getLogger(__name__).critical("futu-tui crashed", exc_info=error)
+        super()._handle_exception(error)
 
     def refresh_bindings(self) -> None:
         if self.screen_stack:  # feed messages can still arrive while the app shuts down

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from protocol import ids
 from protocol.client import ConnState, NotConnected, OpenDClient, OpenDError, RequestTimeout
 from protocol.codes import KL_SUBTYPES, SUB_BROKER, SUB_ORDER_BOOK, SUB_QUOTE, SUB_TICKER, code_of, security
+from protocol.sanitize import NAME_CHARS, clean_text, valid_code
 from protocol.proto import (
     GetGlobalState_pb2,
     Qot_GetBasicQot_pb2,
@@ -209,6 +210,7 @@ class Feed:
             if code.startswith("HK."):
                 want.add((code, SUB_BROKER))
         self.want = want
+        self.store.admit(c for c, _ in want)  # pushes for anything else are dropped
 
     # -- subscriptions -------------------------------------------------------------------
 
@@ -306,9 +308,11 @@ class Feed:
         for info in s2c.staticInfoList:
             b = info.basic
             code = code_of(b.security.market, b.security.code)
-            self.store.names[code] = b.name
+            if code not in codes or not 0 <= b.lotSize < 10**9:
+                continue  # not what we asked about
+            name = self.store.names[code] = clean_text(b.name, NAME_CHARS)
             q = self.store.quote(code)
-            q.name, q.lot_size = b.name, b.lotSize
+            q.name, q.lot_size = name, b.lotSize
             self.store.dirty_quotes.add(code)
         qc2s = Qot_GetBasicQot_pb2.C2S()
         qc2s.securityList.extend(c2s.securityList)
@@ -395,7 +399,8 @@ class Feed:
     async def watchlist_group(self, name: str) -> list[str]:
         """The codes in one group (Qot_GetUserSecurity: 10 calls / 30 s, so one group at a time)."""
         s2c = await self.client.request(ids.QOT_GET_USER_SECURITY, Qot_GetUserSecurity_pb2.C2S(groupName=name))
-        return [code_of(i.basic.security.market, i.basic.security.code) for i in s2c.staticInfoList]
+        codes = (code_of(i.basic.security.market, i.basic.security.code) for i in s2c.staticInfoList)
+        return [c for c in codes if valid_code(c)]
 
 def _hms(t: float) -> str:
     return datetime.fromtimestamp(t).strftime("%H:%M:%S")
@@ -407,5 +412,8 @@ async def load_universe(client: OpenDClient) -> list[tuple[str, str]]:
     for market in (1, 11, 21, 22):
         for sec_type in (3, 4, 6):
             s2c = await client.request(ids.QOT_GET_STATIC_INFO, Qot_GetStaticInfo_pb2.C2S(market=market, secType=sec_type))
-            out.extend((code_of(i.basic.security.market, i.basic.security.code), i.basic.name) for i in s2c.staticInfoList)
+            for i in s2c.staticInfoList:
+                code = code_of(i.basic.security.market, i.basic.security.code)
+                if valid_code(code):
+                    out.append((code, clean_text(i.basic.name, NAME_CHARS)))
     return sorted(set(out))

@@ -32,7 +32,7 @@ class TradingActions:
         return Limits(band_pct=c.price_band_pct, max_notional=c.max_notional, allow_short=c.allow_short)
 
     def trading_ready(self) -> bool:
-        return self.trading.ready
+        return self.trading.ready and not self.journal_problem
 
     def show_env(self) -> None:
         """The whole screen wears a REAL border while a REAL account is active."""

@@ -12,7 +12,7 @@ from textual.widgets import Input, Label, Static
 from protocol.trade import Side
 from workstation.orders import Limits, Problem, Ticket, fmt, validate
 from workstation.screens.form import PriceQtyForm
-from workstation.store import OrderRow
+from workstation.account_rows import OrderRow
 
 
 class ModifyForm(PriceQtyForm[tuple[float, float] | None]):

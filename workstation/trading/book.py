@@ -19,8 +19,9 @@ from protocol.proto import (
 from protocol.trade import OrderStatus
 from workstation.messages import FeedNotice, FillReceived, OrderUpdated
 from workstation.orders import Ticket
+from workstation.account_rows import OrderRow
 from workstation.sessions import exchange_time
-from workstation.store import NAN, OrderRow, Store
+from workstation.store import NAN, Store
 from workstation.trading.accounts import Accounts
 from workstation.trading.messages import OrderFailed
 
@@ -81,6 +82,8 @@ class AccountBook:
         if not self._on_book(s2c.header.accID):
             return
         row = self.store.apply_order(s2c.order, s2c.header.accID)
+        if row is None:  # could not be shown: dropped and counted by the store
+            return
         self.post(OrderUpdated(row))
         if row.status in TOLD_STATUSES and row.order_id not in self._failures_told:
             self._failures_told.add(row.order_id)
@@ -91,7 +94,7 @@ class AccountBook:
         if not self._on_book(s2c.header.accID):
             return
         row, new = self.store.apply_fill(s2c.orderFill, s2c.header.accID)
-        if new:
+        if row is not None and new:
             self.post(FillReceived(row))
             self.schedule_refresh()
 

@@ -20,7 +20,8 @@ from protocol.proto import Trd_ModifyOrder_pb2
 from protocol.trade import ModifyOp, OrderStatus, Side, TrdMarket, status_is_open
 from workstation.journal import CANCEL, CANCEL_ALL, MODIFY as MODIFY_OP, Journal, JournalError
 from workstation.orders import Ticket, fmt, to_c2s
-from workstation.store import VERIFYING, OrderRow, Store
+from workstation.account_rows import VERIFYING, OrderRow
+from workstation.store import Store
 from workstation.throttle import MODIFY, PLACE, OrderThrottle
 from workstation.trading.accounts import Account, Accounts, Refused
 from workstation.trading.book import AccountBook

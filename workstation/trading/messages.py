@@ -11,7 +11,7 @@ from textual.message import Message
 
 from protocol.trade import OrderStatus, Side
 from workstation.orders import Ticket, fmt
-from workstation.store import OrderRow
+from workstation.account_rows import OrderRow
 
 FATE_UNKNOWN = "Its fate is unknown; it will be checked after reconnecting and is never resent."
 

@@ -13,7 +13,9 @@ from protocol.proto import Trd_GetOrderList_pb2
 from protocol.trade import Side, TrdMarket
 from workstation.journal import CANCEL, MODIFY as MODIFY_OP, Journal, reconcile
 from workstation.orders import fmt
-from workstation.store import VERIFYING, Store, order_row
+from workstation.account_rows import VERIFYING, order_row
+from workstation.wire import BadData
+from workstation.store import Store
 from workstation.trading.accounts import Accounts
 from workstation.trading.book import AccountBook
 from workstation.trading.messages import status_name
@@ -82,7 +84,12 @@ class Reconciler:
                     continue  # not this OpenD's account: leave it for the one that has it
                 s2c = await self.client.request(ids.TRD_GET_ORDER_LIST,
                                                 Trd_GetOrderList_pb2.C2S(header=self.accounts.header(acc)))
-                rows = [order_row(o, acc_id) for o in s2c.orderList]
+                rows = []
+                for o in s2c.orderList:
+                    try:
+                        rows.append(order_row(o, acc_id))
+                    except BadData as exc:
+                        self.store.reject("order", exc)
                 for intent, row in reconcile(intents, rows):
                     t = intent.ticket
                     what = f"{Side.word_of(t.side)} {fmt(t.qty)} {t.code}"

@@ -11,8 +11,9 @@ from textual.message import Message
 from textual.widgets import Static, TabbedContent, TabPane
 
 from protocol.codes import ORDER_STATUS, ORDER_TYPES, TRD_SIDES
+from workstation.account_rows import VERIFYING
 from workstation.sessions import local_hms, row_time
-from workstation.store import VERIFYING, Store
+from workstation.store import Store
 from workstation.widgets.common import fmt_big, fmt_price, price_digits, price_styles
 from workstation.widgets.panel import Panel
 from workstation.widgets.table import Cells, Column, LineTable, as_cell

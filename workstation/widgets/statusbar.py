@@ -32,6 +32,7 @@ class StatusBar(Static):
         self.down_since: float | None = None  # monotonic time the connection was lost, until it is back
         self.wall_clock = time.time  # replaced by a frozen clock in snapshot tests
         self.mono_clock = time.monotonic
+        self.banner = ""  # what stops trading (e.g. an unwritable journal), shown first in red
         self.hours: MarketHours | None = None  # each market's session (the feed keeps it current)
         self.market: str | None = None  # the focused code's market: its time beside ours
         self.zones = "both"  # the clock: local, market or both
@@ -44,6 +45,7 @@ class StatusBar(Static):
         badge_style = "bold white on #ff2d55" if self.env == "REAL" else "bold white on #3d8bfd"
         down = self.state is not ConnState.READY and self.down_since is not None
         text = Text.assemble(
+            (f" {self.banner} " if self.banner else "", "bold white on red"), " " if self.banner else "",
             (f" {self.state.value.upper()} ", STATE_STYLE.get(self.state, "")), " ",
             (f"offline {_duration(now - self.down_since)} " if down else "", "bold red"),  # type: ignore[operator]
             (badge, badge_style), " ",
