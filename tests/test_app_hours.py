@@ -160,3 +160,14 @@ async def test_a_day_order_expires_at_the_close(sim_at, tmp_path):
         assert "expired" in app.store.orders[order_id].last_error
         await wait_until(pilot, lambda: "HK closing auction" in status_text(app) or "HK closed" in status_text(app),
                          what="the close in the status bar")
+
+
+async def test_key_e_on_the_chart_asks_for_extended_hours_bars(sim_at, tmp_path):
+    sim = sim_at()
+    app = make_app(sim, tmp_path, codes=["US.AAPL"])
+    async with app.run_test(size=(200, 50)) as pilot:
+        await wait_until(pilot, lambda: app.focus_code == "US.AAPL", what="the focus")
+        assert not app.feed.extended_bars  # the setting extended_bars defaults to off
+        app.chart.focus()
+        await pilot.press("e")
+        await wait_until(pilot, lambda: app.feed.extended_bars and app.chart.extended, what="extended bars on")

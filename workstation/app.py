@@ -19,6 +19,7 @@ from protocol.client import ConnState, OpenDClient
 from workstation.config import Config, Watchlist as WatchlistFile
 from workstation.feed import Feed, load_universe
 from workstation.journal import Journal
+from workstation.hours_actions import HoursActions
 from workstation.trading_actions import TradingActions
 from workstation.notices import Notices
 from workstation.secrets import core_dumps_off, core_dumps_restored
@@ -80,7 +81,7 @@ class WorkstationCommands(Provider):
                 yield Hit(score, matcher.highlight(text), callback, help=help_text)
 
 
-class FutuTui(TradingActions, App):
+class FutuTui(TradingActions, HoursActions, App):
     CSS_PATH = themes.CSS_PATH
     TITLE = "futu-tui"
     COMMANDS = App.COMMANDS | {WorkstationCommands}
@@ -153,12 +154,7 @@ class FutuTui(TradingActions, App):
         for theme in themes.build_themes():
             self.register_theme(theme)
         self.theme = themes.theme_name(self.palette, self.convention)
-        hours = self.feed.hours  # market sessions: the status bar names them, panels go quiet, not stale
-        hours.wall, hours.mono = (lambda: self.status.wall_clock()), (lambda: self.status.mono_clock())  # tests freeze them
-        self.status.hours, self.status.zones = hours, self.config.clock_zones
-        self.chart.extended = self.feed.extended_bars = self.config.extended_bars
-        for panel in self.panels.values():
-            panel.hours = hours
+        self.attach_hours()
         self.watchlist.set_codes(self.watchlist_codes)
         self.feed.set_watchlist(self.watchlist_codes)
         if self.watchlist_codes:
@@ -281,10 +277,6 @@ class FutuTui(TradingActions, App):
     @on(Watchlist.SymbolChosen)
     def _symbol_chosen(self, event: Watchlist.SymbolChosen) -> None:
         self.choose(event.code)
-
-    @on(ChartPanel.ExtendedToggled)
-    def _extended_toggled(self, event: ChartPanel.ExtendedToggled) -> None:
-        self.feed.set_extended_bars(event.on)
 
     @on(ChartPanel.PeriodChanged)
     def _period_changed(self, event: ChartPanel.PeriodChanged) -> None:
