@@ -4,6 +4,8 @@ protocol/trade.py's enums."""
 
 from __future__ import annotations
 
+import re
+
 from protocol.trade import PREFIX_OF_SEC_MARKET, SEC_MARKET_OF, OrderStatus, OrderType, Side, TrdMarket
 
 # QotMarket: the quote side's market numbers.
@@ -39,6 +41,17 @@ MARKET_STATES = {
 }
 
 
+_CODE = re.compile(r"([A-Z_]{2,10})\.([A-Za-z0-9][A-Za-z0-9.\-_]{0,31}|\.[A-Za-z0-9][A-Za-z0-9.\-_]{0,30})")
+
+
+def valid_code(code: object) -> bool:
+    """A strict "MARKET.CODE": a known market, then letters, digits, '.', '-' or '_'."""
+    if not isinstance(code, str) or len(code) > 48:
+        return False
+    m = _CODE.fullmatch(code)
+    return m is not None and m.group(1) in QOT_MARKETS
+
+
 def split_code(code: str) -> tuple[str, str]:
     """ "HK.00700" -> ("HK", "00700"); "US..DJI" -> ("US", ".DJI"). ValueError if malformed."""
     prefix, dot, rest = code.partition(".")
@@ -72,7 +85,10 @@ def normalize(code: str) -> str:
         symbol = symbol.zfill(6)
     else:
         symbol = symbol.upper()
-    return f"{market}.{symbol}"
+    code = f"{market}.{symbol}"
+    if not valid_code(code):
+        raise ValueError(f"not a code: {code[:40]!r} (letters, digits, '.', '-' and '_' after MARKET.)")
+    return code
 
 
 # old spelling, removed after the merge: the trade words as dicts (use protocol.trade's enums)

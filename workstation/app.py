@@ -16,6 +16,7 @@ from textual.worker import Worker, WorkerState
 
 import themes
 from protocol.client import ConnState, OpenDClient
+from protocol.codes import valid_code
 from workstation.config import Config, Watchlist as WatchlistFile
 from workstation.feed import Feed, load_universe
 from workstation.journal import Journal
@@ -25,6 +26,7 @@ from workstation.notices import Notices
 from workstation.secrets import core_dumps_off, core_dumps_restored
 from workstation.messages import AccountChanged, FeedNotice, FeedStateChanged, FillReceived, OrderUpdated
 from workstation.screens.help import HelpScreen
+from workstation.screens.rights import RightsScreen
 from workstation.screens.symbol import SymbolSearch
 from workstation import panels as registry
 from workstation.store import Store
@@ -96,6 +98,7 @@ class FutuTui(TradingActions, HoursActions, App):
         Binding("L", "unlock", "Unlock", id="app.unlock"),
         Binding("t", "cycle_palette", "Theme", id="app.theme"),
         Binding("u", "toggle_convention", "Up colour", id="app.colors"),
+        Binding("Q", "rights", "Rights/quota", id="app.rights"),
         Binding("S", "use_simulator", "Simulator", show=False, id="app.simulator"),
         *[Binding(str(i + 1), f"show_panel('{p.key}')", p.title, show=False, id=f"app.panel.{p.key}")
           for i, p in enumerate(registry.PANELS[:9])],
@@ -127,6 +130,7 @@ class FutuTui(TradingActions, HoursActions, App):
         self._plots_timer = None  # pending: the chart and flow catch up with the focused code
         self.notices = Notices(self)
         self.journal_problem: str | None = None  # why orders cannot be journalled (trading is off)
+        self._opend_seen = -1  # store.opend.version last shown
 
     def _new_feed(self, client: OpenDClient) -> Feed:
         return Feed(client, self.store, self.post_message, self.journal, self.config.relock_minutes * 60)
@@ -221,6 +225,10 @@ class FutuTui(TradingActions, HoursActions, App):
         acc = self.trading.accounts.active
         s.account = acc.label if acc else ""
         s.env = "REAL" if acc and acc.env == 1 else "SIM"
+        s.opend = self.store.opend
+        if self.store.opend.version != self._opend_seen:  # rights changed: rows say so (or stop saying so)
+            self._opend_seen = self.store.opend.version
+            self.watchlist.repaint_all()
         s.render_status()
         self._show_staleness()
         self.check_relock()
@@ -230,9 +238,17 @@ class FutuTui(TradingActions, HoursActions, App):
         """Each focused panel's data age in its border; dim what is old or cut off (1 Hz).
         Uses the status bar's clock, which snapshot tests freeze."""
         online = self.status.state is ConnState.READY
+        opend = self.store.opend  # OpenD's own login and the focused code's quote right count too
+        live = online and opend.live(self.focus_code)
         now = self.status.mono_clock()
         for panel in self.panels.values():
-            panel.show_age(now, online)
+            if panel.key == "account":
+                up = online and opend.trd_logined
+            elif panel.follows is Follow.NONE:
+                up = online and opend.qot_logined
+            else:
+                up = live
+            panel.show_age(now, up)
 
     def refresh_all(self) -> None:
         for panel in self.panels.values():
@@ -326,7 +342,7 @@ class FutuTui(TradingActions, HoursActions, App):
         self.notify(f"{name}: added {len(added)} of {len(codes)} codes", timeout=2)
 
     def add_symbol(self, code: str | None) -> None:
-        if not code or code in self.watchlist_codes:
+        if not valid_code(code) or code in self.watchlist_codes:
             return
         self.watchlist_codes.append(code)
         self._watchlist_changed()
@@ -353,6 +369,9 @@ class FutuTui(TradingActions, HoursActions, App):
             if bindings:
                 sections.append((panel.title, bindings))
         self.push_screen(HelpScreen(sections))
+
+    def action_rights(self) -> None:
+        self.push_screen(RightsScreen(self.store.opend, lambda: (self.feed.quota_used, self.feed.quota_total)))
 
     def action_search(self) -> None:
         self._pick_symbol("Go to symbol", lambda code: code and self.choose(code))

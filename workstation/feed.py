@@ -37,6 +37,7 @@ from workstation.sessions import MarketHours
 from workstation.messages import FeedNotice, FeedStateChanged
 from workstation.trading import Trading
 from workstation.trading.messages import OrdersReconciled
+from workstation.rights_keeper import RightsKeeper
 from workstation.store import Store
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,10 @@ SUB_EVERY = 10.0
 HOURS_EVERY = 30.0  # market states polled (GetGlobalState); the calendar fills in between  # how often old subscriptions are released and timed-out ones retried
 HISTORY_DAYS = {"day": 500, "week": 2000, "month": 4000}
 HISTORY_BARS = 600
+FOCUS_SETTLE = 0.3  # s the focused code must rest before its tape, K-lines, history and flow are asked for
+# refusals that browsing meets in the normal course: logged, never a pop-up
+QUIET_REFUSALS = ("rate limit", "no permission", "quota", "only available for")
+RETRY_REFUSED = 60.0  # s between retries of refused subscriptions (rights and quota can change)
 
 
 class Feed:
@@ -78,6 +83,10 @@ class Feed:
         self.clock_skew = 0.0  # OpenD's clock minus ours, in seconds
         self.hours = MarketHours()  # each market's session, from OpenD's market states (polled)
         self.extended_bars = False  # US intraday history with pre-market and after-hours bars
+        self.rights = RightsKeeper(client, store, post, self._rights_changed,
+                                   lambda: self.watch + ([self.focus_code] if self.focus_code else []))
+        self._settle: asyncio.TimerHandle | None = None
+        self._refused_at = 0.0
         client.on_push(ids.QOT_UPDATE_BASIC_QOT, lambda r: store.apply_basic_qots(r.s2c.basicQotList))
         client.on_push(ids.QOT_UPDATE_ORDER_BOOK, lambda r: store.apply_order_book(r.s2c))
         client.on_push(ids.QOT_UPDATE_TICKER, lambda r: store.apply_tickers(r.s2c))
@@ -93,12 +102,14 @@ class Feed:
         flows = asyncio.create_task(self._flow_loop(), name="feed-flow")
         hours = asyncio.create_task(self._hours_loop(), name="feed-hours")
         subs = asyncio.create_task(self._sub_loop(), name="feed-subs")
+        polls = asyncio.create_task(self.rights.poll_loop(), name="feed-polls")
         try:
             await self.client.run()
         finally:
             flows.cancel()
             hours.cancel()
             subs.cancel()
+            polls.cancel()
             for task in list(self._tasks):
                 task.cancel()
             self.trading.stop()
@@ -126,6 +137,8 @@ class Feed:
         state = await self.client.request(ids.GET_GLOBAL_STATE, GetGlobalState_pb2.C2S(userID=self.client.info.login_user_id))
         self.clock_skew = state.time - time.time()  # history windows follow OpenD's clock, not ours
         self._market_states(state)
+        await self.rights.on_ready(state)
+        self._recompute_wants()
         await self._sync_subscriptions()
         if self._epoch != epoch:
             raise NotConnected("connection lost while subscribing", -200)
@@ -190,10 +203,31 @@ class Feed:
         self.focus_code = code
         if period:
             self.period = period
+        # Browsing is cheap: only the code the trader rests on gets its subscriptions, history
+        # and flow (holding Down through 20 codes asks for one code's history, not 20).
+        if self._settle is not None:
+            self._settle.cancel()
+        self._settle = asyncio.get_running_loop().call_later(FOCUS_SETTLE, self._focus_settled)
+
+    def _focus_settled(self) -> None:
+        self._settle = None
+        self._recompute_wants()
+        if self.client.ready and self.focus_code:
+            self.spawn(self._sync_subscriptions())
+            self.spawn(self._load_focus(self.focus_code, self.period))
+
+    def _rights_changed(self) -> None:
+        """Rights changed (QotRight Notify) or OpenD is back on Futu's servers: what was
+        refused may be allowed now."""
+        opend = self.store.opend
+        for key in [k for k in self.have if not opend.allows(*k)]:
+            del self.have[key]  # OpenD ended what the new rights do not allow
+        self.failed.clear()
         self._recompute_wants()
         if self.client.ready:
             self.spawn(self._sync_subscriptions())
-            self.spawn(self._load_focus(code, self.period))
+            if self.focus_code:
+                self.spawn(self._load_focus(self.focus_code, self.period))
 
     def set_extended_bars(self, on: bool) -> None:
         """US intraday history with or without extended hours: reload what is shown."""
@@ -209,7 +243,8 @@ class Feed:
             want |= {(code, SUB_QUOTE), (code, SUB_ORDER_BOOK), (code, SUB_TICKER), (code, KL_SUBTYPES[self.period][0])}
             if code.startswith("HK."):
                 want.add((code, SUB_BROKER))
-        self.want = want
+        opend = self.store.opend
+        self.want = {key for key in want if opend.allows(*key)}  # what the rights refuse is never asked
         self.store.admit(c for c, _ in want)  # pushes for anything else are dropped
 
     # -- subscriptions -------------------------------------------------------------------
@@ -290,6 +325,10 @@ class Feed:
         and retry the ones whose subscribe timed out."""
         while True:
             await asyncio.sleep(self.sub_every)
+            if self.failed and time.monotonic() - self._refused_at >= RETRY_REFUSED:
+                self._refused_at = time.monotonic()
+                self.failed.clear()  # refusals are not forever: rights and quota change
+                self._resync = True
             if self.client.ready and (self._resync or self.have.keys() - self.want):
                 self._resync = False
                 with contextlib.suppress(OpenDError):
@@ -310,6 +349,7 @@ class Feed:
             code = code_of(b.security.market, b.security.code)
             if code not in codes or not 0 <= b.lotSize < 10**9:
                 continue  # not what we asked about
+            self.store.opend.sec_types[code] = b.secType
             name = self.store.names[code] = clean_text(b.name, NAME_CHARS)
             q = self.store.quote(code)
             q.name, q.lot_size = name, b.lotSize
@@ -321,12 +361,25 @@ class Feed:
             self.store.apply_basic_qots(s2c.basicQotList)
 
     async def _load_focus(self, code: str, period: str) -> None:
-        await asyncio.gather(self._load_history(code, period), self._load_flow(code))
+        await asyncio.gather(self._quiet(self._load_history(code, period)), self._quiet(self._load_flow(code)))
+
+    async def _quiet(self, coro) -> None:
+        """Browsing never raises pop-ups: a refused or rate-limited read is logged; the next
+        focus, timer round or rights change asks again."""
+        try:
+            await coro
+        except OpenDError as exc:
+            if isinstance(exc, RequestTimeout) or not any(w in str(exc) for w in QUIET_REFUSALS):
+                raise  # a timeout or an unexpected refusal is still the trader's business
+            log.info("%s", exc)
 
     async def _load_history(self, code: str, period: str) -> None:
         kl_type = KL_SUBTYPES[period][1]
         if (code, kl_type) in self._history_loaded:
             return
+        opend = self.store.opend
+        if opend.missing(code) or not opend.history_allowed(code) or not opend.qot_logined:
+            return  # the chart says why; the quota is kept for codes that can use it
         market, symbol = security(code)
         now = datetime.now() + timedelta(seconds=self.clock_skew)
         minutes = {"1m": 1, "3m": 3, "5m": 5, "10m": 10, "15m": 15, "30m": 30, "60m": 60}.get(period)
@@ -360,8 +413,18 @@ class Feed:
             elif not bars or bar.time > bars[-1].time:
                 bars.append(bar)
         self._history_loaded.add((code, kl_type))
+        if code not in opend.history_codes:
+            opend.history_codes.add(code)
+            await self.rights.refresh_history()
 
     async def _load_flow(self, code: str) -> None:
+        opend = self.store.opend
+        if opend.missing(code) or not opend.qot_logined:
+            return
+        if opend.serves_flow(code) is None:
+            await self._load_names([code])
+        if not opend.serves_flow(code):
+            return  # indices and other types OpenD serves no capital flow for
         market, symbol = security(code)
         c2s = Qot_GetCapitalFlow_pb2.C2S(periodType=1)
         c2s.security.market, c2s.security.code = market, symbol
@@ -376,7 +439,7 @@ class Feed:
         while True:
             await asyncio.sleep(FLOW_EVERY)
             if self.client.ready and self.focus_code:
-                await self._guard(self._load_flow(self.focus_code))
+                await self._quiet(self._load_flow(self.focus_code))
 
     def _market_states(self, s2c) -> None:
         states = {"HK": s2c.marketHK, "US": s2c.marketUS, "SH": s2c.marketSH, "SZ": s2c.marketSZ}

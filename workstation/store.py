@@ -17,6 +17,7 @@ from typing import NamedTuple
 from workstation import wire
 from workstation.account_rows import VERIFYING, FillRow, Funds, OrderRow, PositionRow, order_row, stamp_of
 from workstation.sessions import ext_prices, is_halted
+from workstation.rights import OpenDStatus
 from workstation.wire import BadData
 
 log = logging.getLogger(__name__)
@@ -154,6 +155,7 @@ class Store:
     positions: dict[str, PositionRow] = field(default_factory=dict)
     funds: Funds = field(default_factory=Funds)
     names: dict[str, str] = field(default_factory=dict)
+    opend: OpenDStatus = field(default_factory=OpenDStatus)  # OpenD's login, quote rights and quotas
     last_push: float = 0.0  # monotonic time of the last push of any kind
     pushes: int = 0
     # Monotonic time each code's data last changed: the panels show its age and dim when old.

@@ -25,6 +25,12 @@ simulator's event loop: `SimThread.call` from a test thread):
     sim.faults.halt("HK.00700")                # trading suspended: no ticks, empty book, orders refused
     sim.faults.resume("HK.00700")              # ... and trading again
     sim.faults.limit("SH.600519", "up")        # an A-share pinned at its limit up ("down", or None to free it)
+    sim.faults.take_quote_right()              # another device takes it: HK -> BMP, US -> NO (QotRight Notify)
+    sim.faults.give_back_quote_right()         # ... and gives it back
+    sim.faults.lose_futu(quote=True, trade=True)   # OpenD cut off from Futu's servers (ConnStatus Notify)
+    sim.faults.regain_futu()                   # ... and back
+    sim.faults.force_logout("logged in elsewhere")  # gateway event KickedOut; no quotes, no trading
+    sim.faults.log_back_in()
 """
 
 from __future__ import annotations
@@ -38,10 +44,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from protocol.crypto import CryptoError, RsaCipher
+from protocol.rights import QuoteRights
 
 if TYPE_CHECKING:
     from protocol.gateway.broker import Broker
     from protocol.gateway.market import Market
+    from protocol.gateway.opend_state import OpenDState
     from protocol.gateway.server import Gateway
 
 
@@ -136,6 +144,21 @@ def _parse_instant(text: str) -> float:
     return when.timestamp()
 
 
+def _rights(value: object) -> str | None:
+    return None if isinstance(value, QuoteRights) else "give a QuoteRights (QuoteRights.parse('HK=LV2,US=LV1'))"
+
+
+def _parse_period(text: str) -> float:
+    """Seconds, or a number with a unit: 90s, 15m, 12h, 30d."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    text = text.strip().lower()
+    scale = units.get(text[-1:], None)
+    try:
+        return float(text[:-1] if scale else text) * (scale or 1)
+    except ValueError:
+        raise ValueError(f"give seconds or a number with a unit (90s, 15m, 12h, 30d), not {text!r}") from None
+
+
 PASSWORD_ENV = "FUTU_OPEND_SIM_TRADE_PASSWORD"
 
 
@@ -192,6 +215,15 @@ class SimSettings:
     tick_ms: int = setting(50, "milliseconds between market steps (and push batches)", check=_positive)
     quota: int = setting(300, "subscription quota: code x SubType pairs shared by all connections",
                          check=_not_negative)
+    quote_rights: QuoteRights = setting(
+        QuoteRights(), "the account's quote right per market, as MARKET=RIGHT pairs (HK: NO, BMP, LV1, LV2, "
+        "SF; US: NO, LV1, LV2; CN: NO, LV1); BMP cannot subscribe, HK LV1 has no order book or broker queue",
+        metavar="HK=..,US=..,CN=..", parse=QuoteRights.parse, check=_rights, shown=str(QuoteRights()))
+    history_quota: int = setting(300, "history K-line quota: distinct codes whose history may be requested "
+                                 "per --history-quota-period", check=_not_negative)
+    history_quota_period: float = setting(
+        30 * 86400.0, "how long a code counts against the history K-line quota (90s, 15m, 12h, 30d)",
+        metavar="PERIOD", parse=_parse_period, check=_positive, shown="30d")
     trade_password: str = setting(
         "123456", f"file whose first line is the unlock_trade password of the REAL paper account "
         f"(or set {PASSWORD_ENV}); never a flag's value, which every local user can read in ps",
@@ -288,10 +320,11 @@ class _Muted:
 class Faults:
     """Runtime events for reliability tests. Not thread-safe: call on the simulator's loop."""
 
-    def __init__(self, gateway: Gateway, broker: Broker, market: Market | None = None,
-                 on_change: Callable[[str], None] = lambda code: None) -> None:
+    def __init__(self, gateway: Gateway, broker: Broker, opend: OpenDState | None = None,
+                 market: Market | None = None, on_change: Callable[[str], None] = lambda code: None) -> None:
         self.gateway = gateway
         self.broker = broker
+        self.opend = opend
         self.market = market if market is not None else broker.market
         self.on_change = on_change  # a code's quote changed without a trade: push it
         self.delays: list[ReplyDelay] = []
@@ -340,6 +373,46 @@ class Faults:
         """Pin an A-share at its limit "up" or "down" (None lets it move again)."""
         self.market.pin(code, side)
         self.on_change(code)
+    def push(self, proto_id: int, response) -> int:
+        """Send any push as built (a hostile OpenD: NaN prices, negative volumes, codes nobody
+        asked for) to every connection past InitConnect; returns how many got it."""
+        return sum(session.push(proto_id, response) for session in list(self.gateway.sessions.values()))
+
+    def rename(self, code: str, name: str) -> None:
+        """Serve `name`, whatever it holds (escapes, markup, newlines, a megabyte), for `code`
+        everywhere a name goes: static info, quotes, pushes, orders."""
+        self.broker.market.rename(code, name)
+
+    def take_quote_right(self) -> None:
+        """Another device (phone, desktop) takes the quote right: HK falls to BMP, US to NO, a
+        QotRight Notify goes out and the subscriptions those rights no longer allow end."""
+        self._opend().take_quote_right()
+
+    def give_back_quote_right(self) -> None:
+        """The other device lets go: the account's own rights again (QotRight Notify)."""
+        self._opend().give_back_quote_right()
+
+    def lose_futu(self, *, quote: bool = True, trade: bool = True) -> None:
+        """OpenD loses its connection to Futu's quote and/or trade servers: a ConnStatus Notify,
+        GetGlobalState's qotLogined / trdLogined false, no pushes, quote (or trade) calls refused."""
+        o = self._opend()
+        o.set_connection(o.qot_logined and not quote, o.trd_logined and not trade)
+
+    def regain_futu(self) -> None:
+        """OpenD is connected to Futu's servers again (ConnStatus Notify)."""
+        self._opend().set_connection(True, True)
+
+    def force_logout(self, desc: str = "your account logged in on another device") -> None:
+        """OpenD is logged out (a gateway event KickedOut, ProgramStatus ForceLogout)."""
+        self._opend().force_logout(desc)
+
+    def log_back_in(self) -> None:
+        self._opend().log_back_in()
+
+    def _opend(self) -> OpenDState:
+        if self.opend is None:
+            raise RuntimeError("these faults need the whole Simulator (sim.faults), not a bare gateway")
+        return self.opend
 
     def clear(self) -> None:
         """Forget reply delays and pending rejections (dropped or stalled links stay so)."""

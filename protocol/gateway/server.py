@@ -144,11 +144,14 @@ class Gateway:
         self.handshake_timeout = handshake_timeout
         self.stall_timeout = stall_timeout
         self.sessions: dict[int, Session] = {}
+        self.received: dict[int, int] = {}  # proto ID -> requests handled (tests read what OpenD was asked)
         self.handlers: dict[int, Handler] = {}
         self.market_state: Callable[[], dict[str, int]] = lambda: {}
         self.clock: Callable[[], float] = time.time  # OpenD's clock as clients see it (the simulator's market clock)
         self.on_close: list[Callable[[Session], None]] = []  # services forget a session here
         self.reply_delay: Callable[[int], float] = lambda proto_id: 0.0  # seconds to hold a reply back (sim.faults)
+        # (quote logged in, trade logged in, ProgramStatusType, its detail): OpenD's own login (opend_state.py)
+        self.login_state: Callable[[], tuple[bool, bool, int, str]] = lambda: (True, True, 10, "")
         self._conn_ids = itertools.count(7_000_000_001)
         self._server: asyncio.base_events.Server | None = None
         self._session_tasks: set[asyncio.Task] = set()
@@ -301,6 +304,7 @@ class Gateway:
 
     async def _handle(self, session: Session, frame: Frame) -> None:
         pid, name = frame.proto_id, ids.name_of(frame.proto_id)
+        self.received[pid] = self.received.get(pid, 0) + 1
         if frame.fmt != FMT_PROTOBUF:
             session.send(pid, frame.serial_no, _error_body(f"{name}: only protobuf bodies are supported"))
             return
@@ -313,6 +317,10 @@ class Gateway:
         if ids.is_trade(pid) and not self.trading_allowed:
             session.send(pid, frame.serial_no, _error_body(
                 f"{name}: trading is disabled: this OpenD listens on {self.host} without an RSA key"))
+            return
+        if ids.is_trade(pid) and pid not in (ids.TRD_GET_ACC_LIST, ids.TRD_SUB_ACC_PUSH) and not self.login_state()[1]:
+            session.send(pid, frame.serial_no, _error_body(
+                f"{name}: OpenD is not logged in to Futu's trade server; try again once it reconnects"))
             return
         handler = self.handlers.get(pid)
         if handler is None:
@@ -411,9 +419,14 @@ class Gateway:
     def _global_state(self, session: Session, c2s: Message) -> Message:
         states = {"HK": 3, "US": 3, "SH": 3, "SZ": 3, "HKFuture": 3} | self.market_state()
         now = self.clock()
-        return GetGlobalState_pb2.S2C(
+        qot, trd, status, desc = self.login_state()
+        s2c = GetGlobalState_pb2.S2C(
             marketHK=states["HK"], marketUS=states["US"], marketSH=states["SH"], marketSZ=states["SZ"],
-            marketHKFuture=states["HKFuture"], qotLogined=True, trdLogined=True,
+            marketHKFuture=states["HKFuture"], qotLogined=qot, trdLogined=trd,
             serverVer=SERVER_VER, serverBuildNo=SERVER_BUILD, time=int(now), localTime=now,
             connID=session.conn_id,
         )
+        s2c.programStatus.type = status
+        if desc:
+            s2c.programStatus.strExtDesc = desc
+        return s2c

@@ -19,6 +19,7 @@ from typing import Any
 from protocol.gateway.broker import Broker
 from protocol.gateway.knobs import Faults, SimSettings
 from protocol.gateway.market import Market
+from protocol.gateway.opend_state import OpenDState
 from protocol.gateway.quotes import QuoteService
 from protocol.gateway.server import Gateway
 from protocol.gateway.trading import TradeService
@@ -40,11 +41,13 @@ class Simulator:
         self._offset = self.market.start - time.time()  # the market clock runs on from `start`
         self._paused_at: float | None = time.time() if s.paused else None
         self.gateway.clock = self.now
-        self.quotes = QuoteService(self.gateway, self.market, quota=s.quota)
+        self.opend = OpenDState(self.gateway, s.quote_rights, sub_quota=s.quota, history_quota=s.history_quota,
+                                history_period=s.history_quota_period, clock=self.now)
+        self.quotes = QuoteService(self.gateway, self.market, quota=s.quota, state=self.opend)
         self.broker = Broker(self.market, s.trade_password)
         self.trade = TradeService(self.gateway, self.broker)
         self._quiet: set[str] = set()  # codes changed without a trade, pushed on the next step
-        self.faults = Faults(self.gateway, self.broker, self.market, self._quiet.add)
+        self.faults = Faults(self.gateway, self.broker, self.opend, self.market, self._quiet.add)
         self._task: asyncio.Task | None = None
 
     @property

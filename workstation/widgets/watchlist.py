@@ -83,9 +83,16 @@ class Watchlist(Panel, LineTable):
         style = direction_style(q.last, q.prev_close, styles)
         d = price_digits(q.code)
         tick = direction_style(q.last, q.prev_last, styles) if q.seq > 1 else style
+        opend = self.store.opend
+        name = q.name or self.store.names.get(q.code, "")
+        missing = opend.missing(q.code)
+        if missing:  # said in the row, once, quietly: no warning per code and subtype
+            name = missing
+        elif opend.polls(q.code):
+            name = "≈ " + name  # priced by polling snapshots, not pushes
         return (
-            (q.code, ""),
-            (q.name or self.store.names.get(q.code, ""), ""),
+            (q.code, "italic" if opend.polls(q.code) else ""),
+            (name, "dim italic" if missing else ""),
             (fmt_price(q.last, d), tick),
             (fmt_pct(q.change_pct), style),
             (fmt_change(q.change), style),
