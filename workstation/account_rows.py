@@ -31,6 +31,8 @@ class OrderRow:
     remark: str = ""
     acc_id: int = 0
     aux_price: float = NAN
+    create_timestamp: float = 0.0  # epoch seconds: orders of every market sort on one time line
+    update_timestamp: float = 0.0
 
     @property
     def is_open(self) -> bool:
@@ -46,7 +48,14 @@ def order_row(o, acc_id: int = 0) -> OrderRow:
         fill_avg_price=wire.price(o.fillAvgPrice), create_time=wire.stamp(o.createTime),
         update_time=wire.stamp(o.updateTime), last_error=wire.message(o.lastErrMsg), remark=wire.remark(o.remark),
         acc_id=acc_id, aux_price=wire.price(o.auxPrice, "trigger") if o.HasField("auxPrice") else NAN,
+        create_timestamp=stamp_of(o, "createTimestamp"), update_timestamp=stamp_of(o, "updateTimestamp"),
     )
+
+
+def stamp_of(msg, name: str) -> float:
+    """An optional epoch timestamp field; 0.0 when absent or not a sane time."""
+    value = getattr(msg, name) if msg.HasField(name) else 0.0
+    return value if math.isfinite(value) and 0 < value < 1e11 else 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +69,7 @@ class FillRow:
     price: float
     create_time: str
     acc_id: int = 0
+    timestamp: float = 0.0  # epoch seconds
 
 
 @dataclass(slots=True)

@@ -19,6 +19,7 @@ from protocol.codes import valid_code
 from workstation.config import Config, Watchlist as WatchlistFile
 from workstation.feed import Feed, load_universe
 from workstation.journal import Journal
+from workstation.hours_actions import HoursActions
 from workstation.trading_actions import TradingActions
 from workstation.commands import WorkstationCommands
 from workstation.notices import Notices
@@ -50,7 +51,7 @@ class PanelRef:
         return self if app is None else app.panels[self.key]
 
 
-class FutuTui(TradingActions, App):
+class FutuTui(TradingActions, HoursActions, App):
     CSS_PATH = themes.CSS_PATH
     TITLE = "futu-tui"
     COMMANDS = App.COMMANDS | {WorkstationCommands}
@@ -128,6 +129,7 @@ class FutuTui(TradingActions, App):
         for theme in themes.build_themes():
             self.register_theme(theme)
         self.theme = themes.theme_name(self.palette, self.convention)
+        self.attach_hours()
         self.watchlist.set_codes(self.watchlist_codes)
         self.feed.set_watchlist(self.watchlist_codes)
         if self.watchlist_codes:
@@ -233,6 +235,7 @@ class FutuTui(TradingActions, App):
             return
         first = self.focus_code is None
         self.focus_code = code
+        self.status.market = code.partition(".")[0]
         self.feed.focus(code, self.chart.period)
         for panel in self.panels.values():
             if panel.follows is Follow.AT_ONCE:

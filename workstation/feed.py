@@ -31,7 +31,9 @@ from protocol.proto import (
     Qot_RequestHistoryKL_pb2,
     Qot_Sub_pb2,
 )
+from protocol.markets import trading_days_before
 from workstation.journal import Journal
+from workstation.sessions import MarketHours
 from workstation.messages import FeedNotice, FeedStateChanged
 from workstation.trading import Trading
 from workstation.trading.messages import OrdersReconciled
@@ -42,7 +44,8 @@ log = logging.getLogger(__name__)
 
 MIN_SUB_AGE = 60.0  # OpenD refuses to unsubscribe anything younger than a minute
 FLOW_EVERY = 6.0  # capital flow + distribution: 30 calls / 30 s each allowed; stay well under
-SUB_EVERY = 10.0  # how often old subscriptions are released and timed-out ones retried
+SUB_EVERY = 10.0
+HOURS_EVERY = 30.0  # market states polled (GetGlobalState); the calendar fills in between  # how often old subscriptions are released and timed-out ones retried
 HISTORY_DAYS = {"day": 500, "week": 2000, "month": 4000}
 HISTORY_BARS = 600
 FOCUS_SETTLE = 0.3  # s the focused code must rest before its tape, K-lines, history and flow are asked for
@@ -78,6 +81,8 @@ class Feed:
         self.sub_every = SUB_EVERY
         self._history_loaded: set[tuple[str, int]] = set()
         self.clock_skew = 0.0  # OpenD's clock minus ours, in seconds
+        self.hours = MarketHours()  # each market's session, from OpenD's market states (polled)
+        self.extended_bars = False  # US intraday history with pre-market and after-hours bars
         self.rights = RightsKeeper(client, store, post, self._rights_changed,
                                    lambda: self.watch + ([self.focus_code] if self.focus_code else []))
         self._settle: asyncio.TimerHandle | None = None
@@ -95,12 +100,14 @@ class Feed:
     async def run(self) -> None:
         """Connect and stay connected until `stop()`; the App runs this as a worker."""
         flows = asyncio.create_task(self._flow_loop(), name="feed-flow")
+        hours = asyncio.create_task(self._hours_loop(), name="feed-hours")
         subs = asyncio.create_task(self._sub_loop(), name="feed-subs")
         polls = asyncio.create_task(self.rights.poll_loop(), name="feed-polls")
         try:
             await self.client.run()
         finally:
             flows.cancel()
+            hours.cancel()
             subs.cancel()
             polls.cancel()
             for task in list(self._tasks):
@@ -129,6 +136,7 @@ class Feed:
         epoch = self._epoch
         state = await self.client.request(ids.GET_GLOBAL_STATE, GetGlobalState_pb2.C2S(userID=self.client.info.login_user_id))
         self.clock_skew = state.time - time.time()  # history windows follow OpenD's clock, not ours
+        self._market_states(state)
         await self.rights.on_ready(state)
         self._recompute_wants()
         await self._sync_subscriptions()
@@ -220,6 +228,13 @@ class Feed:
             self.spawn(self._sync_subscriptions())
             if self.focus_code:
                 self.spawn(self._load_focus(self.focus_code, self.period))
+
+    def set_extended_bars(self, on: bool) -> None:
+        """US intraday history with or without extended hours: reload what is shown."""
+        self.extended_bars = on
+        self._history_loaded = {k for k in self._history_loaded if not k[0].startswith("US.")}
+        if self.client.ready and self.focus_code and self.focus_code.startswith("US."):
+            self.spawn(self._load_focus(self.focus_code, self.period))
 
     def _recompute_wants(self) -> None:
         want = {(c, SUB_QUOTE) for c in self.watch} | {(c, SUB_ORDER_BOOK) for c in self.watch}
@@ -368,8 +383,10 @@ class Feed:
         market, symbol = security(code)
         now = datetime.now() + timedelta(seconds=self.clock_skew)
         minutes = {"1m": 1, "3m": 3, "5m": 5, "10m": 10, "15m": 15, "30m": 30, "60m": 60}.get(period)
-        if minutes:
-            begin = now - timedelta(days=max(2, minutes * HISTORY_BARS // 330 + 2))
+        if minutes:  # counted in trading days: a holiday or a weekend must not empty the chart
+            days = trading_days_before(now.date() + timedelta(days=1), max(2, minutes * HISTORY_BARS // 330 + 2),
+                                       code.partition(".")[0], "real")
+            begin = datetime.combine(days[0], datetime.min.time())
         else:
             begin = now - timedelta(days=HISTORY_DAYS.get(period, 3000))
         c2s = Qot_RequestHistoryKL_pb2.C2S(
@@ -378,6 +395,8 @@ class Feed:
             endTime=(now + timedelta(days=1)).strftime("%Y-%m-%d 23:59:59"), maxAckKLNum=1000,
         )
         c2s.security.market, c2s.security.code = market, symbol
+        if self.extended_bars and minutes and code.startswith("US."):
+            c2s.extendedTime = True  # pre-market and after-hours bars too (60 minutes and finer)
         rows = []
         while True:
             s2c = await self.client.request(ids.QOT_REQUEST_HISTORY_KL, c2s)
@@ -421,6 +440,19 @@ class Feed:
             await asyncio.sleep(FLOW_EVERY)
             if self.client.ready and self.focus_code:
                 await self._quiet(self._load_flow(self.focus_code))
+
+    def _market_states(self, s2c) -> None:
+        states = {"HK": s2c.marketHK, "US": s2c.marketUS, "SH": s2c.marketSH, "SZ": s2c.marketSZ}
+        self.hours.update(states, s2c.localTime if s2c.HasField("localTime") else float(s2c.time))
+
+    async def _hours_loop(self) -> None:
+        """Market states move on (lunch, the close, a holiday): ask OpenD again now and then."""
+        while True:
+            await asyncio.sleep(HOURS_EVERY)
+            if self.client.ready and self.client.info is not None:
+                with contextlib.suppress(OpenDError):
+                    self._market_states(await self.client.request(
+                        ids.GET_GLOBAL_STATE, GetGlobalState_pb2.C2S(userID=self.client.info.login_user_id)))
 
     async def watchlist_groups(self) -> list[str]:
         """Names of the account's Futu watchlist groups (Qot_GetUserSecurityGroup)."""

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from workstation import wire
-from workstation.account_rows import VERIFYING, FillRow, Funds, OrderRow, PositionRow, order_row
+from workstation.account_rows import VERIFYING, FillRow, Funds, OrderRow, PositionRow, order_row, stamp_of
+from workstation.sessions import ext_prices, is_halted
 from workstation.rights import OpenDStatus
 from workstation.wire import BadData
 
@@ -47,6 +48,8 @@ class Quote:
     lot_size: int = 0
     seq: int = 0  # how many updates this quote has had; tests and tick colouring use it
     prev_last: float = NAN  # last price before the latest update: up-tick or down-tick
+    halted: bool = False  # trading suspended (isSuspended / secStatus SUSPENDED)
+    ext: dict | None = None  # US extended hours: {"pre"|"after"|"overnight": sessions.ExtPrice}
 
     @property
     def change(self) -> float:
@@ -249,6 +252,8 @@ class Store:
             q.volume = int(hp) or volume  # hpVolume: the precise one, when sent
             q.turnover = turnover
             q.update_time = wire.stamp(item.updateTime) if len(item.updateTime) > 32 else item.updateTime
+            q.halted = is_halted(item)
+            q.ext = ext_prices(item) if code[:3] == "US." else None
             q.seq += 1
             dirty.add(code)
 
@@ -421,7 +426,7 @@ class Store:
             row = FillRow(
                 fill_id=wire.name(f.fillIDEx), order_id=wire.name(f.orderIDEx), code=wire.trade_code(f.secMarket, f.code),
                 name=wire.name(f.name), side=f.trdSide, qty=wire.amount(f.qty, "fill qty", 0), price=wire.price(f.price),
-                create_time=wire.stamp(f.createTime), acc_id=acc_id,
+                create_time=wire.stamp(f.createTime), acc_id=acc_id, timestamp=stamp_of(f, "createTimestamp"),
             )
         except BadData as exc:
             self.reject("fill", exc)

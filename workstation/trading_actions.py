@@ -54,19 +54,29 @@ class TradingActions:
             return
         accounts = self.trading.accounts
         q = self.store.quote(code)
+        if q.halted:
+            self.post_message(TradingRefused(f"{code} is halted: trading is suspended, no orders until it resumes"))
+            return
         opend = self.store.opend
         # Never prefill from frozen prices: OpenD off Futu's quote server, or no right for the code.
         fresh = opend.qot_logined and (opend.live(code) or code in opend.polled)
         no_quote = "" if fresh else (opend.missing(code) or opend.offline_reason() or "prices are not live")
         best = q.ask if side == Side.BUY else q.bid
         price = (best if best == best else q.last) if fresh else float("nan")
+        # US outside regular hours: the session's own price is the reference (band, default price),
+        # and the order may trade in it unless the trader says otherwise
+        session_price = self.feed.hours.session_price(code, q.ext) if fresh else None
+        if session_price is not None:
+            price = session_price
+        last = q.last if session_price is None else session_price
         position = self.store.positions.get(code)
         ticket = Ticket(code=code, side=side, qty=float(q.lot_size or 1), price=price if price == price else 0.0,
-                        env=acc.env, acc_id=acc.acc_id)
+                        env=acc.env, acc_id=acc.acc_id,
+                        session=self.feed.hours.default_session(code))
         funds = self.store.funds
         active = acc is accounts.active
         form = OrderForm(ticket, name=q.name, lot_size=q.lot_size or 1,
-                         last_price=q.last if q.last == q.last and fresh else None, no_quote=no_quote,
+                         last_price=last if last == last and fresh else None, no_quote=no_quote,
                          can_sell_qty=position.can_sell_qty if position else 0.0, limits=self.limits,
                          env_label="REAL" if acc.is_real else "SIM", position_qty=position.qty if position else 0.0,
                          buying_power=funds.power if active else float("nan"),

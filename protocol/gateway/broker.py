@@ -237,8 +237,7 @@ class Broker(AccountViews, Matching, Corrections):
         can_sell = self.can_sell(acc, code)
         odd = mkt.odd_lot_sell(market, is_buy, can_sell, lot)
         q = self._check_qty(inst, qty, lot, sell_all=odd)
-        if not self.market.is_open(market):
-            raise BrokerError(f"the {market} market is closed: orders are accepted during trading hours only")
+        self._check_tradable_now(code, market, order_type, fill_outside_rth)
         now = self.clock()
         order = Order(
             order_id=0, order_id_ex="", acc_id=acc_id, env=acc.env, code=code, name=inst.name, side=side,
@@ -280,7 +279,7 @@ class Broker(AccountViews, Matching, Corrections):
         self._working.setdefault(code, []).append(order)
         if not order.triggered:
             self._maybe_trigger(order, self.last_price(code))
-        if order.triggered:
+        if order.triggered and self.market.is_open(market):  # outside RTH it rests (see matching.py)
             events += self._sweep(order)
         return order, events
 

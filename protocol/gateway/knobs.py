@@ -22,6 +22,9 @@ simulator's event loop: `SimThread.call` from a test thread):
     sim.faults.reject_next_order("exchange rejected", failed=True)  # accepted, then FAILED
     sim.faults.reject_next_modify("order is being processed")      # next modify / cancel: error reply
     sim.faults.clear()                         # forget delays and pending rejections
+    sim.faults.halt("HK.00700")                # trading suspended: no ticks, empty book, orders refused
+    sim.faults.resume("HK.00700")              # ... and trading again
+    sim.faults.limit("SH.600519", "up")        # an A-share pinned at its limit up ("down", or None to free it)
     sim.faults.take_quote_right()              # another device takes it: HK -> BMP, US -> NO (QotRight Notify)
     sim.faults.give_back_quote_right()         # ... and gives it back
     sim.faults.lose_futu(quote=True, trade=True)   # OpenD cut off from Futu's servers (ConnStatus Notify)
@@ -55,6 +58,7 @@ from protocol.rights import QuoteRights
 
 if TYPE_CHECKING:
     from protocol.gateway.broker import Broker
+    from protocol.gateway.market import Market
     from protocol.gateway.opend_state import OpenDState
     from protocol.gateway.server import Gateway
     from protocol.gateway.trading import TradeService
@@ -111,6 +115,25 @@ def _not_negative(value: int) -> str | None:
 
 def _not_empty(value: str) -> str | None:
     return None if value else "must not be empty"
+
+
+def _parse_codes(text: str) -> tuple[str, ...]:
+    """'HK.00700,US.AAPL' -> ('HK.00700', 'US.AAPL')."""
+    return tuple(dict.fromkeys(c.strip().upper() for c in text.split(",") if c.strip()))
+
+
+def _known_codes(codes: tuple[str, ...]) -> str | None:
+    from protocol.gateway.instruments import BY_CODE
+
+    unknown = [c for c in codes if c not in BY_CODE]
+    return f"unknown code(s) {', '.join(unknown)}" if unknown else None
+
+
+def _a_share_codes(codes: tuple[str, ...]) -> str | None:
+    from protocol.gateway.instruments import BY_CODE
+
+    bad = [c for c in codes if c not in BY_CODE or BY_CODE[c].market not in ("SH", "SZ") or BY_CODE[c].is_index]
+    return f"not A-share stocks: {', '.join(bad)} (only they have daily limits)" if bad else None
 
 
 def _instant(value: float | None) -> str | None:
@@ -188,6 +211,16 @@ class SimSettings:
         None, "where the market clock starts: epoch seconds or an ISO 8601 time with its UTC offset "
         "(2026-11-26T10:30+08:00); it runs on from there", metavar="TIME", parse=_parse_instant,
         check=_instant, shown="now")
+    suspend: tuple[str, ...] = setting(
+        (), "codes whose trading is suspended from the start (isSuspended, secStatus SUSPENDED, orders "
+        "refused); sim.faults.halt / resume change it at run time", metavar="CODE[,CODE]",
+        parse=_parse_codes, check=_known_codes, shown="none")
+    limit_up: tuple[str, ...] = setting(
+        (), "A-share codes pinned at their daily limit up (the ask side of the book empty)",
+        metavar="CODE[,CODE]", parse=_parse_codes, check=_a_share_codes, shown="none")
+    limit_down: tuple[str, ...] = setting(
+        (), "A-share codes pinned at their daily limit down (the bid side of the book empty)",
+        metavar="CODE[,CODE]", parse=_parse_codes, check=_a_share_codes, shown="none")
     paused: bool = setting(False, "start with the market clock stopped: no ticks, the same quotes every run",
                            shown="off")
     tick_ms: int = setting(50, "milliseconds between market steps (and push batches)", check=_positive)
@@ -299,11 +332,14 @@ class Faults:
     """Runtime events for reliability tests. Not thread-safe: call on the simulator's loop."""
 
     def __init__(self, gateway: Gateway, broker: Broker, opend: OpenDState | None = None,
-                 trade: TradeService | None = None) -> None:
+                 trade: TradeService | None = None, market: Market | None = None,
+                 on_change: Callable[[str], None] = lambda code: None) -> None:
         self.gateway = gateway
         self.broker = broker
         self.opend = opend
         self.trade = trade
+        self.market = market if market is not None else broker.market
+        self.on_change = on_change  # a code's quote changed without a trade: push it
         self.delays: list[ReplyDelay] = []
         self.lost: dict[int, int] = {}  # proto ID -> how many more requests die with their link
         gateway.reply_delay = self._reply_delay
@@ -338,6 +374,20 @@ class Faults:
         """Refuse the next modify_order (modify, cancel or cancel-all) with an error reply."""
         self.broker.reject_next_modify = message
 
+    def halt(self, code: str) -> None:
+        """Suspend trading in a code: no ticks, an empty book, isSuspended in quotes, orders refused."""
+        self.market.halt(code)
+        self.on_change(code)
+
+    def resume(self, code: str) -> None:
+        """Lift a halt: the code trades again from now (no burst of the ticks it missed)."""
+        self.market.resume(code)
+        self.on_change(code)
+
+    def limit(self, code: str, side: str | None) -> None:
+        """Pin an A-share at its limit "up" or "down" (None lets it move again)."""
+        self.market.pin(code, side)
+        self.on_change(code)
     def push(self, proto_id: int, response) -> int:
         """Send any push as built (a hostile OpenD: NaN prices, negative volumes, codes nobody
         asked for) to every connection past InitConnect; returns how many got it."""

@@ -17,14 +17,15 @@ from protocol.gateway.instruments import MARKET_OF, WATCHLISTS, Instrument
 from protocol.gateway.market import FlowItem, Market
 from protocol.gateway.server import ServiceError, Session
 from protocol import rights as qr
-from protocol.markets import SEC_INDEX
+from protocol.markets import SEC_INDEX, DayClock, trade_dates
 from protocol.proto import (
     Qot_Common_pb2 as qc, Qot_GetCapitalDistribution_pb2, Qot_GetCapitalFlow_pb2, Qot_GetMarketState_pb2,
     Qot_GetSecuritySnapshot_pb2, Qot_GetShortInterest_pb2, Qot_GetStaticInfo_pb2, Qot_GetUserSecurity_pb2,
-    Qot_GetUserSecurityGroup_pb2, Qot_RequestHistoryKL_pb2,
+    Qot_GetUserSecurityGroup_pb2, Qot_RequestHistoryKL_pb2, Qot_RequestTradeDate_pb2,
 )
 
 MAX_CODES = qr.SNAPSHOT_CODES  # snapshot and market-state requests
+TRADE_DATE_MARKET = {1: "HK", 2: "US", 3: "SH"}  # Qot_Common.TradeDateMarket -> calendar
 HISTORY_CACHE = 16  # history-K-line queries kept for paging
 
 
@@ -156,6 +157,27 @@ class QuoteReads:
             s2c.marketInfoList.add(security=qm.security(inst), name=inst.name,
                                    marketState=self.market.market_state(inst.market))
         return s2c
+
+    def _trade_dates(self, session: Session, c2s: Qot_RequestTradeDate_pb2.C2S) -> Qot_RequestTradeDate_pb2.S2C:
+        if c2s.HasField("security"):
+            market = self._inst(c2s.security).market
+        else:
+            market = TRADE_DATE_MARKET.get(c2s.market)
+            if market is None:
+                raise ServiceError(f"trade-date market {c2s.market} is not simulated (HK 1, US 2, CN 3)")
+        try:
+            begin, end = date.fromisoformat(c2s.beginTime[:10]), date.fromisoformat(c2s.endTime[:10])
+        except ValueError:
+            raise ServiceError(f"beginTime and endTime are dates like 2026-12-01, got {c2s.beginTime!r} "
+                               f"and {c2s.endTime!r}") from None
+        if end < begin:
+            raise ServiceError(f"endTime {c2s.endTime} is before beginTime {c2s.beginTime}")
+        if (end - begin).days > 366:
+            raise ServiceError("at most one year of trading days per request")
+        dc = DayClock(market)
+        return Qot_RequestTradeDate_pb2.S2C(tradeDateList=[
+            Qot_RequestTradeDate_pb2.TradeDate(time=d.isoformat(), timestamp=dc.day_start(d), tradeDateType=kind)
+            for d, kind in trade_dates(market, begin, end)])
 
     def _short_interest(self, session: Session, c2s: Qot_GetShortInterest_pb2.C2S) -> Qot_GetShortInterest_pb2.S2C:
         inst = self._inst(c2s.security)

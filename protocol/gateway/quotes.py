@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from google.protobuf.message import Message
 
@@ -74,7 +74,7 @@ class QuoteService(QuoteReads):
             ids.QOT_GET_CAPITAL_FLOW: self._capital_flow, ids.QOT_GET_CAPITAL_DISTRIBUTION: self._capital_dist,
             ids.QOT_REQUEST_HISTORY_KL: self._history_kl, ids.QOT_GET_STATIC_INFO: self._static_info,
             ids.QOT_GET_MARKET_STATE: self._market_state, ids.QOT_GET_SHORT_INTEREST: self._short_interest,
-            ids.QOT_GET_USER_SECURITY_GROUP: self._user_groups, ids.QOT_GET_USER_SECURITY: self._user_security,
+            ids.QOT_REQUEST_TRADE_DATE: self._trade_dates, ids.QOT_GET_USER_SECURITY_GROUP: self._user_groups, ids.QOT_GET_USER_SECURITY: self._user_security,
         }
         for pid, handler in handlers.items():
             handler = self._limited(pid, handler) if pid in LIMITS else handler
@@ -335,17 +335,21 @@ class QuoteService(QuoteReads):
         if items:
             session.push_bodies(items)
 
-    def publish(self, trades: list[Trade]) -> int:
-        """Push what changed in one market step to the connections registered for it.
-        Each push is serialised once and the same bytes go to every subscriber."""
+    def publish(self, trades: list[Trade], quiet: Iterable[str] = ()) -> int:
+        """Push what changed in one market step to the connections registered for it; `quiet`
+        codes changed without a trade (a halt, extended hours). Each push is serialised once
+        and the same bytes go to every subscriber."""
         self.subs.sweep()
         pushers = self.subs.pushers
-        if not trades or not pushers or not self.state.qot_logined:
+        quiet = [c for c in quiet if c in pushers]
+        if not (trades or quiet) or not pushers or not self.state.qot_logined:
             return 0
         by_code: dict[str, list[Trade]] = {}
         for tr in trades:
             if tr.code in pushers:
                 by_code.setdefault(tr.code, []).append(tr)
+        for code in quiet:
+            by_code.setdefault(code, [])
         out: dict[int, tuple[Session, list[tuple[int, bytes]]]] = {}
         for code, code_trades in by_code.items():
             for subtype, conns in list(pushers.get(code, {}).items()):

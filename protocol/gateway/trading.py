@@ -23,6 +23,7 @@ from protocol.gateway.server import Gateway, ServiceError, Session
 from protocol.markets import local_time
 from protocol.ratelimit import LIMITS, RateLimiter
 from protocol.trade import CURRENCY_OF, SEC_MARKET_OF, TrdEnv, trd_market_for
+from protocol.trade import Session as Session_  # Common.Session (the gateway has its own Session)
 from protocol.proto import (
     Trd_Common_pb2 as tc, Trd_GetAccList_pb2, Trd_GetFunds_pb2, Trd_GetHistoryOrderFillList_pb2,
     Trd_GetHistoryOrderList_pb2, Trd_GetMaxTrdQtys_pb2, Trd_GetOrderFee_pb2, Trd_GetOrderFillList_pb2,
@@ -30,6 +31,7 @@ from protocol.proto import (
     Trd_SubAccPush_pb2, Trd_UnlockTrade_pb2, Trd_UpdateOrder_pb2, Trd_UpdateOrderFill_pb2,
 )
 
+EXTENDED_SESSIONS = (Session_.ETH, Session_.ALL, Session_.OVERNIGHT)  # US orders that may trade outside RTH
 SUB_KEY = "trd_acc_sub"  # Session.data: account IDs this connection gets pushes for
 MARKET_OF_SEC = {SEC_MARKET_OF[m]: m for m in MARKETS}  # the simulated ones
 RECEIVED_KEPT = 1000  # write requests remembered in TradeService.received
@@ -75,7 +77,7 @@ def order_pb(o: Order) -> tc.Order:
     if o.aux_price is not None:
         pb.auxPrice = o.aux_price
     if o.market == "US":
-        pb.session = 1  # RTH
+        pb.session = Session_.ETH if o.fill_outside_rth else Session_.RTH
     return pb
 
 
@@ -345,7 +347,8 @@ class TradeService:
             order, events = self.broker.place_order(
                 acc.acc_id, code, c2s.trdSide, c2s.orderType, c2s.qty, c2s.price,
                 aux_price=c2s.auxPrice if c2s.HasField("auxPrice") else None,
-                tif=c2s.timeInForce, remark=c2s.remark, fill_outside_rth=c2s.fillOutsideRTH,
+                tif=c2s.timeInForce, remark=c2s.remark,
+                fill_outside_rth=c2s.fillOutsideRTH or c2s.session in EXTENDED_SESSIONS,
             )
         except BrokerError as exc:
             raise ServiceError(str(exc)) from None

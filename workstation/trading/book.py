@@ -20,6 +20,7 @@ from protocol.trade import FillStatus, OrderStatus, Side
 from workstation.messages import FeedNotice, FillReceived, OrderUpdated
 from workstation.orders import Ticket, fmt
 from workstation.account_rows import OrderRow
+from workstation.sessions import exchange_time
 from workstation.store import NAN, Store
 from workstation.trading.accounts import Accounts
 from workstation.trading.messages import FillBusted, OrderDisabled, OrderEnabled, OrderFailed, OrderTimedOut
@@ -193,12 +194,14 @@ class AccountBook:
     def show_unplaced(self, key: str, ticket: Ticket, status: int, message: str) -> None:
         """An orders-panel row for an order OpenD gave no ID: refused ("!ref"), or fate unknown
         ("?ref", status VERIFYING)."""
-        now = time.strftime("%Y-%m-%d %H:%M:%S")
+        stamp = time.time()
+        now = exchange_time(stamp, ticket.code)  # like OpenD's own rows: the exchange's time
         self.store.orders[key] = OrderRow(
             order_id=key, code=ticket.code, name=self.store.names.get(ticket.code, ""), side=ticket.side,
             order_type=ticket.order_type, status=status, qty=ticket.qty, price=ticket.price,
             create_time=now, update_time=now, last_error=message, remark=ticket.remark, acc_id=ticket.acc_id,
             aux_price=ticket.aux_price if ticket.aux_price is not None else NAN,
+            create_timestamp=stamp, update_timestamp=stamp,
         )
         self.store.dirty_account = True
 
