@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from protocol.trade import PREFIX_OF_SEC_MARKET, SEC_MARKET_OF, OrderStatus, OrderType, Side, TrdMarket
+from protocol.trade import PREFIX_OF_SEC_MARKET
 
 # QotMarket: the quote side's market numbers.
 QOT_MARKETS = {
@@ -89,17 +89,3 @@ def normalize(code: str) -> str:
     if not valid_code(code):
         raise ValueError(f"not a code: {code[:40]!r} (letters, digits, '.', '-' and '_' after MARKET.)")
     return code
-
-
-# old spelling, removed after the merge: the trade words as dicts (use protocol.trade's enums)
-TRD_SEC_MARKETS = {prefix: int(m) for prefix, m in SEC_MARKET_OF.items()}
-TRD_SEC_MARKET_NAMES = {v: k for k, v in TRD_SEC_MARKETS.items()}
-TRD_MARKETS = {m.name: int(m) for m in (TrdMarket.HK, TrdMarket.US, TrdMarket.CN, TrdMarket.HKCC)}
-TRD_MARKET_NAMES = {v: k for k, v in TRD_MARKETS.items()}
-TRD_SIDES = {int(s): s.name for s in Side}
-ORDER_TYPES = {int(t): {OrderType.NORMAL: "LIMIT", OrderType.ABSOLUTE_LIMIT: "ABS_LIMIT"}.get(t, t.name)
-               for t in (OrderType.NORMAL, OrderType.MARKET, OrderType.ABSOLUTE_LIMIT, OrderType.AUCTION,
-                         OrderType.AUCTION_LIMIT, OrderType.STOP, OrderType.STOP_LIMIT)}
-ORDER_STATUS = {int(s): s.name for s in OrderStatus}
-# as OrderStatus.is_final: DISABLED is not final (it can be enabled again)
-FINAL_STATUS = frozenset(int(s) for s in OrderStatus if s.is_final)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from protocol.codes import FINAL_STATUS
+from protocol.trade import status_is_open
 from workstation import wire
 
 NAN = math.nan
@@ -36,7 +36,7 @@ class OrderRow:
 
     @property
     def is_open(self) -> bool:
-        return self.status not in FINAL_STATUS
+        return status_is_open(self.status)
 
 
 def order_row(o, acc_id: int = 0) -> OrderRow:

@@ -10,7 +10,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static, TabbedContent, TabPane
 
-from protocol.codes import ORDER_STATUS, ORDER_TYPES, TRD_SIDES
+from protocol.trade import OrderStatus, OrderType, Side
 from workstation.account_rows import VERIFYING
 from workstation.sessions import local_hms, row_time
 from workstation.store import Store
@@ -125,7 +125,7 @@ class AccountPanel(Panel, Vertical):
         when = {f.fill_id: row_time(f.timestamp, f.create_time, f.code) for f in s.fills.values()}
         fills = sorted(s.fills.values(), key=lambda f: (when[f.fill_id], f.fill_id), reverse=True)
         self.fills.sync({f.fill_id: (
-            f.fill_id, f.order_id, f.code, TRD_SIDES.get(f.side, str(f.side)), f"{f.qty:g}", fmt_price(f.price, price_digits(f.code)),
+            f.fill_id, f.order_id, f.code, Side.short_of(f.side), f"{f.qty:g}", fmt_price(f.price, price_digits(f.code)),
             local_hms(when[f.fill_id]),
         ) for f in fills})
         self.positions.sync({p.code: (
@@ -150,9 +150,9 @@ class AccountPanel(Panel, Vertical):
         created = {o.order_id: row_time(o.create_timestamp, o.create_time, o.code) for o in self.store.orders.values()}
         orders = sorted(self.store.orders.values(), key=lambda o: (created[o.order_id], o.order_id), reverse=True)
         self.orders.sync({o.order_id: (
-            o.order_id, o.code, TRD_SIDES.get(o.side, str(o.side)), ORDER_TYPES.get(o.order_type, str(o.order_type)),
+            o.order_id, o.code, Side.short_of(o.side), OrderType.short_of(o.order_type),
             f"{o.qty:g}", fmt_price(o.price, price_digits(o.code)), f"{o.fill_qty:g}",
             fmt_price(o.fill_avg_price, price_digits(o.code)) if o.fill_qty else "-",
-            "UNKNOWN?" if o.status == VERIFYING else ORDER_STATUS.get(o.status, str(o.status)),
+            "UNKNOWN?" if o.status == VERIFYING else OrderStatus.short_of(o.status),
             local_hms(row_time(o.update_timestamp, o.update_time, o.code)), Text(o.last_error),
         ) for o in orders})
