@@ -289,7 +289,7 @@ async def run_connection(port: int, script: tuple) -> None:
         for cut in sorted({c % (len(wire) + 1) for c in cuts}) + [len(wire)]:
             conn.writer.write(wire[last:cut])
             last = cut
-            await asyncio.sleep(0)
+            await asyncio.sleep(0)  # lets the gateway read each cut on its own (the splits are the test)
         conn.writer.write_eof()
         await conn.wait_closed(timeout=3)
     except TimeoutError:

@@ -44,7 +44,7 @@ async def wait_until(predicate, timeout: float = 5.0, what: str = "condition") -
     while not predicate():
         if time.monotonic() > deadline:
             raise AssertionError(f"{what} not met within {timeout} s")
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(0.01)  # poll interval: the wait ends on the condition
 
 
 def securities(insts) -> list[Qot_Common_pb2.Security]:
@@ -375,7 +375,7 @@ async def test_client_that_never_reads_its_pushes_is_cut_off(closes):
         while not session.closed:
             most = max(most, transport.get_write_buffer_size())
             assert time.monotonic() < deadline, f"not dropped; {most} bytes queued"
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(0.01)  # sampling the peak queue until the session closes
         assert most < 2 * limit  # queued memory stayed bounded
         assert transport.get_write_buffer_size() == 0  # discarded, not left waiting for a reader
         await watcher.assert_served(t0)
@@ -403,7 +403,7 @@ async def test_client_that_never_reads_its_replies_is_cut_off(closes):
         while not session.closed:
             most = max(most, session.writer.transport.get_write_buffer_size())
             assert time.monotonic() < deadline, f"not dropped; {most} bytes queued"
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(0.01)  # sampling the peak queue until the session closes
         await asyncio.wait_for(task, 2)
         assert most < 1024 * 1024  # the gateway stopped reading instead of queueing replies
         await watcher.assert_served(t0)

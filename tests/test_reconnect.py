@@ -17,10 +17,12 @@ from collections import Counter
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from textual.notifications import Notify
 
 from protocol import ids
 from protocol.client import ConnState, OpenDClient
 from protocol.gateway.sim import SimThread
+from protocol.proto import GetGlobalState_pb2
 from tests.test_app import priced, wait_until
 from workstation.app import FutuTui
 from workstation.config import Config, Watchlist as WatchlistFile
@@ -63,15 +65,11 @@ class Recorder:
     """Every message the app handles and every notification it shows (they expire on screen)."""
 
     def __init__(self, app: FutuTui) -> None:
-        self.messages: list[object] = []
-        self.notes: list[str] = []
-        show = app.notify
+        self.messages: list[object] = []  # the app's message_hook
 
-        def notify(message, *args, **kwargs):
-            self.notes.append(str(message))
-            return show(message, *args, **kwargs)
-
-        app.notify = notify  # type: ignore[method-assign]
+    @property
+    def notes(self) -> list[str]:
+        return [str(m.notification.message) for m in self.messages if isinstance(m, Notify)]
 
     def states(self, since: int = 0) -> list[tuple[ConnState, str]]:
         return [(m.state, m.reason) for m in self.messages[since:] if isinstance(m, FeedStateChanged)]
@@ -147,7 +145,9 @@ async def quiet(pilot, app: FutuTui) -> None:
                      what="the feed idle")
     app.clear_notifications()
     await wait_until(pilot, lambda: not app.screen.query("Toast"), what="the toasts gone")
-    await pilot.pause(0.2)
+    # A removed toast's message pump stops its timers, then ends: none may be counted as a leak.
+    await wait_until(pilot, lambda: not [t for t in asyncio.all_tasks() if "Toast" in t.get_name()],
+                     what="the toasts' tasks ended")
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts descriptors through /proc")
@@ -309,7 +309,7 @@ async def test_an_order_filled_while_away_is_reported_once_and_counted_once(tmp_
                                                        acc_id=acc.acc_id))
             await wait_until(pilot, lambda: order_id in app.store.orders and app.store.orders[order_id].is_open,
                              what="the order resting")
-            n = len(rec.notes)
+            m, n = len(rec.messages), len(rec.notes)
             await on_sim(gateway.stop())  # OpenD goes away; the broker and market stay
             await wait_until(pilot, lambda: app.status.state is ConnState.LOST, what="the outage")
 
@@ -334,8 +334,13 @@ async def test_an_order_filled_while_away_is_reported_once_and_counted_once(tmp_
             await wait_until(pilot, lambda: code in app.store.positions and app.store.positions[code].qty == pos0 + 100,
                              what="the position counted once")
             assert app.store.orders[order_id].status == 11  # FILLED_ALL
-            await pilot.pause(1.0)
+            # Barrier: everything the reconnect started has finished and its messages are handled;
+            # a second report could only come from a second reconnect.
+            await settled(pilot, app)
+            await app.feed.client.request(ids.GET_GLOBAL_STATE, GetGlobalState_pb2.C2S(userID=0))
+            await pilot.pause()
             assert len(rec.noted(n, "while away")) == 1, "reported once"
+            assert [s for s, _ in rec.states(m)].count(ConnState.READY) == 1, "one reconnect"
             assert app.store.positions[code].qty == pos0 + 100
     finally:
         sim.stop()
