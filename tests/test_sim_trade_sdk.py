@@ -78,7 +78,7 @@ def wait_until(predicate, timeout: float = 5.0, what: str = "condition"):
         value = predicate()
         if value:
             return value
-        time.sleep(0.02)
+        time.sleep(0.02)  # poll interval: the wait ends on the condition
     raise AssertionError(f"timed out waiting for {what}")
 
 

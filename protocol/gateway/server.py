@@ -37,6 +37,7 @@ WRITE_BUFFER_LIMIT = 32 * 1024 * 1024  # a client this far behind on pushes is d
 READ_CHUNK = 256 * 1024
 HANDSHAKE_TIMEOUT = 10.0  # seconds from connect to InitConnect (every client sends it first)
 STALL_TIMEOUT = 10.0  # seconds a started frame may stay incomplete, or replies wait for the client to read
+YIELD_EVERY = 64  # frames of one read handled before other sessions get the loop
 IDLE_FACTOR = 3  # keepalive intervals of silence that drop an initialised session (clients send every 0.8)
 
 Handler = Callable[["Session", Message], Message | Awaitable[Message]]
@@ -165,6 +166,16 @@ class Gateway:
         """OpenD refuses trading on a non-loopback listener that has no RSA key."""
         return self.rsa is not None or is_loopback(self.host)
 
+    @property
+    def connections_served(self) -> int:
+        """Connections with a task still serving them: a closed session must leave none behind."""
+        return len(self._session_tasks)
+
+    @property
+    def serving(self) -> bool:
+        """The listener accepts connections (between start() and stop())."""
+        return self._server is not None and self._server.is_serving()
+
     def register(self, proto_id: int, handler: Handler) -> None:
         self.handlers[proto_id] = handler
 
@@ -250,7 +261,13 @@ class Gateway:
                         except TimeoutError:
                             reason, hard = f"client read no replies for {self.stall_timeout:g} s", True
                             return
-                if handled or not had_partial:
+                    if handled % YIELD_EVERY == 0:
+                        await asyncio.sleep(0)  # a long pipelined burst must not starve the other sessions
+                if handled:
+                    # The stall clock of the frame left incomplete starts when we read again: the time we
+                    # spent handling (and draining replies to) the frames before it is not the client's.
+                    partial_since = loop.time()
+                elif not had_partial:
                     partial_since = last_rx
         except ProtocolError as exc:
             reason = f"protocol error: {exc}"

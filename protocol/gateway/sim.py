@@ -54,6 +54,11 @@ class Simulator:
     def port(self) -> int:
         return self.gateway.port
 
+    @property
+    def pacing(self) -> bool:
+        """The market's pacing task is alive (started and neither stopped nor crashed)."""
+        return self._task is not None and not self._task.done()
+
     async def start(self) -> None:
         await self.gateway.start()
         self._task = asyncio.create_task(self._pace(), name="sim-pace")
