@@ -146,7 +146,7 @@ async def quiet(pilot, app: FutuTui) -> None:
     """The same phase every time: nothing in flight, no toast (each has a timer task) on screen."""
     await wait_until(pilot, lambda: app.feed.idle and not app.feed.trading.book.refresh_pending,
                      what="the feed idle")
-    app.clear_notifications()
+    app.action_dismiss_toasts()
     await wait_until(pilot, lambda: not app.screen.query("Toast"), what="the toasts gone")
     # A removed toast's message pump stops its timers, then ends: none may be counted as a leak.
     await wait_until(pilot, lambda: not [t for t in asyncio.all_tasks() if "Toast" in t.get_name()],
@@ -359,25 +359,25 @@ async def test_panels_show_their_age_and_dim_when_stale(tmp_path):
             await settled(pilot, app)
             panels = (app.book, app.tape, app.chart, app.flow)
             real = app.status.mono_clock
-            app._tick_status()
+            app.tick_status()
             for panel in panels:  # fresh: no age in the border (it would repaint the panel every second)
                 assert "ago" not in (panel.border_subtitle or ""), (panel.id, panel.border_subtitle)
                 assert not panel.has_class("-stale")
             sim.call(sim.sim.pause)  # nothing moves any more
             app.status.mono_clock = lambda: real() + 30
-            app._tick_status()
+            app.tick_status()
             for panel in (app.book, app.tape, app.chart):
                 assert panel.has_class("-stale") and "3" in panel.border_subtitle and "s ago" in panel.border_subtitle
             assert app.flow.has_class("-stale") and not app.watchlist.has_class("-stale")
             app.status.mono_clock = real
             sim.call(sim.sim.resume)
-            await wait_until(pilot, lambda: (app._tick_status(), not any(p.has_class("-stale") for p in panels))[1],
+            await wait_until(pilot, lambda: (app.tick_status(), not any(p.has_class("-stale") for p in panels))[1],
                              what="fresh again")
             sim.call(sim.sim.faults.stall)  # connected, silent: ages grow; then the link is dropped
             await wait_until(pilot, lambda: app.status.state is not ConnState.READY, timeout=6, what="the silence noticed")
             assert all(p.has_class("-stale") for p in (*panels, app.watchlist, app.account))
             await wait_until(pilot, lambda: app.status.state is ConnState.READY, what="back")
-            await wait_until(pilot, lambda: (app._tick_status(), not any(p.has_class("-stale") for p in panels))[1],
+            await wait_until(pilot, lambda: (app.tick_status(), not any(p.has_class("-stale") for p in panels))[1],
                              what="fresh after the reconnect")
     finally:
         sim.stop()

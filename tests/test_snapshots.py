@@ -39,7 +39,7 @@ def ready(app: FutuTui) -> bool:
     return (
         all(c in s.quotes and not math.isnan(s.quotes[c].last) and s.quotes[c].name for c in CODES)
         and code in s.books and code in s.flows and code in s.dists
-        and (code, app.chart.kl_type) in app.feed._history_loaded and not math.isnan(s.funds.cash)
+        and app.feed.has_history(code, app.chart.kl_type) and not math.isnan(s.funds.cash)
     )
 
 
@@ -60,10 +60,10 @@ def test_layout(size, frozen_sim, tmp_path, snap_compare):
         await feed.client.request(ids.GET_GLOBAL_STATE, GetGlobalState_pb2.C2S(userID=0))
         app.status.wall_clock = lambda: START
         app.status.mono_clock = lambda: app.store.last_push
-        app.clear_notifications()
+        app.action_dismiss_toasts()
         app.flush()
         app.refresh_all()
-        app._tick_status()
+        app.tick_status()
         await wait_until(pilot, lambda: not app.screen.query("Toast"), what="no toast")  # snap_compare then waits for idle
 
     assert snap_compare(app, terminal_size=size, run_before=settle)

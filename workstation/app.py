@@ -137,7 +137,7 @@ class FutuTui(TradingActions, HoursActions, App):
         self.watchlist.focus()
         self._layout_for(self.size.width, self.size.height)
         self.set_interval(1 / self.config.flush_hz, self.flush, name="flush")
-        self.set_interval(1.0, self._tick_status, name="status")
+        self.set_interval(1.0, self.tick_status, name="status")
         self.set_timer(FREEZE_AFTER, self._freeze_heap, name="freeze the start-up heap")
         self.journal_problem = self.journal.writable()
         if self.journal_problem:
@@ -189,7 +189,7 @@ class FutuTui(TradingActions, HoursActions, App):
                 if (not narrow or key == active) and panel.changed(changes):
                     panel.refresh_from(changes)
 
-    def _tick_status(self) -> None:
+    def tick_status(self) -> None:
         s = self.status
         s.last_push = self.store.last_push
         s.quota = (self.feed.quota_used, self.feed.quota_total)
@@ -467,6 +467,10 @@ class FutuTui(TradingActions, HoursActions, App):
     def _fill_received(self, event: FillReceived) -> None:
         self.notices.fill(event.fill)
 
+    def action_dismiss_toasts(self) -> None:
+        """Take every notification off the screen (palette: "Dismiss notifications")."""
+        self.clear_notifications()
+
     def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
                markup: bool = True) -> None:
         """Every notification is plain text: server words, codes and names are never markup."""
@@ -483,7 +487,7 @@ class FutuTui(TradingActions, HoursActions, App):
 
     @on(AccountChanged)
     def _account_changed(self) -> None:
-        self._tick_status()
+        self.tick_status()
         self.show_env()
         self.refresh_bindings()  # trading keys light up once there is an account
 
