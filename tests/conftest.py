@@ -108,3 +108,11 @@ def plain_sdk_after_each_test():
     if futu is not None:
         futu.SysConfig.enable_proto_encrypt(False)
         futu.SysConfig.set_init_rsa_file("")
+
+
+LONGEST_FIRST = ("test_fifty_gateway_restarts",)  # minutes long: started first, the other worker takes the rest
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run the longest tests first, so that with xdist no worker is left with one at the end."""
+    items.sort(key=lambda item: not item.name.startswith(LONGEST_FIRST))
