@@ -240,7 +240,7 @@ async def test_silent_peer_is_detected():
     states = []
     client = OpenDClient("127.0.0.1", port, on_state=lambda s, r: states.append((s, r)))
     await client.connect()
-    await wait_until(lambda: client.state is ConnState.LOST, timeout=6)
+    await wait_until(lambda: client.state is ConnState.LOST, timeout=20)
     assert "no data from OpenD" in states[-1][1]
     with pytest.raises(NotConnected):
         await client.request(ids.GET_GLOBAL_STATE, GetGlobalState_pb2.C2S(userID=0))
