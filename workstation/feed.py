@@ -68,7 +68,8 @@ class Feed:
         self.period = "day"
         self.want: set[tuple[str, int]] = set()
         self.have: dict[tuple[str, int], float] = {}  # -> monotonic time subscribed
-        self.failed: set[tuple[str, int]] = set()  # refused by OpenD (e.g. unknown code): not retried
+        self.failed: set[tuple[str, int]] = set()  # refused by OpenD: retried on a slow timer or a rights change
+        self.quota_refused: set[tuple[str, int]] = set()  # refused for quota: retried as soon as ours frees
         self.quota_used = 0
         self.quota_total = 0
         self._sync_lock = asyncio.Lock()
@@ -125,6 +126,7 @@ class Feed:
         self._epoch += 1
         self.have.clear()  # a new connection starts with no subscriptions
         self.failed.clear()
+        self.quota_refused.clear()
         self._history_loaded.clear()
         if state is ConnState.LOST and self.lost_at is None and self.trading.ready_once:
             self.lost_at = time.time()
@@ -223,6 +225,7 @@ class Feed:
         for key in [k for k in self.have if not opend.allows(*k)]:
             del self.have[key]  # OpenD ended what the new rights do not allow
         self.failed.clear()
+        self.quota_refused.clear()
         self._recompute_wants()
         if self.client.ready:
             self.spawn(self._sync_subscriptions())
@@ -271,6 +274,10 @@ class Feed:
             for sub, codes in by_type.items():
                 if not await self._subscribe(codes, [sub], False, epoch):
                     return
+            if stale and self.want - self.have.keys():  # quota freed: what it kept out gets its turn
+                self.failed -= self.quota_refused
+                self.quota_refused.clear()
+                self._resync = True
             await self._refresh_quota()
 
     def _priority(self, key: tuple[str, int]) -> tuple[int, str]:
@@ -302,7 +309,10 @@ class Feed:
                     continue
                 self.post(FeedNotice(f"{what}: {exc}", "warning"))
                 if on:
-                    self.failed.update((code, sub) for code in chunk for sub in subs)
+                    keys = {(code, sub) for code in chunk for sub in subs}
+                    self.failed |= keys
+                    if "quota" in str(exc).lower():
+                        self.quota_refused |= keys
                 continue
             if self._epoch != epoch:
                 return False  # answered, but the connection dropped before we got here
@@ -328,6 +338,7 @@ class Feed:
             if self.failed and time.monotonic() - self._refused_at >= RETRY_REFUSED:
                 self._refused_at = time.monotonic()
                 self.failed.clear()  # refusals are not forever: rights and quota change
+                self.quota_refused.clear()
                 self._resync = True
             if self.client.ready and (self._resync or self.have.keys() - self.want):
                 self._resync = False
