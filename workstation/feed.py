@@ -185,6 +185,9 @@ class Feed:
         if self.client.ready:
             self.spawn(self._sync_subscriptions())
             self.spawn(self._load_focus(code, self.period))
+            known = self.store.quotes.get(code)
+            if code not in self.watch and not (known and known.sec_type):  # its type decides b and s
+                self.spawn(self._load_names([code]))
 
     def _recompute_wants(self) -> None:
         want = {(c, SUB_QUOTE) for c in self.watch} | {(c, SUB_ORDER_BOOK) for c in self.watch}
@@ -293,7 +296,7 @@ class Feed:
             code = code_of(b.security.market, b.security.code)
             self.store.names[code] = b.name
             q = self.store.quote(code)
-            q.name, q.lot_size = b.name, b.lotSize
+            q.name, q.lot_size, q.sec_type = b.name, b.lotSize, b.secType
             self.store.dirty_quotes.add(code)
         qc2s = Qot_GetBasicQot_pb2.C2S()
         qc2s.securityList.extend(c2s.securityList)

@@ -38,6 +38,7 @@ class Quote:
     ask_vol: int = 0
     update_time: str = ""
     lot_size: int = 0
+    sec_type: int = 0  # Qot_Common.SecurityType from the static info; 0 until it is known
     seq: int = 0  # how many updates this quote has had; tests and tick colouring use it
     prev_last: float = NAN  # last price before the latest update: up-tick or down-tick
 
