@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from collections import deque
 from collections.abc import Callable
 
 from textual import on, work
@@ -121,6 +122,7 @@ class FutuTui(TradingActions, App):
         self.panels: dict[str, Panel] = {}  # by key, in tab order
         self._outage_reasons: set[str] = set()  # reasons already notified during this outage
         self._plots_timer = None  # pending: the chart and flow catch up with the focused code
+        self.keys_to_main: deque = deque(maxlen=32)  # see TradingActions.on_event
 
     def _new_feed(self, client: OpenDClient) -> Feed:
         return Feed(client, self.store, self.post_message, self.journal, self.config.relock_minutes * 60)

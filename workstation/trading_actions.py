@@ -6,13 +6,16 @@ notifications by the App) live in `workstation.trading`, not here.
 
 from __future__ import annotations
 
-from textual import work
+from collections import deque
+
+from textual import events, work
 
 from protocol.markets import untradable
 from protocol.sanitize import NAME_CHARS, clean_text
 from protocol.trade import OrderType, Side, TrdEnv
 from workstation.orders import Limits, Ticket, fmt
 from workstation.screens.confirm import ConfirmScreen
+from workstation.screens.form import PriceQtyForm
 from workstation.screens.modify import Change, ModifyForm, order_ticket
 from workstation.screens.order import OrderForm, order_currency
 from workstation.screens.unlock import UnlockScreen
@@ -23,6 +26,8 @@ from workstation.widgets.account import AccountPanel
 
 class TradingActions:
     """Mixed into FutuTui: uses self.feed, self.store, self.config, self.focus_code."""
+
+    keys_to_main: deque  # keys the App gave the main screen, until they bubble back (FutuTui sets it)
 
     @property
     def trading(self) -> Trading:
@@ -41,6 +46,21 @@ class TradingActions:
         acc = self.trading.accounts.active
         if self.screen_stack:  # empty while the app shuts down
             self.screen_stack[0].set_class(acc is not None and acc.is_real, "-real")
+
+    async def on_event(self, event) -> None:
+        """Keys typed right after `b` go to the focused panel before the form exists and bubble
+        back here after `b` has opened it: they belong to the form (`5` would switch panels and
+        the typed price would be lost)."""
+        if isinstance(event, events.Key) and self.screen_stack:
+            screen = self.screen
+            if not event.is_forwarded and screen is self.screen_stack[0]:
+                self.keys_to_main.append(event)
+            elif event.is_forwarded and isinstance(screen, PriceQtyForm) and event in self.keys_to_main:
+                self.keys_to_main.remove(event)
+                event.stop()
+                screen.take_key(event)
+                return
+        await super().on_event(event)
 
     # -- new orders ----------------------------------------------------------------------
 

@@ -18,6 +18,13 @@ from workstation.orders import fmt, nudge_price, nudge_qty
 Result = TypeVar("Result")
 
 
+def retyped(key: events.Key) -> events.Key:
+    """A fresh copy of a key event, to deliver again (the original may be stopped or spent)."""
+    copy = events.Key(key.key, key.character)
+    copy.time = key.time
+    return copy
+
+
 class DismissOnce:
     """Mixed into a modal screen: the first dismiss wins; later ones (a second Enter or y that
     was already queued, a paste, key repeat) do nothing instead of raising ScreenStackError
@@ -66,19 +73,30 @@ class PriceQtyForm(DismissOnce, ModalScreen[Result]):
     typed_ahead: list[events.Key] | None = None  # None once a field has focus
 
     def _forward_event(self, event: events.Event) -> None:
-        """Keys arrive here only while no field has focus: keep them, in order."""
-        if isinstance(event, events.Key) and self.typed_ahead is not None:
-            self.typed_ahead.append(event)
-            return
-        super()._forward_event(event)
+        """Keys arrive here only while no field has focus: keep them."""
+        if not (isinstance(event, events.Key) and self.hold(event)):
+            super()._forward_event(event)
+
+    def hold(self, key: events.Key) -> bool:
+        """Keep a key typed before a field has focus; False once one has."""
+        if self.typed_ahead is None:
+            return False
+        self.typed_ahead.append(key)
+        return True
+
+    def take_key(self, key: events.Key) -> None:
+        """A key typed after `b` that reached the main screen before this form existed (the App
+        hands it over when it bubbles back): held, or given to the focused field."""
+        if not self.hold(key) and self.focused is not None:
+            self.focused._forward_event(retyped(key))
 
     def take_focus(self, field: Input) -> None:
-        """Focus `field` (Input selects its text on focus) and give it the keys typed so far.
-        Synchronous: later keys reach the field after these, in order."""
+        """Focus `field` (Input selects its text on focus) and give it the keys typed so far,
+        in the order they were typed. Synchronous: later keys reach the field after these."""
         self.set_focus(field)
-        held, self.typed_ahead = self.typed_ahead or [], None
+        held, self.typed_ahead = sorted(self.typed_ahead or [], key=lambda k: k.time), None
         for key in held:
-            field._forward_event(key)
+            field._forward_event(retyped(key))
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
