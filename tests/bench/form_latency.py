@@ -83,7 +83,7 @@ def open_forms(screen: Screen, opens: int, rng: random.Random) -> tuple[list[flo
         since = screen.mark()
         t0 = time.monotonic()
         os.write(screen.fd, b"b")
-        t1 = screen.wait_for(MARKER, since, 5.0)
+        t1 = screen.wait_for(MARKER, since, 3.0)
         if t1 is None:
             missed += 1
         else:
@@ -117,14 +117,15 @@ def main(argv: list[str] | None = None) -> None:
         time.sleep(args.warmup)  # accounts, quotes, history: let start-up finish (not a measurement)
         open_forms(screen, 3, rng)  # the first form pays for imports and CSS: not counted
         idle, idle_missed = open_forms(screen, args.opens, rng)
-        seconds = args.opens * 0.5 + 30
+        print(f"  idle: p50 {ms(percentile(idle, 50))}, p99 {ms(percentile(idle, 99))}", flush=True)
+        seconds = args.opens * 1.5 + 10  # outlasts the loaded phase
         result: dict = {}
         stream = threading.Thread(target=lambda: result.update(lg.request(op="stream", codes=codes, rate=args.rate,
                                                                            seconds=seconds, record=False)))
         stream.start()
         time.sleep(2.0)  # the stream reaches its rate (not a measurement)
         loaded, loaded_missed = open_forms(screen, args.opens, rng)
-        stream.join()
+        stream.join()  # the loadgen answers when its stream ends
     finally:
         screen.done = True
         stop_child(pid, fd)
