@@ -172,7 +172,7 @@ class TradingActions:
     def _modify_change(self, order_id: str, change: Change, real: bool) -> None:
         """SIMULATE: send. REAL: confirm first (old -> new price, trigger, quantity, notional)."""
         if not real:
-            self.modify_order(order_id, change)
+            self.modify_order(order_id, *change)
             return
         order = self.store.orders.get(order_id)
         if order is None:
@@ -189,7 +189,7 @@ class TradingActions:
             rows.append(("Trigger", f"{fmt(old.aux_price or 0)} → {fmt(new.aux_price or 0)}"))
         rows += [("Qty", f"{fmt(old.qty)} → {fmt(new.qty)}"), ("Notional", f"{value(old)} → {value(new)}")]
         self.push_screen(ConfirmScreen("REAL MODIFY", rows, f"Change to {self.order_words(new)}?", danger=True),
-                         lambda yes: yes and self.modify_order(order_id, change))
+                         lambda yes: yes and self.modify_order(order_id, *change))
 
     def change_rows(self, order) -> list[tuple[str, str]]:
         """What a REAL modify or cancel confirmation shows first: env, account, the order."""
@@ -200,8 +200,8 @@ class TradingActions:
                 ("Type", OrderType.word_of(order.order_type))]
 
     @work(group="orders")
-    async def modify_order(self, order_id: str, change: Change) -> None:
-        await self.trading.desk.modify(order_id, change.qty, change.price, change.aux_price)
+    async def modify_order(self, order_id: str, qty: float, price: float, aux_price: float | None = None) -> None:
+        await self.trading.desk.modify(order_id, qty, price, aux_price)
 
     def on_account_panel_cancel_requested(self, event: AccountPanel.CancelRequested) -> None:
         order = self.trading.desk.changeable(event.order_id)

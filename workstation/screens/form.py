@@ -18,10 +18,13 @@ from workstation.orders import fmt, nudge_price, nudge_qty
 Result = TypeVar("Result")
 
 
-def retyped(key: events.Key) -> events.Key:
-    """A fresh copy of a key event, to deliver again (the original may be stopped or spent)."""
+def retyped(key: events.Key, app) -> events.Key:
+    """A fresh copy of a key event, to deliver again (the original may be stopped or spent).
+    Sent by the App, as a driver's key is: it bubbles back up to the App, where Enter's
+    binding (submit) is found; a copy sent by the form would stop at the form."""
     copy = events.Key(key.key, key.character)
     copy.time = key.time
+    copy.set_sender(app)
     return copy
 
 
@@ -88,7 +91,7 @@ class PriceQtyForm(DismissOnce, ModalScreen[Result]):
         """A key typed after `b` that reached the main screen before this form existed (the App
         hands it over when it bubbles back): held, or given to the focused field."""
         if not self.hold(key) and self.focused is not None:
-            self.focused._forward_event(retyped(key))
+            self.focused._forward_event(retyped(key, self.app))
 
     def take_focus(self, field: Input) -> None:
         """Focus `field` (Input selects its text on focus) and give it the keys typed so far,
@@ -96,7 +99,7 @@ class PriceQtyForm(DismissOnce, ModalScreen[Result]):
         self.set_focus(field)
         held, self.typed_ahead = sorted(self.typed_ahead or [], key=lambda k: k.time), None
         for key in held:
-            field._forward_event(retyped(key))
+            field._forward_event(retyped(key, self.app))
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
