@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import enum
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from protocol import ids
 from protocol.crypto import ALGO_AES_CBC, ALGO_FTAES_ECB, ALGO_NONE, RsaCipher, aes_cipher
 from protocol.frame import DEFAULT_MAX_BODY, BodyCrypto, Frame, FrameDecoder, ProtocolError, encode_frame
 from protocol.proto import InitConnect_pb2, KeepAlive_pb2
+from protocol.sanitize import clean_text
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,7 @@ CLIENT_VER = 300  # what the official SDK reports; OpenD never checks it
 READ_CHUNK = 256 * 1024
 YIELD_EVERY = 256  # frames handled before giving the event loop a turn
 SILENCE_FACTOR = 2.5  # keepalive intervals without a byte before the peer counts as dead
+LOG_EVERY = 60.0  # s between two log lines about the same repeating push failure
 MAX_KEEPALIVE = 60  # s: a larger interval from OpenD would switch dead-link detection off
 _SERIAL_WRAP = 0xFFFFFFFF
 _PUSH_IDS = frozenset(ids.PUSH_IDS)
@@ -118,6 +121,7 @@ class OpenDClient:
         self._pending: dict[tuple[int, int], asyncio.Future[Frame]] = {}
         self._push: dict[int, list[PushHandler]] = {}
         self._push_types: dict[int, type[Message]] = {}  # proto ID -> its Response class
+        self._logged: dict[str, tuple[float, int]] = {}  # repeating failure -> (last logged, not logged since)
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._crypto = BodyCrypto()
@@ -139,7 +143,7 @@ class OpenDClient:
         self._state = state
         if self.on_state is not None:
             try:
-                self.on_state(state, reason)
+                self.on_state(state, clean_text(reason))
             except Exception:  # the owner's bug must not take the connection down
                 log.exception("on_state handler failed")
 
@@ -301,7 +305,7 @@ class OpenDClient:
         except DecodeError as exc:
             raise OpenDError(f"{name}: unreadable reply: {exc}", -400, proto_id=proto_id) from None
         if resp.retType != 0:
-            msg = resp.retMsg or f"failed with retType {resp.retType}"
+            msg = clean_text(resp.retMsg) or f"failed with retType {resp.retType}"  # the server's words, made one safe line
             raise OpenDError(f"{name}: {msg}", resp.retType, resp.errCode, proto_id)
         return resp
 
@@ -329,13 +333,27 @@ class OpenDClient:
             resp = response()
             resp.ParseFromString(body)
         except (KeyError, DecodeError) as exc:
-            log.warning("dropped unreadable push %s: %s", ids.name_of(proto_id), exc)
+            self._log_every(f"unreadable {proto_id}", logging.WARNING, "dropped unreadable push %s: %s",
+                            ids.name_of(proto_id), exc)
             return
         for handler in handlers if len(handlers) == 1 else tuple(handlers):  # a handler may unsubscribe
             try:
                 handler(resp)
             except Exception:
-                log.exception("push handler for %s failed", ids.name_of(proto_id))
+                self._log_every(f"handler {proto_id}", logging.ERROR, "push handler for %s failed",
+                                ids.name_of(proto_id), exc_info=True)
+
+    def _log_every(self, key: str, level: int, msg: str, *args, exc_info: bool = False) -> None:
+        """A failure that can repeat per push is logged once, then at most once a minute with
+        how many were not logged (a flood must not rotate the log files away)."""
+        now = time.monotonic()
+        last, quiet = self._logged.get(key, (-math.inf, 0))
+        if now - last < LOG_EVERY:
+            self._logged[key] = (last, quiet + 1)
+            return
+        self._logged[key] = (now, 0)
+        note = f" ({quiet} more since the last report)" if quiet else ""
+        log.log(level, msg + note, *args, exc_info=exc_info)
 
     # -- background tasks --------------------------------------------------------------
 

@@ -4,7 +4,9 @@ protocol/trade.py's enums."""
 
 from __future__ import annotations
 
-from protocol.trade import PREFIX_OF_SEC_MARKET, SEC_MARKET_OF, OrderStatus, OrderType, Side, TrdMarket
+import re
+
+from protocol.trade import PREFIX_OF_SEC_MARKET
 
 # QotMarket: the quote side's market numbers.
 QOT_MARKETS = {
@@ -37,6 +39,17 @@ MARKET_STATES = {
     8: "PRE_MARKET_BEGIN", 9: "PRE_MARKET_END", 10: "AFTER_HOURS_BEGIN", 11: "AFTER_HOURS_END",
     19: "HK_CAS", 32: "NIGHT", 37: "OVERNIGHT",
 }
+
+
+_CODE = re.compile(r"([A-Z_]{2,10})\.([A-Za-z0-9][A-Za-z0-9.\-_]{0,31}|\.[A-Za-z0-9][A-Za-z0-9.\-_]{0,30})")
+
+
+def valid_code(code: object) -> bool:
+    """A strict "MARKET.CODE": a known market, then letters, digits, '.', '-' or '_'."""
+    if not isinstance(code, str) or len(code) > 48:
+        return False
+    m = _CODE.fullmatch(code)
+    return m is not None and m.group(1) in QOT_MARKETS
 
 
 def split_code(code: str) -> tuple[str, str]:
@@ -72,18 +85,7 @@ def normalize(code: str) -> str:
         symbol = symbol.zfill(6)
     else:
         symbol = symbol.upper()
-    return f"{market}.{symbol}"
-
-
-# old spelling, removed after the merge: the trade words as dicts (use protocol.trade's enums)
-TRD_SEC_MARKETS = {prefix: int(m) for prefix, m in SEC_MARKET_OF.items()}
-TRD_SEC_MARKET_NAMES = {v: k for k, v in TRD_SEC_MARKETS.items()}
-TRD_MARKETS = {m.name: int(m) for m in (TrdMarket.HK, TrdMarket.US, TrdMarket.CN, TrdMarket.HKCC)}
-TRD_MARKET_NAMES = {v: k for k, v in TRD_MARKETS.items()}
-TRD_SIDES = {int(s): s.name for s in Side}
-ORDER_TYPES = {int(t): {OrderType.NORMAL: "LIMIT", OrderType.ABSOLUTE_LIMIT: "ABS_LIMIT"}.get(t, t.name)
-               for t in (OrderType.NORMAL, OrderType.MARKET, OrderType.ABSOLUTE_LIMIT, OrderType.AUCTION,
-                         OrderType.AUCTION_LIMIT, OrderType.STOP, OrderType.STOP_LIMIT)}
-ORDER_STATUS = {int(s): s.name for s in OrderStatus}
-# counts DISABLED as final, unlike OrderStatus.is_final (DISABLED can be enabled again)
-FINAL_STATUS = frozenset(int(s) for s in OrderStatus if s.is_final) | {int(OrderStatus.DISABLED)}
+    code = f"{market}.{symbol}"
+    if not valid_code(code):
+        raise ValueError(f"not a code: {code[:40]!r} (letters, digits, '.', '-' and '_' after MARKET.)")
+    return code

@@ -9,6 +9,7 @@ INIT_CONNECT = 1001
 GET_GLOBAL_STATE = 1002
 NOTIFY = 1003
 KEEP_ALIVE = 1004
+GET_USER_INFO = 1005
 
 TRD_GET_ACC_LIST = 2001
 TRD_UNLOCK_TRADE = 2005
@@ -42,7 +43,9 @@ QOT_UPDATE_ORDER_BOOK = 3013
 QOT_GET_BROKER = 3014
 QOT_UPDATE_BROKER = 3015
 QOT_REQUEST_HISTORY_KL = 3103
+QOT_REQUEST_HISTORY_KL_QUOTA = 3104
 QOT_GET_STATIC_INFO = 3202
+QOT_REQUEST_TRADE_DATE = 3219
 QOT_GET_SECURITY_SNAPSHOT = 3203
 QOT_GET_CAPITAL_FLOW = 3211
 QOT_GET_CAPITAL_DISTRIBUTION = 3212
@@ -57,6 +60,7 @@ NAMES: dict[int, str] = {
     GET_GLOBAL_STATE: "GetGlobalState",
     NOTIFY: "Notify",
     KEEP_ALIVE: "KeepAlive",
+    GET_USER_INFO: "GetUserInfo",
     TRD_GET_ACC_LIST: "Trd_GetAccList",
     TRD_UNLOCK_TRADE: "Trd_UnlockTrade",
     TRD_SUB_ACC_PUSH: "Trd_SubAccPush",
@@ -88,6 +92,7 @@ NAMES: dict[int, str] = {
     QOT_GET_BROKER: "Qot_GetBroker",
     QOT_UPDATE_BROKER: "Qot_UpdateBroker",
     QOT_REQUEST_HISTORY_KL: "Qot_RequestHistoryKL",
+    QOT_REQUEST_HISTORY_KL_QUOTA: "Qot_RequestHistoryKLQuota",
     QOT_GET_STATIC_INFO: "Qot_GetStaticInfo",
     QOT_GET_SECURITY_SNAPSHOT: "Qot_GetSecuritySnapshot",
     QOT_GET_CAPITAL_FLOW: "Qot_GetCapitalFlow",
@@ -95,6 +100,7 @@ NAMES: dict[int, str] = {
     QOT_GET_USER_SECURITY: "Qot_GetUserSecurity",
     QOT_GET_USER_SECURITY_GROUP: "Qot_GetUserSecurityGroup",
     QOT_GET_MARKET_STATE: "Qot_GetMarketState",
+    QOT_REQUEST_TRADE_DATE: "Qot_RequestTradeDate",
     QOT_GET_SHORT_INTEREST: "Qot_GetShortInterest",
 }
 

@@ -13,15 +13,12 @@ market-state table, seed 004 FAQ Q14):
 - Indices move in 0.01 everywhere.
 - A quote's own `priceSpread` (OpenD's tick at the current price) wins over the tables:
   the grid functions take it as `spread`.
-Sessions are continuous trading only; no holiday calendars yet (every weekday trades).
+Trading hours, time zones and the holiday calendar: protocol/hours.py (re-exported here).
 """
 
 from __future__ import annotations
 
-import functools
 import math
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 UNIT = 10_000  # price units per 1.0 (0.0001 resolution)
 
@@ -37,10 +34,6 @@ def untradable(sec_type: int) -> str | None:
 
 A_SHARES = frozenset({"SH", "SZ"})
 
-TZ = {
-    "HK": ZoneInfo("Asia/Hong_Kong"), "US": ZoneInfo("America/New_York"),
-    "SH": ZoneInfo("Asia/Shanghai"), "SZ": ZoneInfo("Asia/Shanghai"),
-}
 
 # ---------------------------------------------------------------------------- tick grids
 
@@ -190,165 +183,11 @@ def limit_band_units(pct: int, prev_close: float) -> tuple[int, int]:
 
 # ----------------------------------------------------------------------- trading hours
 
-# Qot_Common.QotMarketState
-ST_NONE, ST_AUCTION, ST_WAITING_OPEN, ST_MORNING, ST_REST, ST_AFTERNOON, ST_CLOSED = 0, 1, 2, 3, 4, 5, 6
-ST_PRE_MARKET, ST_AFTER_HOURS, ST_HK_CAS, ST_OVERNIGHT = 8, 10, 19, 37
-
-# Continuous sessions in local minutes since midnight, [start, end).
-SESSIONS = {
-    "HK": ((570, 720), (780, 960)),
-    "US": ((570, 960),),
-    "SH": ((570, 690), (780, 900)),
-    "SZ": ((570, 690), (780, 900)),
-}
-# With clock="always" every day trades 00:00-23:59; the last minute is left empty so that
-# every 1-minute bar ends on the same date it starts.
-ALWAYS_SESSIONS = ((0, 1439),)
-
-
-def sessions(market: str, clock: str) -> tuple[tuple[int, int], ...]:
-    return ALWAYS_SESSIONS if clock == "always" else SESSIONS[market]
-
-
-@functools.lru_cache(maxsize=None)
-def minute_labels(market: str, clock: str) -> tuple[int, ...]:
-    """End minute of every 1-minute bar of a trading day (HK: 571 ... 720, 781 ... 960)."""
-    return tuple(m + 1 for start, end in sessions(market, clock) for m in range(start, end))
-
-
-@functools.lru_cache(maxsize=None)
-def bucket_map(market: str, clock: str, minutes: int) -> dict[int, int]:
-    """1-minute bar label -> label of the `minutes`-bar holding it (bars restart each session)."""
-    out = {}
-    for start, end in sessions(market, clock):
-        for m in range(start, end):
-            out[m + 1] = min(start + ((m - start) // minutes + 1) * minutes, end)
-    return out
-
-
-def session_minutes(market: str, clock: str) -> int:
-    return sum(end - start for start, end in sessions(market, clock))
-
-
-class DayClock:
-    """Local calendar arithmetic for one market, cached per day (ticks ask it a lot)."""
-
-    def __init__(self, market: str) -> None:
-        self.market = market
-        self.tz = TZ[market]
-        self._lo = self._hi = 0.0
-        self._day: date = date(1970, 1, 1)
-
-    def day_start(self, day: date) -> float:
-        return datetime(day.year, day.month, day.day, tzinfo=self.tz).timestamp()
-
-    def locate(self, t: float) -> tuple[date, float]:
-        """(local date, epoch of its midnight) for epoch time t."""
-        if not (self._lo <= t < self._hi):
-            day = datetime.fromtimestamp(t, self.tz).date()
-            self._day, self._lo = day, self.day_start(day)
-            self._hi = self.day_start(day + timedelta(days=1))
-        return self._day, self._lo
-
-    def minute(self, t: float) -> float:
-        """Local minutes since midnight (fractional)."""
-        return (t - self.locate(t)[1]) / 60.0
-
-    def at(self, day: date, minute: float) -> float:
-        """Epoch time of a local minute of a day."""
-        return self.day_start(day) + minute * 60.0
-
-
-def is_trading_day(day: date, clock: str) -> bool:
-    return clock == "always" or day.weekday() < 5
-
-
-def state_at(market: str, clock: str, day: date, minute: float) -> int:
-    """QotMarketState of a market at a local date and minute (vendor FAQ Q14 table)."""
-    if clock == "always":
-        if market == "US":
-            return ST_AFTERNOON  # the US regular session is reported as AFTERNOON
-        return ST_MORNING if minute < 720 else ST_AFTERNOON
-    wd = day.weekday()
-    if market == "US":
-        if wd == 5 or (wd == 4 and minute >= 1200) or (wd == 6 and minute < 1200):
-            return ST_CLOSED
-        if minute < 240 or minute >= 1200:
-            return ST_OVERNIGHT
-        if minute < 570:
-            return ST_PRE_MARKET
-        if minute < 960:
-            return ST_AFTERNOON
-        return ST_AFTER_HOURS
-    if wd >= 5:
-        return ST_CLOSED
-    if market == "HK":
-        table = ((535, ST_CLOSED), (540, ST_NONE), (560, ST_AUCTION), (570, ST_WAITING_OPEN), (720, ST_MORNING),
-                 (780, ST_REST), (960, ST_AFTERNOON), (968, ST_HK_CAS))
-    else:
-        table = ((535, ST_CLOSED), (555, ST_NONE), (565, ST_AUCTION), (570, ST_WAITING_OPEN), (690, ST_MORNING),
-                 (780, ST_REST), (900, ST_AFTERNOON))
-    for bound, state in table:
-        if minute < bound:
-            return state
-    return ST_CLOSED
-
-
-def in_session(market: str, clock: str, day: date, minute: float) -> tuple[int, int] | None:
-    """The continuous session (start, end) holding this local minute, if any."""
-    if not is_trading_day(day, clock):
-        return None
-    for start, end in sessions(market, clock):
-        if start <= minute < end:
-            return start, end
-    return None
-
-
-def next_open(dc: DayClock, clock: str, t: float) -> float:
-    """Epoch of the first session start at or after t."""
-    day, _ = dc.locate(t)
-    minute = dc.minute(t)
-    for _ in range(10):
-        if is_trading_day(day, clock):
-            for start, _end in sessions(dc.market, clock):
-                if minute <= start:
-                    return dc.at(day, start)
-        day += timedelta(days=1)
-        minute = -1.0
-    raise RuntimeError("no session within ten days")  # unreachable with a weekday calendar
-
-
-def trading_days_before(day: date, n: int) -> list[date]:
-    """The n trading days before `day`, oldest first. History always uses weekdays."""
-    out: list[date] = []
-    d = day
-    while len(out) < n:
-        d -= timedelta(days=1)
-        if d.weekday() < 5:
-            out.append(d)
-    out.reverse()
-    return out
-
-
-def last_session_day(dc: DayClock, clock: str, t: float) -> date:
-    """The trading day the quote shows at time t: today once its first session has begun,
-    otherwise the last trading day before it."""
-    day, _ = dc.locate(t)
-    if clock == "always":
-        return day
-    first_open = sessions(dc.market, clock)[0][0]
-    if day.weekday() < 5 and dc.minute(t) >= first_open:
-        return day
-    d = day - timedelta(days=1)
-    while d.weekday() >= 5:
-        d -= timedelta(days=1)
-    return d
-
-
-def local_time(ts: float, market: str) -> str:
-    """Exchange-local "YYYY-MM-DD HH:MM:SS.mmm"."""
-    return datetime.fromtimestamp(ts, TZ[market]).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
-
-
-def local_day(ts: float, market: str) -> str:
-    return datetime.fromtimestamp(ts, TZ[market]).strftime("%Y-%m-%d")
+# Time zones, sessions, the holiday calendar and market states live in protocol/hours.py.
+from protocol.hours import (  # noqa: E402,F401  (re-exported: callers import exchange rules from here)
+    ALWAYS_SESSIONS, EXTENDED_STATES, HOLIDAY, MORNING_ONLY, PHASE_WORDS, SESSIONS, ST_AFTER_HOURS, ST_AFTERNOON,
+    ST_AUCTION, ST_CLOSED, ST_HK_CAS, ST_MORNING, ST_NONE, ST_OVERNIGHT, ST_PRE_MARKET, ST_REST, ST_WAITING_OPEN,
+    TRADING_STATES, TZ, US_AFTER, US_AFTER_HALF, US_PRE, WHOLE, DayClock, Phase, bucket_map, day_sessions, in_session, is_half_day, is_holiday,
+    is_trading_day, last_session_day, local_day, local_time, minute_labels, next_open, phase, phase_word,
+    session_minutes, sessions, state_at, trade_dates, trading_days_before,
+)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 
-from protocol.codes import QOT_MARKETS
+from protocol.codes import valid_code  # noqa: F401  (the code check belongs with the codes)
 
 NAME_CHARS = 64  # a security name, broker name or account label
 MESSAGE_CHARS = 300  # a server message (retMsg, lastErrMsg, InitConnect text)
@@ -20,7 +20,6 @@ REMARK_CHARS = 64
 # C0 controls, DEL, C1 controls, and the Unicode line/paragraph separators and bidi overrides
 # that can reorder or break a line on screen.
 _CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-_CODE = re.compile(r"([A-Z_]{2,10})\.([A-Za-z0-9][A-Za-z0-9.\-_]{0,31}|\.[A-Za-z0-9][A-Za-z0-9.\-_]{0,30})")
 
 
 def clean_text(value: object, limit: int = MESSAGE_CHARS) -> str:
@@ -44,14 +43,6 @@ def escape_controls(value: object, limit: int = MESSAGE_CHARS) -> str:
     text = text[: limit * 4]
     text = _CONTROLS.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def valid_code(code: object) -> bool:
-    """A strict "MARKET.CODE": a known market, then letters, digits, '.', '-' or '_'."""
-    if not isinstance(code, str) or len(code) > 48:
-        return False
-    m = _CODE.fullmatch(code)
-    return m is not None and m.group(1) in QOT_MARKETS
 
 
 def finite(value: object, lo: float = -1e15, hi: float = 1e15) -> bool:

@@ -18,6 +18,18 @@ class _Worded(IntEnum):
     def word(self) -> str:
         return self.name.replace("_", " ")
 
+    @property
+    def short(self) -> str:
+        """How a table column spells it: the wire name (SELL_SHORT, FILLED_ALL)."""
+        return self.name
+
+    @classmethod
+    def short_of(cls, value: int) -> str:
+        try:
+            return cls(value).short
+        except ValueError:
+            return str(value)
+
     @classmethod
     def word_of(cls, value: int) -> str:
         """The word for a wire value, or the number itself when this end does not know it."""
@@ -97,6 +109,10 @@ class OrderType(_Worded):
     @property
     def word(self) -> str:
         return "LIMIT" if self is OrderType.NORMAL else self.name.replace("_", " ")
+
+    @property
+    def short(self) -> str:
+        return {OrderType.NORMAL: "LIMIT", OrderType.ABSOLUTE_LIMIT: "ABS_LIMIT"}.get(self, self.name)
 
     @property
     def needs_price(self) -> bool:

@@ -17,6 +17,25 @@ from protocol.crypto import RsaCipher
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(scope="session", autouse=True)
+def own_config_and_data_dirs(tmp_path_factory):
+    """No test reads the user's settings or writes the user's journal, watchlist or log, and no
+    two xdist workers share them: the default config and data dirs point into this worker's
+    temp dir, and FUTU_TUI_* settings from the shell are ignored. (Tests that use these dirs on
+    purpose point them at their own tmp_path with monkeypatch.) Hypothesis's example database
+    in .hypothesis/ is shared on purpose: it writes each example atomically (temp file + rename)
+    and every test has its own key, so workers never write the same entry."""
+    home = tmp_path_factory.mktemp("home")
+    saved = dict(os.environ)
+    for key in [k for k in os.environ if k.startswith("FUTU_TUI_")]:
+        del os.environ[key]
+    os.environ["XDG_CONFIG_HOME"] = str(home / "config")
+    os.environ["XDG_DATA_HOME"] = str(home / "data")
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
 @pytest.fixture(scope="session")
 def rsa_key_file(tmp_path_factory) -> Path:
     """A PKCS#1 RSA-1024 private key shared by the simulator and the clients."""
@@ -45,7 +64,7 @@ class SimProcess:
                 return int(match.group(1))
             if self.proc.poll() is not None:
                 raise RuntimeError(f"futu-opend-sim exited early:\n{self.log()}")
-            time.sleep(0.05)
+            time.sleep(0.05)  # poll interval: the wait ends on the log line, not on time
         raise RuntimeError(f"futu-opend-sim did not start:\n{self.log()}")
 
     def log(self) -> str:
@@ -89,3 +108,11 @@ def plain_sdk_after_each_test():
     if futu is not None:
         futu.SysConfig.enable_proto_encrypt(False)
         futu.SysConfig.set_init_rsa_file("")
+
+
+LONGEST_FIRST = ("test_fifty_gateway_restarts",)  # minutes long: started first, the other worker takes the rest
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run the longest tests first, so that with xdist no worker is left with one at the end."""
+    items.sort(key=lambda item: not item.name.startswith(LONGEST_FIRST))

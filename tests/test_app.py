@@ -7,8 +7,10 @@ import time
 
 import pytest
 
+from protocol import ids
 from protocol.client import ConnState, OpenDClient
 from protocol.gateway.sim import SimThread
+from protocol.proto import GetGlobalState_pb2
 from workstation.app import FutuTui
 from workstation.config import Config, Watchlist as WatchlistFile
 from workstation.journal import Journal
@@ -43,7 +45,7 @@ async def wait_until(pilot, predicate, timeout: float = 15.0, what: str = "condi
     while not predicate():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
-        await pilot.pause(0.05)
+        await pilot.pause()  # until the app is idle: messages handled, the screen refreshed
 
 
 def text_of(widget, width: int = 100) -> str:
@@ -53,6 +55,14 @@ def text_of(widget, width: int = 100) -> str:
     console = Console(width=width, record=True, file=open("/dev/null", "w"))
     console.print(widget.content)
     return console.export_text()
+
+
+def has_row(table, key: str) -> bool:
+    try:
+        table.get_row_index(key)
+    except KeyError:
+        return False
+    return True
 
 
 def priced(app, code) -> bool:
@@ -243,36 +253,39 @@ async def test_b_then_enter_places_an_order_that_shows_in_the_orders_tab(sim, tm
         await wait_until(pilot, lambda: set(app.store.orders) - before, what="the order in the store")
         order = app.store.orders[(set(app.store.orders) - before).pop()]
         assert order.code == "HK.00700" and order.side == 1 and order.qty == 100
-        await wait_until(pilot, lambda: order.order_id in app.account.orders.keys, what="the order in the orders tab")
+        await wait_until(pilot, lambda: has_row(app.account.orders, order.order_id), what="the order in the orders tab")
         lines = (tmp_path / "orders.jsonl").read_text().splitlines()
         assert len(lines) == 2 and '"intent"' in lines[0] and order.order_id in lines[1]
+
+
+def orders_received(sim) -> int:
+    """Place-order requests the simulated OpenD has received so far (refused ones too)."""
+    return sim.call(lambda: sum(1 for pid, _ in sim.sim.trade.received if pid == ids.TRD_PLACE_ORDER))
 
 
 async def test_an_invalid_order_shows_why_and_sends_nothing(sim, tmp_path):
     app = make_app(sim, tmp_path)
     async with app.run_test(size=(160, 45)) as pilot:
         await wait_until(pilot, lambda: app.feed.trading.accounts.all and priced(app, "HK.00700"), what="account and quote")
-        sent = []
-        original = app.feed.client.request
-
-        async def spy(proto_id, c2s=None, timeout=None):
-            sent.append(proto_id)
-            return await original(proto_id, c2s, timeout)
-
-        app.feed.client.request = spy
+        placed = orders_received(sim)  # the module's simulator may have taken orders from other tests
         app.watchlist.focus()
         await pilot.press("b")
         await wait_until(pilot, lambda: isinstance(app.screen, OrderForm), what="the order form")
-        qty = app.screen.query_one("#qty")
+        form = app.screen
+        qty = form.query_one("#qty")
         qty.value = "150"
         qty.focus()
         await pilot.press("enter")
-        await pilot.pause(0.2)
-        assert isinstance(app.screen, OrderForm), "the form stays open"
-        assert any("lot" in p.message for p in app.screen.problems)
+        await wait_until(pilot, lambda: form.problems, what="the form's verdict")
+        assert app.screen is form, "the form stays open"
+        assert any("lot" in p.message for p in form.problems)
         assert qty.has_class("-invalid")
         await pilot.press("escape")
-        await pilot.pause(0.2)
-        from protocol import ids
-        assert ids.TRD_PLACE_ORDER not in sent
+        await wait_until(pilot, lambda: not isinstance(app.screen, OrderForm), what="the form closed")
+        # Barrier: no order worker is left, and a request sent now is answered after any the app
+        # sent before it on the same connection.
+        await wait_until(pilot, lambda: not [w for w in app.workers if w.group == "orders" and not w.is_finished],
+                         what="no order worker running")
+        await app.feed.client.request(ids.GET_GLOBAL_STATE, GetGlobalState_pb2.C2S(userID=0))
+        assert orders_received(sim) == placed, "the simulated OpenD received an order"
         assert not (tmp_path / "orders.jsonl").exists() or not (tmp_path / "orders.jsonl").read_text()

@@ -81,6 +81,12 @@ class FakeMarket:
     def is_open(self, market: str) -> bool:
         return market not in self.closed
 
+    def is_suspended(self, code: str) -> bool:
+        return False
+
+    def market_state(self, market: str, t: float | None = None) -> int:
+        return markets.ST_CLOSED if market in self.closed else markets.ST_AFTERNOON
+
     def trade(self, code: str, price: float, volume: int) -> Trade:
         self.prices[code] = price
         self.seq += 1

@@ -11,7 +11,7 @@ from protocol import ids
 from protocol.client import OpenDClient
 from protocol.codes import security
 from protocol.gateway.sim import SimThread
-from protocol.proto import Qot_Common_pb2, Qot_UpdateBasicQot_pb2
+from protocol.proto import GetGlobalState_pb2, Qot_Common_pb2, Qot_UpdateBasicQot_pb2
 from tests.test_app import wait_until
 from workstation.app import FutuTui
 from workstation.config import Config, Watchlist as WatchlistFile
@@ -46,6 +46,15 @@ def burst(sim, codes: list[str], seed: int = 5) -> dict[str, float]:
     return final
 
 
+async def quiet(pilot, app: FutuTui) -> None:
+    """No reply or first push still on its way that could overwrite a pushed price: every wanted
+    subscription is answered, and a request sent now is answered after everything the app sent
+    before it (the name and quote load among them) on the same connection."""
+    feed = app.feed
+    await wait_until(pilot, lambda: feed.want <= feed.have.keys() | feed.failed, what="every subscription answered")
+    await feed.client.request(ids.GET_GLOBAL_STATE, GetGlobalState_pb2.C2S(userID=0))
+
+
 async def test_burst_ends_on_the_last_price_without_moving_the_cursor(tmp_path):
     thread = SimThread(seed=11)
     thread.start()
@@ -60,16 +69,19 @@ async def test_burst_ends_on_the_last_price_without_moving_the_cursor(tmp_path):
                       journal=Journal(tmp_path))
         async with app.run_test(size=(160, 45)) as pilot:
             await wait_until(pilot, lambda: app.feed.client.ready and len(app.feed.have) >= 100, what="subscriptions")
-            await pilot.pause(0.5)
+            await wait_until(pilot, lambda: all(app.store.names.get(c) for c in codes), what="names loaded")
             app.watchlist.focus()
             app.watchlist.move_cursor(row=7)
-            await pilot.pause(0.2)
+            await wait_until(pilot, lambda: app.focus_code == app.watchlist.current_key == app.chart.code,
+                             what="book, tape and chart on row 7")
+            await quiet(pilot, app)
             cursor = app.watchlist.cursor_row
             flushes_before, t0 = app.watchlist.flushes, time.monotonic()
             final = thread.call(burst, thread.sim, codes)
             await wait_until(pilot, lambda: all(app.store.quotes[c].last == p for c, p in final.items()),
                              timeout=30, what="the last pushed price of every code in the store")
-            await pilot.pause(2.5 / FLUSH_HZ)  # one more flush paints it
+            await wait_until(pilot, lambda: all(app.watchlist.get_row(c)[2].plain == fmt_price(p, price_digits(c))
+                                                for c, p in final.items()), what="the last prices painted")
             elapsed = time.monotonic() - t0
             for code, price in final.items():
                 shown = app.watchlist.get_row(code)[2].plain

@@ -30,7 +30,7 @@ async def wait_until(predicate, timeout: float = 5.0) -> None:
     while not predicate():
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(0.01)  # poll interval: the wait ends on the condition
 
 
 @pytest.fixture
@@ -72,8 +72,10 @@ async def test_unserved_proto_is_an_error_reply_not_a_timeout(gateway):
 
 
 async def test_request_timeout_then_connection_still_usable(gateway):
+    late = asyncio.Event()
+
     async def slow(session, c2s):
-        await asyncio.sleep(0.6)
+        await late.wait()  # answers only after the client has given up
         return GetGlobalState_pb2.S2C()
 
     gateway.register(ids.QOT_GET_MARKET_STATE, slow)
@@ -81,7 +83,8 @@ async def test_request_timeout_then_connection_still_usable(gateway):
     await client.connect()
     with pytest.raises(RequestTimeout, match="no reply from OpenD within 0.2 s"):
         await client.request(ids.QOT_GET_MARKET_STATE, None, timeout=0.2)
-    s2c = await global_state(client)  # the late reply is dropped, the next one matches
+    late.set()
+    s2c = await global_state(client)  # the late reply comes first and is dropped, the next one matches
     assert s2c.serverVer > 0
     await client.close()
 
@@ -237,7 +240,7 @@ async def test_silent_peer_is_detected():
     states = []
     client = OpenDClient("127.0.0.1", port, on_state=lambda s, r: states.append((s, r)))
     await client.connect()
-    await wait_until(lambda: client.state is ConnState.LOST, timeout=6)
+    await wait_until(lambda: client.state is ConnState.LOST, timeout=20)
     assert "no data from OpenD" in states[-1][1]
     with pytest.raises(NotConnected):
         await client.request(ids.GET_GLOBAL_STATE, GetGlobalState_pb2.C2S(userID=0))
@@ -246,16 +249,17 @@ async def test_silent_peer_is_detected():
 
 
 async def test_pending_requests_fail_fast_when_the_connection_drops(gateway):
-    never = asyncio.Event()
+    never, arrived = asyncio.Event(), asyncio.Event()
 
     async def hang(session, c2s):
+        arrived.set()
         await never.wait()
 
     gateway.register(ids.QOT_GET_MARKET_STATE, hang)
     client = OpenDClient("127.0.0.1", gateway.port, request_timeout=30)
     info = await client.connect()
     call = asyncio.create_task(client.request(ids.QOT_GET_MARKET_STATE, None))
-    await asyncio.sleep(0.1)
+    await asyncio.wait_for(arrived.wait(), 3)  # the request is pending at the gateway
     gateway.sessions[info.conn_id].writer.transport.abort()
     with pytest.raises(NotConnected, match="connection lost"):
         await asyncio.wait_for(call, 3)

@@ -44,7 +44,7 @@ async def wait_until(predicate, timeout: float = 5.0, what: str = "condition") -
     while not predicate():
         if time.monotonic() > deadline:
             raise AssertionError(f"{what} not met within {timeout} s")
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(0.01)  # poll interval: the wait ends on the condition
 
 
 def securities(insts) -> list[Qot_Common_pb2.Security]:
@@ -98,7 +98,7 @@ async def running(rsa: RsaCipher | None = None, keepalive: int = 1, **gateway_se
         await watcher.start()
         yield sim, watcher
         await wait_until(lambda: len(sim.gateway.sessions) == 1, what="abusers gone")
-        assert len(sim.gateway._session_tasks) == 1  # nothing left serving a dead connection
+        assert sim.gateway.connections_served == 1  # nothing left serving a dead connection
     finally:
         await watcher.close()
         await sim.stop()
@@ -262,6 +262,8 @@ async def _silent(conn: RawConn) -> None:
     await asyncio.Event().wait()
 
 
+# The abusers' sleeps are their behaviour (how slowly they send), not waits for an outcome.
+
 async def _keepalives_without_init(conn: RawConn) -> None:
     for serial in range(1, 1000):  # each gets a "send InitConnect first" reply
         conn.writer.write(keepalive_frame(serial))
@@ -280,13 +282,16 @@ async def _trickle(conn: RawConn) -> None:
         await asyncio.sleep(0.02)
 
 
-async def _slow_but_whole_frames(conn: RawConn) -> None:
-    """Legal: every frame completes within the stall timeout, keepalives keep it alive."""
+async def _slow_but_whole_frames(conn: RawConn, answered: list[float]) -> None:
+    """Legal: every frame completes within the stall timeout, keepalives keep it alive.
+    Notes when each keepalive is answered."""
     for serial in range(2, 1000):
         wire = keepalive_frame(serial)
         conn.writer.write(wire[:30])
         await asyncio.sleep(0.3)
         conn.writer.write(wire[30:])
+        assert (await conn.next_frame()).serial_no == serial
+        answered.append(time.monotonic())
         await asyncio.sleep(0.3)
 
 
@@ -320,8 +325,11 @@ async def test_slow_client_sending_whole_frames_is_kept():
     async with running() as (sim, watcher):
         t0 = time.monotonic()
         conn = await RawConn.open(sim.port)
-        task = asyncio.create_task(_slow_but_whole_frames(conn))
-        await asyncio.sleep(3.5)  # past the handshake, stall and idle timeouts
+        answered: list[float] = []
+        task = asyncio.create_task(_slow_but_whole_frames(conn, answered))
+        # Still answered after the handshake, stall and idle timeouts (1, 0.5 and 3 s) have all passed.
+        await wait_until(lambda: answered and answered[-1] - t0 > 3.5 or task.done(), timeout=6,
+                         what="a keepalive answered after 3.5 s")
         assert not task.done() and len(sim.gateway.sessions) == 2
         task.cancel()
         conn.close()
@@ -367,7 +375,7 @@ async def test_client_that_never_reads_its_pushes_is_cut_off(closes):
         while not session.closed:
             most = max(most, transport.get_write_buffer_size())
             assert time.monotonic() < deadline, f"not dropped; {most} bytes queued"
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(0.01)  # sampling the peak queue until the session closes
         assert most < 2 * limit  # queued memory stayed bounded
         assert transport.get_write_buffer_size() == 0  # discarded, not left waiting for a reader
         await watcher.assert_served(t0)
@@ -395,9 +403,34 @@ async def test_client_that_never_reads_its_replies_is_cut_off(closes):
         while not session.closed:
             most = max(most, session.writer.transport.get_write_buffer_size())
             assert time.monotonic() < deadline, f"not dropped; {most} bytes queued"
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(0.01)  # sampling the peak queue until the session closes
         await asyncio.wait_for(task, 2)
         assert most < 1024 * 1024  # the gateway stopped reading instead of queueing replies
         await watcher.assert_served(t0)
         sock.close()
     assert "client read no replies for 0.5 s" in closes()
+
+
+async def test_a_frame_split_behind_slow_replies_is_not_blamed_on_the_client(closes):
+    """The incomplete-frame clock runs while the gateway waits for bytes, not while it works
+    on the whole frames read with it (the cause of a flake of the test above under load)."""
+    async with running() as (sim, watcher):
+        t0 = time.monotonic()
+        conn = await RawConn.open(sim.port)
+        state = sim.gateway.handlers[ids.GET_GLOBAL_STATE]
+
+        async def slow_state(session, c2s):
+            if session.conn_id != watcher.client.info.conn_id:
+                await asyncio.sleep(0.25)  # a slow handler: three replies take longer than stall_timeout
+            return state(session, c2s)
+
+        sim.gateway.register(ids.GET_GLOBAL_STATE, slow_state)
+        wires = [request_frame(ids.GET_GLOBAL_STATE, GetGlobalState_pb2.C2S(userID=0), serial) for serial in range(10, 14)]
+        conn.writer.write(b"".join(wires[:3]) + wires[3][:6])  # three whole frames and the start of a fourth
+        for serial in (10, 11, 12):
+            assert (await conn.next_frame()).serial_no == serial
+        conn.writer.write(wires[3][6:])  # the rest, at once after the third reply
+        assert (await conn.next_frame()).serial_no == 13
+        conn.close()
+        await watcher.assert_served(t0)
+    assert not any("incomplete" in r for r in closes()), closes()

@@ -101,8 +101,10 @@ async def test_a_quote_push_repaints_its_watchlist_row(tmp_path):
         async with app.run_test(size=(160, 45)) as pilot:
             await wait_until(pilot, lambda: all(priced(app, c) and app.store.quotes[c].name for c in CODES),
                              what="prices and names for every row")
-            # The start-up snapshot (names, then a basic-quote fetch) has landed once nothing came for a while.
-            await wait_until(pilot, lambda: time.monotonic() - app.store.last_push > 0.5, what="a quiet feed")
+            # The start-up snapshot (names, then a basic-quote fetch) must have landed, or it would
+            # overwrite our push: no request in flight, and nothing pushed for a while.
+            await wait_until(pilot, lambda: app.feed.idle and time.monotonic() - app.store.last_push > 0.5,
+                             what="a quiet feed with no request in flight")
             code = "HK.09988"
             price = round(app.store.quotes[code].last + 1.234, 3)
             shown = fmt_price(price, price_digits(code))

@@ -38,7 +38,7 @@ def test_sdk_connects_and_survives_keepalives(mode, sim_process, sdk_config, rsa
         assert state["qot_logined"] and state["trd_logined"]
         assert state["server_ver"] == "1011"
         conn_id = ctx.get_sync_conn_id()
-        time.sleep(5.5)  # the SDK sends KeepAlive every 0.8 x 2 s: at least two rounds
+        time.sleep(5.5)  # on purpose, a duration: the SDK sends KeepAlive every 0.8 x 2 s, at least two rounds
         ret, state = ctx.get_global_state()
         assert ret == RET_OK, state
         assert ctx.get_sync_conn_id() == conn_id, "the SDK reconnected: a keepalive went unanswered"
@@ -47,7 +47,7 @@ def test_sdk_connects_and_survives_keepalives(mode, sim_process, sdk_config, rsa
 
     deadline = time.monotonic() + 5
     while "closed after" not in sim.log() and time.monotonic() < deadline:
-        time.sleep(0.05)
+        time.sleep(0.05)  # poll interval: the wait ends on the log line
     log = sim.log()
     assert log.count("): closed after") == 1  # one connection: the SDK never reconnected
     assert f"(PyNormal, {'none' if mode == 'plain' else mode}): closed after" in log

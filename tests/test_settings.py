@@ -107,3 +107,20 @@ def test_an_existing_world_readable_log_is_tightened(tmp_path):
             root.removeHandler(handler)
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_the_log_shows_wire_text_escaped_and_cannot_be_given_fake_lines(tmp_path):
+    root = logging.getLogger()
+    before = list(root.handlers)
+    try:
+        path = setup_logging(directory=tmp_path / "d")
+        logging.getLogger("futu-tui.test").warning("order %s placed", "\x1b]0;pwned\x07\n2026-01-01 INFO fake: all good")
+        for handler in root.handlers:
+            handler.flush()
+    finally:
+        for handler in [h for h in root.handlers if h not in before]:
+            handler.close()
+            root.removeHandler(handler)
+    text = path.read_text()
+    assert "\x1b" not in text and "\\x1b]0;pwned\\x07\\n2026-01-01 INFO fake" in text
+    assert len(text.splitlines()) == 1

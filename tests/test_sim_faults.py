@@ -33,7 +33,7 @@ async def wait_for(predicate, timeout: float = 3.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(0.01)  # poll interval: the wait ends on the condition
 
 
 def global_state() -> GetGlobalState_pb2.C2S:

@@ -40,6 +40,12 @@ BAD = {  # setting: (flag text, value given in-process)
     "tick_ms": ("-5", -5),
     "quota": ("-1", -1),
     "trade_password": ("/nonexistent/password.txt", ""),
+    "suspend": ("HK.99999", ("HK.99999",)),
+    "limit_up": ("HK.00700", ("HK.00700",)),  # no daily limits outside A-shares
+    "limit_down": ("US.AAPL", ("US.AAPL",)),
+    "quote_rights": ("US=SF", "HK=LV2"),
+    "history_quota": ("-1", -1),
+    "history_quota_period": ("soon", 0.0),
 }
 
 

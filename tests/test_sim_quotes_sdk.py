@@ -35,7 +35,7 @@ def wait_until(predicate, timeout: float = 5.0) -> bool:
     while time.monotonic() < deadline:
         if predicate():
             return True
-        time.sleep(0.05)
+        time.sleep(0.05)  # poll interval: the wait ends on the condition
     return predicate()
 
 

@@ -78,7 +78,7 @@ def wait_until(predicate, timeout: float = 5.0, what: str = "condition"):
         value = predicate()
         if value:
             return value
-        time.sleep(0.02)
+        time.sleep(0.02)  # poll interval: the wait ends on the condition
     raise AssertionError(f"timed out waiting for {what}")
 
 
@@ -154,7 +154,7 @@ def order(ctx, order_id: str, env=SIM) -> dict:
 def test_get_acc_list(ctx):
     accs = ok(ctx.get_acc_list()).set_index("trd_env")
     real, paper = accs.loc["REAL"], accs.loc["SIMULATE"]
-    assert real.security_firm == "FUTUSECURITIES" and real.trdmarket_auth == ["HK", "US"]
+    assert real.security_firm == "FUTUSECURITIES" and real.trdmarket_auth == ["HK", "US", "HKCC"]
     assert real.card_num == "1001318721909873" and real.acc_type == "MARGIN" and real.sim_acc_type == "N/A"
     assert paper.acc_id == HK_SIM and paper.trdmarket_auth == ["HK"]
     assert paper.sim_acc_type == "STOCK" and paper.security_firm == "N/A" and paper.acc_type == "CASH"

@@ -10,8 +10,10 @@ import math
 
 import pytest
 
+from protocol import ids
 from protocol.client import OpenDClient
 from protocol.gateway.sim import SimThread
+from protocol.proto import GetGlobalState_pb2
 from tests.test_app import wait_until
 from workstation.app import FutuTui
 from workstation.config import Config, Watchlist as WatchlistFile
@@ -37,7 +39,7 @@ def ready(app: FutuTui) -> bool:
     return (
         all(c in s.quotes and not math.isnan(s.quotes[c].last) and s.quotes[c].name for c in CODES)
         and code in s.books and code in s.flows and code in s.dists
-        and (code, app.chart.kl_type) in app.feed._history_loaded and not math.isnan(s.funds.cash)
+        and app.feed.has_history(code, app.chart.kl_type) and not math.isnan(s.funds.cash)
     )
 
 
@@ -51,17 +53,17 @@ def test_layout(size, frozen_sim, tmp_path, snap_compare):
 
     async def settle(pilot) -> None:
         await wait_until(pilot, lambda: ready(app), what="every panel filled")
-        # Quiet: no push for half a second (first pushes of late subscriptions have landed).
-        seen = -1
-        while seen != app.store.pushes:
-            seen = app.store.pushes
-            await pilot.pause(0.5)
+        # Quiet (the market is paused, so only subscriptions push): every subscription is answered,
+        # and a request sent now is answered after everything sent before it, first pushes included.
+        feed = app.feed
+        await wait_until(pilot, lambda: feed.want <= feed.have.keys() | feed.failed, what="every subscription answered")
+        await feed.client.request(ids.GET_GLOBAL_STATE, GetGlobalState_pb2.C2S(userID=0))
         app.status.wall_clock = lambda: START
         app.status.mono_clock = lambda: app.store.last_push
-        app.clear_notifications()
+        app.action_dismiss_toasts()
         app.flush()
         app.refresh_all()
-        app._tick_status()
-        await pilot.pause(0.3)
+        app.tick_status()
+        await wait_until(pilot, lambda: not app.screen.query("Toast"), what="no toast")  # snap_compare then waits for idle
 
     assert snap_compare(app, terminal_size=size, run_before=settle)

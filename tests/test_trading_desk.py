@@ -8,7 +8,8 @@ from protocol.proto import Trd_Common_pb2
 from protocol.trade import OrderStatus, Side
 from workstation.journal import Journal
 from workstation.orders import Ticket
-from workstation.store import VERIFYING, OrderRow, Store
+from workstation.account_rows import VERIFYING, OrderRow
+from workstation.store import Store
 from workstation.trading import Account, Trading
 from workstation.trading.messages import OrderFailed, OrderRefused
 

@@ -148,7 +148,7 @@ async def test_the_real_confirmation_shows_every_value_of_the_order(sim, tmp_pat
             ["Env", "REAL"], ["Account", label], ["Side", "BUY"], ["Code", CODE], ["Name", name], ["Qty", "300"],
             ["Price", fmt(price)], ["Notional", f"{price * 300:,.2f} HKD"],
         ]
-        assert label == "REAL HK/US 1001318721909873"
+        assert label == "REAL HK/US/HKCC 1001318721909873"  # the universal paper account
         await pilot.press("y")
         await wait_until(pilot, lambda: received(sim, ids.TRD_PLACE_ORDER), what="the REAL order sent")
         (c2s,) = received(sim, ids.TRD_PLACE_ORDER)

@@ -4,6 +4,7 @@ with a wait message and never sent; cancel-all counts one request per request it
 from __future__ import annotations
 
 import pytest
+from textual.notifications import Notify
 
 from protocol import ids
 from workstation.journal import CANCEL_ALL, MODIFY as MODIFY_OP
@@ -71,13 +72,13 @@ async def test_cancel_all_counts_one_request_per_account_and_market_it_sends(sim
         await pilot.press("E")
         await wait_until(pilot, lambda: app.feed.trading.accounts.active.is_real, what="the REAL account")
         calls = 1
-        sent = await cancel_all()  # REAL trades HK and US: two requests, two counted
-        assert sorted((c.header.accID, c.trdMarket) for c in sent) == [(REAL_ACC, 1), (REAL_ACC, 2)]
-        assert throttle.wait(MODIFY, REAL_ACC, 18) == 0.0 < throttle.wait(MODIFY, REAL_ACC, 19)
+        sent = await cancel_all()  # REAL (universal) trades HK, US and HKCC: three requests, three counted
+        assert sorted((c.header.accID, c.trdMarket) for c in sent) == [(REAL_ACC, 1), (REAL_ACC, 2), (REAL_ACC, 4)]
+        assert throttle.wait(MODIFY, REAL_ACC, 17) == 0.0 < throttle.wait(MODIFY, REAL_ACC, 18)
 
         lines = journal_lines(tmp_path)
         intents = [r for r in lines if r.get("op") == CANCEL_ALL]
         assert sorted((r["acc_id"], r["market"]) for r in intents) == [
-            (HK_SIM, 1), (US_SIM, 2), (CN_SIM, 3), (REAL_ACC, 1), (REAL_ACC, 2)]
+            (HK_SIM, 1), (US_SIM, 2), (CN_SIM, 3), (REAL_ACC, 1), (REAL_ACC, 2), (REAL_ACC, 4)]
         outcomes = {r["ref"]: r for r in lines if r["kind"] == "outcome"}
         assert all(outcomes[r["ref"]]["error"] is None for r in intents)

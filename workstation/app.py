@@ -3,30 +3,36 @@
 from __future__ import annotations
 
 import gc
+import logging
 from collections import deque
 from collections.abc import Callable
 
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Container
 from textual.widgets import Footer, Tab, Tabs
 from textual.worker import Worker, WorkerState
 
 import themes
 from protocol.client import ConnState, OpenDClient
+from protocol.codes import valid_code
 from workstation.config import Config, Watchlist as WatchlistFile
 from workstation.feed import Feed, load_universe
 from workstation.journal import Journal
+from workstation.hours_actions import HoursActions
 from workstation.trading_actions import TradingActions
+from workstation.commands import WorkstationCommands
+from workstation.notices import Notices
+from workstation.secrets import core_dumps_off, core_dumps_restored
 from workstation.messages import AccountChanged, FeedNotice, FeedStateChanged, FillReceived, OrderUpdated
 from workstation.screens.help import HelpScreen
+from workstation.screens.rights import RightsScreen
 from workstation.screens.symbol import SymbolSearch
 from workstation import panels as registry
 from workstation.store import Store
-from workstation.trading.messages import TradingLocked, TradingOutcome, TradingUnlocked
-from workstation.widgets.chart import PERIODS, ChartPanel
+from workstation.trading.messages import TradingLocked, TradingOutcome, TradingUnlocked, UnlockForgotten
+from workstation.widgets.chart import ChartPanel
 from workstation.widgets.panel import Follow, Panel
 from workstation.widgets.statusbar import StatusBar
 from workstation.widgets.watchlist import Watchlist
@@ -46,39 +52,7 @@ class PanelRef:
         return self if app is None else app.panels[self.key]
 
 
-class WorkstationCommands(Provider):
-    """Command palette: symbol jump, chart period, theme, colours and panel commands."""
-
-    def _commands(self) -> list[tuple[str, Callable[[], None], str]]:
-        app: FutuTui = self.app  # type: ignore[assignment]
-        cmds = []
-        for code in app.watchlist_codes:
-            name = app.store.names.get(code, "")
-            cmds.append((f"Go to {code} {name}".rstrip(), lambda c=code: app.choose(c), "show this symbol"))
-        for p in PERIODS:
-            cmds.append((f"Chart period: {p}", lambda p=p: app.set_period(p), "K-line period"))
-        for palette in themes.PALETTES:
-            cmds.append((f"Theme: {palette}", lambda t=palette: app.set_theme(palette=t), "colour palette"))
-        for conv in themes.CONVENTIONS:
-            cmds.append((f"Colours: {conv}", lambda c=conv: app.set_theme(convention=c), "price colour convention"))
-        for key, panel in app.panels.items():
-            cmds.append((f"Panel: {panel.title}", lambda k=key: app.action_show_panel(k), "focus this panel"))
-        cmds.append(("Symbol search…", app.action_search, "find any symbol"))
-        return cmds
-
-    async def discover(self) -> Hits:
-        for text, callback, help_text in self._commands():
-            yield DiscoveryHit(text, callback, help=help_text)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for text, callback, help_text in self._commands():
-            score = matcher.match(text)
-            if score > 0:
-                yield Hit(score, matcher.highlight(text), callback, help=help_text)
-
-
-class FutuTui(TradingActions, App):
+class FutuTui(TradingActions, HoursActions, App):
     CSS_PATH = themes.CSS_PATH
     TITLE = "futu-tui"
     COMMANDS = App.COMMANDS | {WorkstationCommands}
@@ -90,9 +64,13 @@ class FutuTui(TradingActions, App):
         Binding("s", "order(2)", "Sell", id="app.sell"),
         Binding("ctrl+k", "cancel_all", "Cancel all", priority=True, id="app.cancel_all"),
         Binding("E", "switch_env", "SIM/REAL", id="app.env"),
+        # L unlocks while REAL is locked and locks while it is unlocked: the footer shows which.
         Binding("L", "unlock", "Unlock", id="app.unlock"),
+        Binding("L", "lock", "Lock", id="app.lock"),
+        Binding("A", "accounts", "Accounts", id="app.accounts"),
         Binding("t", "cycle_palette", "Theme", id="app.theme"),
         Binding("u", "toggle_convention", "Up colour", id="app.colors"),
+        Binding("Q", "rights", "Rights/quota", id="app.rights"),
         Binding("S", "use_simulator", "Simulator", show=False, id="app.simulator"),
         *[Binding(str(i + 1), f"show_panel('{p.key}')", p.title, show=False, id=f"app.panel.{p.key}")
           for i, p in enumerate(registry.PANELS[:9])],
@@ -123,6 +101,9 @@ class FutuTui(TradingActions, App):
         self._outage_reasons: set[str] = set()  # reasons already notified during this outage
         self._plots_timer = None  # pending: the chart and flow catch up with the focused code
         self.keys_to_main: deque = deque(maxlen=32)  # see TradingActions.on_event
+        self.notices = Notices(self)
+        self.journal_problem: str | None = None  # why orders cannot be journalled (trading is off)
+        self._opend_seen = -1  # store.opend.version last shown
 
     def _new_feed(self, client: OpenDClient) -> Feed:
         return Feed(client, self.store, self.post_message, self.journal, self.config.relock_minutes * 60)
@@ -150,6 +131,7 @@ class FutuTui(TradingActions, App):
         for theme in themes.build_themes():
             self.register_theme(theme)
         self.theme = themes.theme_name(self.palette, self.convention)
+        self.attach_hours()
         self.watchlist.set_codes(self.watchlist_codes)
         self.feed.set_watchlist(self.watchlist_codes)
         if self.watchlist_codes:
@@ -157,8 +139,12 @@ class FutuTui(TradingActions, App):
         self.watchlist.focus()
         self._layout_for(self.size.width, self.size.height)
         self.set_interval(1 / self.config.flush_hz, self.flush, name="flush")
-        self.set_interval(1.0, self._tick_status, name="status")
+        self.set_interval(1.0, self.tick_status, name="status")
         self.set_timer(FREEZE_AFTER, self._freeze_heap, name="freeze the start-up heap")
+        self.journal_problem = self.journal.writable()
+        if self.journal_problem:
+            self.status.banner = f"TRADING OFF: {self.journal_problem}"
+            self.notify(f"Trading is off: {self.journal_problem}. Quotes keep working.", severity="error", timeout=15)
         self.start_feed()
 
     def _freeze_heap(self) -> None:
@@ -205,24 +191,37 @@ class FutuTui(TradingActions, App):
                 if (not narrow or key == active) and panel.changed(changes):
                     panel.refresh_from(changes)
 
-    def _tick_status(self) -> None:
+    def tick_status(self) -> None:
         s = self.status
         s.last_push = self.store.last_push
         s.quota = (self.feed.quota_used, self.feed.quota_total)
         acc = self.trading.accounts.active
         s.account = acc.label if acc else ""
         s.env = "REAL" if acc and acc.env == 1 else "SIM"
+        s.opend = self.store.opend
+        if self.store.opend.version != self._opend_seen:  # rights changed: rows say so (or stop saying so)
+            self._opend_seen = self.store.opend.version
+            self.watchlist.repaint_all()
         s.render_status()
         self._show_staleness()
         self.check_relock()
+        self.notices.dropped(self.store.rejected, self.store.last_rejected, s.mono_clock())
 
     def _show_staleness(self) -> None:
         """Each focused panel's data age in its border; dim what is old or cut off (1 Hz).
         Uses the status bar's clock, which snapshot tests freeze."""
         online = self.status.state is ConnState.READY
+        opend = self.store.opend  # OpenD's own login and the focused code's quote right count too
+        live = online and opend.live(self.focus_code)
         now = self.status.mono_clock()
         for panel in self.panels.values():
-            panel.show_age(now, online)
+            if panel.key == "account":
+                up = online and opend.trd_logined
+            elif panel.follows is Follow.NONE:
+                up = online and opend.qot_logined
+            else:
+                up = live
+            panel.show_age(now, up)
 
     def refresh_all(self) -> None:
         for panel in self.panels.values():
@@ -238,6 +237,7 @@ class FutuTui(TradingActions, App):
             return
         first = self.focus_code is None
         self.focus_code = code
+        self.status.market = code.partition(".")[0]
         self.feed.focus(code, self.chart.period)
         for panel in self.panels.values():
             if panel.follows is Follow.AT_ONCE:
@@ -315,7 +315,7 @@ class FutuTui(TradingActions, App):
         self.notify(f"{name}: added {len(added)} of {len(codes)} codes", timeout=2)
 
     def add_symbol(self, code: str | None) -> None:
-        if not code or code in self.watchlist_codes:
+        if not valid_code(code) or code in self.watchlist_codes:
             return
         self.watchlist_codes.append(code)
         self._watchlist_changed()
@@ -343,6 +343,9 @@ class FutuTui(TradingActions, App):
                 sections.append((panel.title, bindings))
         self.push_screen(HelpScreen(sections))
 
+    def action_rights(self) -> None:
+        self.push_screen(RightsScreen(self.store.opend, lambda: (self.feed.quota_used, self.feed.quota_total)))
+
     def action_search(self) -> None:
         self._pick_symbol("Go to symbol", lambda code: code and self.choose(code))
 
@@ -369,8 +372,14 @@ class FutuTui(TradingActions, App):
         """Trading keys are shown dimmed while there is no connection or no account."""
         if action in ("order", "cancel_all", "switch_env"):
             return True if self.trading_ready() else None
-        if action == "unlock":
+        if action == "unlock":  # False while unlocked: hidden, and L falls through to "lock"
+            if self.trading.accounts.unlocked:
+                return False
             return True if self.trading_ready() and self.trading.accounts.real() else None
+        if action == "lock":
+            return True if self.trading.accounts.unlocked else False
+        if action == "accounts":
+            return True if self.trading_ready() else None
         return True
 
     def action_next_panel(self) -> None:
@@ -451,13 +460,28 @@ class FutuTui(TradingActions, App):
     def _trading_outcome(self, event: TradingOutcome) -> None:
         """Every trading outcome is told once; its text may carry wire strings, so no markup."""
         self.notify(event.text, severity=event.severity, timeout=event.timeout, markup=False)
-        if isinstance(event, (TradingLocked, TradingUnlocked)):
+        if isinstance(event, (TradingLocked, TradingUnlocked, UnlockForgotten)):
+            if isinstance(event, (TradingLocked, TradingUnlocked)):
+                (core_dumps_off if isinstance(event, TradingUnlocked) else core_dumps_restored)()
             self.refresh_bindings()
 
     @on(FillReceived)
     def _fill_received(self, event: FillReceived) -> None:
-        f = event.fill
-        self.notify(f"filled {f.qty:g} {f.code} @ {f.price:g}", timeout=3)
+        self.notices.fill(event.fill)
+
+    def action_dismiss_toasts(self) -> None:
+        """Take every notification off the screen (palette: "Dismiss notifications")."""
+        self.clear_notifications()
+
+    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
+               markup: bool = True) -> None:
+        """Every notification is plain text: server words, codes and names are never markup."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    def _handle_exception(self, error: Exception) -> None:
+        """A crash is logged with its traceback (and `futu-tui` exits non-zero)."""
+        logging.getLogger(__name__).critical("futu-tui crashed", exc_info=error)
+        super()._handle_exception(error)
 
     def refresh_bindings(self) -> None:
         if self.screen_stack:  # feed messages can still arrive while the app shuts down
@@ -465,7 +489,7 @@ class FutuTui(TradingActions, App):
 
     @on(AccountChanged)
     def _account_changed(self) -> None:
-        self._tick_status()
+        self.tick_status()
         self.show_env()
         self.refresh_bindings()  # trading keys light up once there is an account
 

@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         app.run()
     finally:
         sim.stop()
-    return 0
+    return app.return_code or 0  # a crash (logged with its traceback) is a failure
 
 
 if __name__ == "__main__":

@@ -48,6 +48,9 @@ RANGES: dict[str, tuple[float, float]] = {
 }
 
 
+CLOCK_ZONES = ("local", "market", "both")
+
+
 class SettingError(ValueError):
     """A setting that cannot be used, naming the setting and where its value came from."""
 
@@ -76,6 +79,8 @@ class Config:
     price_band_pct: float = 10.0  # a limit price at most this far from the last price
     max_notional: float = 1_000_000.0  # per order, in the security's currency
     allow_short: bool = False
+    clock_zones: str = "both"  # the status-bar clock: local time, the focused market's time, or both
+    extended_bars: bool = False  # US charts: pre-market and after-hours bars too (key: e)
     config_file: str = ""
 
     def validate(self, sources: dict[str, str] | None = None) -> Config:
@@ -111,7 +116,7 @@ def _check(name: str, value, source: str) -> None:
         lo, hi = RANGES[name]
         if not lo <= value <= hi:
             raise SettingError(name, source, f"must be {lo:g} to {hi:g}, not {value!r:.60}")
-    choices = {"theme": PALETTES, "colors": CONVENTIONS}.get(name)
+    choices = {"theme": PALETTES, "colors": CONVENTIONS, "clock_zones": CLOCK_ZONES}.get(name)
     if choices is not None and value not in choices:
         raise SettingError(name, source, f"must be one of {', '.join(choices)}, not {value!r:.60}")
     if isinstance(value, str) and any(ord(ch) < 32 or ord(ch) == 127 for ch in value):

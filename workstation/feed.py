@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from protocol import ids
 from protocol.client import ConnState, NotConnected, OpenDClient, OpenDError, RequestTimeout
 from protocol.codes import KL_SUBTYPES, SUB_BROKER, SUB_ORDER_BOOK, SUB_QUOTE, SUB_TICKER, code_of, security
+from protocol.sanitize import NAME_CHARS, clean_text, valid_code
 from protocol.proto import (
     GetGlobalState_pb2,
     Qot_GetBasicQot_pb2,
@@ -30,19 +31,27 @@ from protocol.proto import (
     Qot_RequestHistoryKL_pb2,
     Qot_Sub_pb2,
 )
+from protocol.markets import trading_days_before
 from workstation.journal import Journal
+from workstation.sessions import MarketHours
 from workstation.messages import FeedNotice, FeedStateChanged
 from workstation.trading import Trading
 from workstation.trading.messages import OrdersReconciled
+from workstation.rights_keeper import RightsKeeper
 from workstation.store import Store
 
 log = logging.getLogger(__name__)
 
 MIN_SUB_AGE = 60.0  # OpenD refuses to unsubscribe anything younger than a minute
 FLOW_EVERY = 6.0  # capital flow + distribution: 30 calls / 30 s each allowed; stay well under
-SUB_EVERY = 10.0  # how often old subscriptions are released and timed-out ones retried
+SUB_EVERY = 10.0
+HOURS_EVERY = 30.0  # market states polled (GetGlobalState); the calendar fills in between  # how often old subscriptions are released and timed-out ones retried
 HISTORY_DAYS = {"day": 500, "week": 2000, "month": 4000}
 HISTORY_BARS = 600
+FOCUS_SETTLE = 0.3  # s the focused code must rest before its tape, K-lines, history and flow are asked for
+# refusals that browsing meets in the normal course: logged, never a pop-up
+QUIET_REFUSALS = ("rate limit", "no permission", "quota", "only available for")
+RETRY_REFUSED = 60.0  # s between retries of refused subscriptions (rights and quota can change)
 
 
 class Feed:
@@ -59,7 +68,8 @@ class Feed:
         self.period = "day"
         self.want: set[tuple[str, int]] = set()
         self.have: dict[tuple[str, int], float] = {}  # -> monotonic time subscribed
-        self.failed: set[tuple[str, int]] = set()  # refused by OpenD (e.g. unknown code): not retried
+        self.failed: set[tuple[str, int]] = set()  # refused by OpenD: retried on a slow timer or a rights change
+        self.quota_refused: set[tuple[str, int]] = set()  # refused for quota: retried as soon as ours frees
         self.quota_used = 0
         self.quota_total = 0
         self._sync_lock = asyncio.Lock()
@@ -72,6 +82,12 @@ class Feed:
         self.sub_every = SUB_EVERY
         self._history_loaded: set[tuple[str, int]] = set()
         self.clock_skew = 0.0  # OpenD's clock minus ours, in seconds
+        self.hours = MarketHours()  # each market's session, from OpenD's market states (polled)
+        self.extended_bars = False  # US intraday history with pre-market and after-hours bars
+        self.rights = RightsKeeper(client, store, post, self._rights_changed,
+                                   lambda: self.watch + ([self.focus_code] if self.focus_code else []))
+        self._settle: asyncio.TimerHandle | None = None
+        self._refused_at = 0.0
         client.on_push(ids.QOT_UPDATE_BASIC_QOT, lambda r: store.apply_basic_qots(r.s2c.basicQotList))
         client.on_push(ids.QOT_UPDATE_ORDER_BOOK, lambda r: store.apply_order_book(r.s2c))
         client.on_push(ids.QOT_UPDATE_TICKER, lambda r: store.apply_tickers(r.s2c))
@@ -85,12 +101,16 @@ class Feed:
     async def run(self) -> None:
         """Connect and stay connected until `stop()`; the App runs this as a worker."""
         flows = asyncio.create_task(self._flow_loop(), name="feed-flow")
+        hours = asyncio.create_task(self._hours_loop(), name="feed-hours")
         subs = asyncio.create_task(self._sub_loop(), name="feed-subs")
+        polls = asyncio.create_task(self.rights.poll_loop(), name="feed-polls")
         try:
             await self.client.run()
         finally:
             flows.cancel()
+            hours.cancel()
             subs.cancel()
+            polls.cancel()
             for task in list(self._tasks):
                 task.cancel()
             self.trading.stop()
@@ -106,6 +126,7 @@ class Feed:
         self._epoch += 1
         self.have.clear()  # a new connection starts with no subscriptions
         self.failed.clear()
+        self.quota_refused.clear()
         self._history_loaded.clear()
         if state is ConnState.LOST and self.lost_at is None and self.trading.ready_once:
             self.lost_at = time.time()
@@ -117,6 +138,9 @@ class Feed:
         epoch = self._epoch
         state = await self.client.request(ids.GET_GLOBAL_STATE, GetGlobalState_pb2.C2S(userID=self.client.info.login_user_id))
         self.clock_skew = state.time - time.time()  # history windows follow OpenD's clock, not ours
+        self._market_states(state)
+        await self.rights.on_ready(state)
+        self._recompute_wants()
         await self._sync_subscriptions()
         if self._epoch != epoch:
             raise NotConnected("connection lost while subscribing", -200)
@@ -181,13 +205,42 @@ class Feed:
         self.focus_code = code
         if period:
             self.period = period
+        # Browsing is cheap: only the code the trader rests on gets its subscriptions, history
+        # and flow (holding Down through 20 codes asks for one code's history, not 20).
+        if self._settle is not None:
+            self._settle.cancel()
+        self._settle = asyncio.get_running_loop().call_later(FOCUS_SETTLE, self._focus_settled)
+
+    def _focus_settled(self) -> None:
+        self._settle = None
+        self._recompute_wants()
+        if self.client.ready and self.focus_code:
+            self.spawn(self._sync_subscriptions())
+            self.spawn(self._load_focus(self.focus_code, self.period))
+            code = self.focus_code
+            if code not in self.watch and code not in self.store.opend.sec_types:  # its type decides b and s
+                self.spawn(self._load_names([code]))
+
+    def _rights_changed(self) -> None:
+        """Rights changed (QotRight Notify) or OpenD is back on Futu's servers: what was
+        refused may be allowed now."""
+        opend = self.store.opend
+        for key in [k for k in self.have if not opend.allows(*k)]:
+            del self.have[key]  # OpenD ended what the new rights do not allow
+        self.failed.clear()
+        self.quota_refused.clear()
         self._recompute_wants()
         if self.client.ready:
             self.spawn(self._sync_subscriptions())
-            self.spawn(self._load_focus(code, self.period))
-            known = self.store.quotes.get(code)
-            if code not in self.watch and not (known and known.sec_type):  # its type decides b and s
-                self.spawn(self._load_names([code]))
+            if self.focus_code:
+                self.spawn(self._load_focus(self.focus_code, self.period))
+
+    def set_extended_bars(self, on: bool) -> None:
+        """US intraday history with or without extended hours: reload what is shown."""
+        self.extended_bars = on
+        self._history_loaded = {k for k in self._history_loaded if not k[0].startswith("US.")}
+        if self.client.ready and self.focus_code and self.focus_code.startswith("US."):
+            self.spawn(self._load_focus(self.focus_code, self.period))
 
     def _recompute_wants(self) -> None:
         want = {(c, SUB_QUOTE) for c in self.watch} | {(c, SUB_ORDER_BOOK) for c in self.watch}
@@ -196,7 +249,9 @@ class Feed:
             want |= {(code, SUB_QUOTE), (code, SUB_ORDER_BOOK), (code, SUB_TICKER), (code, KL_SUBTYPES[self.period][0])}
             if code.startswith("HK."):
                 want.add((code, SUB_BROKER))
-        self.want = want
+        opend = self.store.opend
+        self.want = {key for key in want if opend.allows(*key)}  # what the rights refuse is never asked
+        self.store.admit(c for c, _ in want)  # pushes for anything else are dropped
 
     # -- subscriptions -------------------------------------------------------------------
 
@@ -222,6 +277,10 @@ class Feed:
             for sub, codes in by_type.items():
                 if not await self._subscribe(codes, [sub], False, epoch):
                     return
+            if stale and self.want - self.have.keys():  # quota freed: what it kept out gets its turn
+                self.failed -= self.quota_refused
+                self.quota_refused.clear()
+                self._resync = True
             await self._refresh_quota()
 
     def _priority(self, key: tuple[str, int]) -> tuple[int, str]:
@@ -253,7 +312,10 @@ class Feed:
                     continue
                 self.post(FeedNotice(f"{what}: {exc}", "warning"))
                 if on:
-                    self.failed.update((code, sub) for code in chunk for sub in subs)
+                    keys = {(code, sub) for code in chunk for sub in subs}
+                    self.failed |= keys
+                    if "quota" in str(exc).lower():
+                        self.quota_refused |= keys
                 continue
             if self._epoch != epoch:
                 return False  # answered, but the connection dropped before we got here
@@ -276,6 +338,11 @@ class Feed:
         and retry the ones whose subscribe timed out."""
         while True:
             await asyncio.sleep(self.sub_every)
+            if self.failed and time.monotonic() - self._refused_at >= RETRY_REFUSED:
+                self._refused_at = time.monotonic()
+                self.failed.clear()  # refusals are not forever: rights and quota change
+                self.quota_refused.clear()
+                self._resync = True
             if self.client.ready and (self._resync or self.have.keys() - self.want):
                 self._resync = False
                 with contextlib.suppress(OpenDError):
@@ -294,9 +361,12 @@ class Feed:
         for info in s2c.staticInfoList:
             b = info.basic
             code = code_of(b.security.market, b.security.code)
-            self.store.names[code] = b.name
+            if code not in codes or not 0 <= b.lotSize < 10**9:
+                continue  # not what we asked about
+            self.store.opend.sec_types[code] = b.secType
+            name = self.store.names[code] = clean_text(b.name, NAME_CHARS)
             q = self.store.quote(code)
-            q.name, q.lot_size, q.sec_type = b.name, b.lotSize, b.secType
+            q.name, q.lot_size = name, b.lotSize
             self.store.dirty_quotes.add(code)
         qc2s = Qot_GetBasicQot_pb2.C2S()
         qc2s.securityList.extend(c2s.securityList)
@@ -305,17 +375,32 @@ class Feed:
             self.store.apply_basic_qots(s2c.basicQotList)
 
     async def _load_focus(self, code: str, period: str) -> None:
-        await asyncio.gather(self._load_history(code, period), self._load_flow(code))
+        await asyncio.gather(self._quiet(self._load_history(code, period)), self._quiet(self._load_flow(code)))
+
+    async def _quiet(self, coro) -> None:
+        """Browsing never raises pop-ups: a refused or rate-limited read is logged; the next
+        focus, timer round or rights change asks again."""
+        try:
+            await coro
+        except OpenDError as exc:
+            if isinstance(exc, RequestTimeout) or not any(w in str(exc) for w in QUIET_REFUSALS):
+                raise  # a timeout or an unexpected refusal is still the trader's business
+            log.info("%s", exc)
 
     async def _load_history(self, code: str, period: str) -> None:
         kl_type = KL_SUBTYPES[period][1]
         if (code, kl_type) in self._history_loaded:
             return
+        opend = self.store.opend
+        if opend.missing(code) or not opend.history_allowed(code) or not opend.qot_logined:
+            return  # the chart says why; the quota is kept for codes that can use it
         market, symbol = security(code)
         now = datetime.now() + timedelta(seconds=self.clock_skew)
         minutes = {"1m": 1, "3m": 3, "5m": 5, "10m": 10, "15m": 15, "30m": 30, "60m": 60}.get(period)
-        if minutes:
-            begin = now - timedelta(days=max(2, minutes * HISTORY_BARS // 330 + 2))
+        if minutes:  # counted in trading days: a holiday or a weekend must not empty the chart
+            days = trading_days_before(now.date() + timedelta(days=1), max(2, minutes * HISTORY_BARS // 330 + 2),
+                                       code.partition(".")[0], "real")
+            begin = datetime.combine(days[0], datetime.min.time())
         else:
             begin = now - timedelta(days=HISTORY_DAYS.get(period, 3000))
         c2s = Qot_RequestHistoryKL_pb2.C2S(
@@ -324,6 +409,8 @@ class Feed:
             endTime=(now + timedelta(days=1)).strftime("%Y-%m-%d 23:59:59"), maxAckKLNum=1000,
         )
         c2s.security.market, c2s.security.code = market, symbol
+        if self.extended_bars and minutes and code.startswith("US."):
+            c2s.extendedTime = True  # pre-market and after-hours bars too (60 minutes and finer)
         rows = []
         while True:
             s2c = await self.client.request(ids.QOT_REQUEST_HISTORY_KL, c2s)
@@ -340,8 +427,18 @@ class Feed:
             elif not bars or bar.time > bars[-1].time:
                 bars.append(bar)
         self._history_loaded.add((code, kl_type))
+        if code not in opend.history_codes:
+            opend.history_codes.add(code)
+            await self.rights.refresh_history()
 
     async def _load_flow(self, code: str) -> None:
+        opend = self.store.opend
+        if opend.missing(code) or not opend.qot_logined:
+            return
+        if opend.serves_flow(code) is None:
+            await self._load_names([code])
+        if not opend.serves_flow(code):
+            return  # indices and other types OpenD serves no capital flow for
         market, symbol = security(code)
         c2s = Qot_GetCapitalFlow_pb2.C2S(periodType=1)
         c2s.security.market, c2s.security.code = market, symbol
@@ -356,7 +453,20 @@ class Feed:
         while True:
             await asyncio.sleep(FLOW_EVERY)
             if self.client.ready and self.focus_code:
-                await self._guard(self._load_flow(self.focus_code))
+                await self._quiet(self._load_flow(self.focus_code))
+
+    def _market_states(self, s2c) -> None:
+        states = {"HK": s2c.marketHK, "US": s2c.marketUS, "SH": s2c.marketSH, "SZ": s2c.marketSZ}
+        self.hours.update(states, s2c.localTime if s2c.HasField("localTime") else float(s2c.time))
+
+    async def _hours_loop(self) -> None:
+        """Market states move on (lunch, the close, a holiday): ask OpenD again now and then."""
+        while True:
+            await asyncio.sleep(HOURS_EVERY)
+            if self.client.ready and self.client.info is not None:
+                with contextlib.suppress(OpenDError):
+                    self._market_states(await self.client.request(
+                        ids.GET_GLOBAL_STATE, GetGlobalState_pb2.C2S(userID=self.client.info.login_user_id)))
 
     async def watchlist_groups(self) -> list[str]:
         """Names of the account's Futu watchlist groups (Qot_GetUserSecurityGroup)."""
@@ -366,7 +476,8 @@ class Feed:
     async def watchlist_group(self, name: str) -> list[str]:
         """The codes in one group (Qot_GetUserSecurity: 10 calls / 30 s, so one group at a time)."""
         s2c = await self.client.request(ids.QOT_GET_USER_SECURITY, Qot_GetUserSecurity_pb2.C2S(groupName=name))
-        return [code_of(i.basic.security.market, i.basic.security.code) for i in s2c.staticInfoList]
+        codes = (code_of(i.basic.security.market, i.basic.security.code) for i in s2c.staticInfoList)
+        return [c for c in codes if valid_code(c)]
 
 def _hms(t: float) -> str:
     return datetime.fromtimestamp(t).strftime("%H:%M:%S")
@@ -378,5 +489,8 @@ async def load_universe(client: OpenDClient) -> list[tuple[str, str]]:
     for market in (1, 11, 21, 22):
         for sec_type in (3, 4, 6):
             s2c = await client.request(ids.QOT_GET_STATIC_INFO, Qot_GetStaticInfo_pb2.C2S(market=market, secType=sec_type))
-            out.extend((code_of(i.basic.security.market, i.basic.security.code), i.basic.name) for i in s2c.staticInfoList)
+            for i in s2c.staticInfoList:
+                code = code_of(i.basic.security.market, i.basic.security.code)
+                if valid_code(code):
+                    out.append((code, clean_text(i.basic.name, NAME_CHARS)))
     return sorted(set(out))

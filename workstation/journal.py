@@ -3,7 +3,8 @@ one per outcome (after the reply), so requests whose fate is unknown after a cra
 reconciled against the order list at start-up. Nothing is ever resent from here.
 
 Lines:
-  {"kind": "intent", "op": "place", "ref": "...", "time": 1718000000.123, "ticket": {...Ticket fields}}
+  {"kind": "intent", "op": "place", "ref": "...", "time": 1718000000.123, "ticket": {...Ticket fields}, "tag": "..."}
+  (tag: the client reference the order's remark carries to OpenD; absent in older journals)
   {"kind": "intent", "op": "modify", "ref": "...", "time": ..., "order_id": "...", "qty": 200, "price": 612.5}
   {"kind": "intent", "op": "cancel", "ref": "...", "time": ..., "order_id": "..."}
   {"kind": "intent", "op": "cancel_all", "ref": "...", "time": ..., "acc_id": 1, "market": 1}
@@ -27,7 +28,7 @@ from typing import Any, Protocol
 from protocol.markets import TZ
 from workstation.config import data_dir, private_dir
 from workstation.logs import open_private
-from workstation.orders import Ticket
+from workstation.orders import Ticket, split_remark
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ _TICKET_FIELDS = {f.name for f in fields(Ticket)}
 
 
 _PREFIX = re.compile(rb'\{"kind":"(intent|outcome)",(?:"op":"[a-z_]+",)?"ref":"([^"\\\\]*)",')
+_ORDER_ID = re.compile(rb'"order_id":"([^"\\\\]+)"')
 
 
 class JournalError(OSError):
@@ -50,6 +52,7 @@ class Intent:
     ref: str
     time: float  # epoch seconds when written
     ticket: Ticket
+    tag: str | None = None  # the client reference in the order's remark (None: an older journal's intent)
 
 
 def _intent(rec: dict[str, Any]) -> Intent:
@@ -57,7 +60,8 @@ def _intent(rec: dict[str, Any]) -> Intent:
     when = float(rec.get("time", 0.0))
     if not (isinstance(ticket.code, str) and math.isfinite(when) and isinstance(ticket.qty, (int, float))):
         raise ValueError("not an order intent")
-    return Intent(rec["ref"], when, ticket)
+    tag = rec.get("tag")
+    return Intent(rec["ref"], when, ticket, tag if isinstance(tag, str) and tag else None)
 
 
 class Journal:
@@ -68,14 +72,19 @@ class Journal:
         self.path = (directory or data_dir()) / FILE_NAME
         self.clock = clock
         self._open: dict[str, dict[str, Any]] | None = None  # ref -> unresolved intent record, once loaded
+        self._claimed: set[str] = set()  # order IDs some outcome line names: never matched again
         self.skipped = 0  # unreadable lines met by the last read
 
     def writable(self) -> str | None:
         """None if orders can be journalled here, else why not (checked by opening for append)."""
         try:
             private_dir(self.path.parent)
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-            os.close(fd)
+            if self.path.exists():
+                os.close(os.open(self.path, os.O_WRONLY | os.O_APPEND))
+            else:  # a probe, so that checking leaves no empty journal behind
+                probe = self.path.with_suffix(".probe")
+                os.close(os.open(probe, os.O_WRONLY | os.O_CREAT, 0o600))
+                probe.unlink()
         except OSError as exc:
             return f"the order journal {self.path} cannot be written: {exc.strerror or exc}"
         return None
@@ -95,9 +104,19 @@ class Journal:
         if big:
             self._compact()
 
-    def intent(self, ticket: Ticket, client_ref: str) -> None:
-        """Record an order about to be sent; on disk (fsync'ed) when this returns, else JournalError."""
-        self._append({"kind": "intent", "op": PLACE, "ref": client_ref, "time": self.clock(), "ticket": asdict(ticket)})
+    def intent(self, ticket: Ticket, client_ref: str, tagged: bool = False) -> None:
+        """Record an order about to be sent (`tagged`: its remark carries `client_ref` to OpenD);
+        on disk (fsync'ed) when this returns, else JournalError."""
+        rec = {"kind": "intent", "op": PLACE, "ref": client_ref, "time": self.clock(), "ticket": asdict(ticket)}
+        if tagged:
+            rec["tag"] = client_ref
+        self._append(rec)
+
+    def claimed(self) -> set[str]:
+        """Order IDs that an outcome line already gave to some intent."""
+        if self._open is None:
+            self._scan()
+        return set(self._claimed)
 
     def request(self, op: str, client_ref: str, **details: Any) -> None:
         """Record a modify, cancel or cancel-all about to be sent (order_id, qty, price, ...)."""
@@ -141,6 +160,7 @@ class Journal:
             log.warning("cannot read the order journal %s: %s", self.path, exc.strerror or exc)
             return {}
         open_: dict[str, bytes | dict[str, Any]] = {}
+        claimed: set[str] = set()
         for raw in data.split(b"\n"):
             m = _PREFIX.match(raw)
             if m is not None and raw.endswith(b"}"):
@@ -154,8 +174,14 @@ class Journal:
                 continue
             if kind == b"outcome":
                 open_.pop(ref, None)
+                if isinstance(raw, dict):
+                    if isinstance(raw.get("order_id"), str) and raw["order_id"]:
+                        claimed.add(raw["order_id"])
+                elif (oid := _ORDER_ID.search(raw)) is not None:
+                    claimed.add(oid.group(1).decode("utf-8", "replace"))
             else:
                 open_[ref] = raw
+        self._claimed = claimed
         out: dict[str, dict[str, Any]] = {}
         for ref, raw in open_.items():
             rec = raw if isinstance(raw, dict) else self._parse(raw)
@@ -231,6 +257,8 @@ class Journal:
             raise JournalError(exc.errno, f"the order journal cannot be written: {exc.strerror or exc}") from exc
         finally:
             os.close(fd)
+        if rec["kind"] == "outcome" and rec.get("order_id"):
+            self._claimed.add(rec["order_id"])
         if self._open is not None:
             if rec["kind"] == "outcome":
                 self._open.pop(rec["ref"], None)
@@ -305,3 +333,68 @@ def reconcile(pending: Iterable[Intent], orders: Iterable[OrderLike],
             found[a] = orders[b]
             used.add(b)
     return [(intent, found.get(a)) for a, intent in enumerate(intents)]
+
+
+@dataclass(frozen=True)
+class Match:
+    """What reconciliation found for one intent: its order, none (`never placed` when the
+    search was conclusive), or `ambiguous` (several orders or intents fit: nobody guesses)."""
+
+    intent: Intent
+    order: Any = None
+    ambiguous: bool = False
+
+
+def match_exact(pending: Iterable[Intent], orders: Iterable[OrderLike], claimed: set[str] = frozenset(),
+                window: float = MATCH_WINDOW) -> list[Match]:
+    """Pair each unresolved intent with the order it became, by the client reference its
+    remark carried to OpenD. An order ID already claimed (by an outcome line or by another
+    intent here) is never matched again. Intents from older journals carry no reference: they
+    match by fields (code, side, qty, remark, price, time) only when exactly one order fits
+    and that order fits no other such intent; otherwise they are reported ambiguous."""
+    intents = sorted(pending, key=lambda i: i.time)
+    orders = [o for o in orders if getattr(o, "order_id", None) not in claimed]
+    by_ref: dict[str, list[OrderLike]] = {}
+    for o in orders:
+        ref = split_remark(o.remark)[1]
+        if ref is not None:
+            by_ref.setdefault(ref, []).append(o)
+    ours = {i.tag for i in intents if i.tag}
+    out: dict[str, Match] = {}
+    used: set[int] = set()
+    for intent in intents:
+        if intent.tag is None:
+            continue
+        found = by_ref.get(intent.tag, [])
+        out[intent.ref] = Match(intent, found[0] if len(found) == 1 else None, ambiguous=len(found) > 1)
+        used.update(id(o) for o in found)
+    # Older intents: by fields, among orders that carry none of our references.
+    free = [o for o in orders if id(o) not in used and split_remark(o.remark)[1] not in ours]
+    legacy = [i for i in intents if i.tag is None]
+    fits: dict[str, list[int]] = {}
+    for intent in legacy:
+        fits[intent.ref] = [b for b, o in enumerate(free) if _same_trader_text(intent, o)
+                            and abs((order_epoch(o) or intent.time) - intent.time) <= window]
+    for intent in legacy:
+        mine = fits[intent.ref]
+        shared = any(b in fits[other.ref] for other in legacy if other is not intent for b in mine)
+        if len(mine) == 1 and not shared:
+            out[intent.ref] = Match(intent, free[mine[0]])
+        else:
+            out[intent.ref] = Match(intent, None, ambiguous=bool(mine))
+    return [out[i.ref] for i in intents]
+
+
+def _same_trader_text(intent: Intent, order: OrderLike) -> bool:
+    text = split_remark(order.remark)[0]
+    return _same(intent, _Remarked(order, text))
+
+
+class _Remarked:
+    """An order seen with its remark's trader text only (the reference removed)."""
+
+    def __init__(self, order: OrderLike, remark: str) -> None:
+        self._order, self.remark = order, remark
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._order, name)

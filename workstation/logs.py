@@ -12,6 +12,7 @@ import logging.handlers
 import os
 from pathlib import Path
 
+from protocol.sanitize import escape_controls
 from workstation.config import data_dir, private_dir
 
 FILE_NAME = "futu-tui.log"
@@ -25,6 +26,15 @@ def open_private(path: Path, mode: str = "a", encoding: str | None = "utf-8"):
     return open(fd, mode, encoding=encoding)
 
 
+class EscapingFormatter(logging.Formatter):
+    """A message's control characters (wire text, newlines that could forge a line) are shown
+    as escapes; a traceback still follows on its own lines."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = escape_controls(record.message, 2000)
+        return super().formatMessage(record)
+
+
 class PrivateRotatingFile(logging.handlers.RotatingFileHandler):
     """A rotating log whose every file, the rotated ones included, is 0600."""
 
@@ -36,7 +46,7 @@ def setup_logging(level: int = logging.INFO, directory: Path | None = None) -> P
     """Send the root logger to the rotating log file; returns its path."""
     path = private_dir(directory or data_dir()) / FILE_NAME
     handler = PrivateRotatingFile(path, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(EscapingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.futu_tui = True  # so tests can take it off again
     root = logging.getLogger()
     root.addHandler(handler)

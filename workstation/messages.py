@@ -6,7 +6,7 @@ from __future__ import annotations
 from textual.message import Message
 
 from protocol.client import ConnState
-from workstation.store import FillRow, OrderRow
+from workstation.account_rows import FillRow, OrderRow
 
 
 class FeedStateChanged(Message):

@@ -8,6 +8,8 @@ A-share odd-lot rule), the words protocol/trade.py's (Side, OrderType, ...).
 from __future__ import annotations
 
 import math
+import re
+import secrets
 from dataclasses import dataclass
 
 from protocol.codes import split_code
@@ -22,7 +24,14 @@ SIDES = (Side.BUY, Side.SELL, Side.SELL_SHORT)
 ORDER_TYPES = (OrderType.NORMAL, OrderType.MARKET, OrderType.ABSOLUTE_LIMIT, OrderType.STOP, OrderType.STOP_LIMIT)
 TIFS = (TimeInForce.DAY, TimeInForce.GTC)
 SESSIONS = (Session.NONE, Session.RTH, Session.ETH)  # NONE: the market's default; the others for US only
-REMARK_BYTES = 64
+REMARK_BYTES = 64  # OpenD's limit on an order's remark, in UTF-8 bytes
+# Each order carries its client reference in the remark, after the trader's own text:
+# "<text> ft:<12 hex>", so reconciliation matches an order to its intent exactly.
+TAG_PREFIX = "ft:"
+REF_CHARS = 12
+TAG_BYTES = 1 + len(TAG_PREFIX) + REF_CHARS  # the space, the prefix, the reference
+TRADER_REMARK_BYTES = REMARK_BYTES - TAG_BYTES  # what is left for the trader's text
+_TAG = re.compile(r"(?:^| )" + re.escape(TAG_PREFIX) + r"([0-9a-f]{%d})$" % REF_CHARS)
 
 @dataclass(frozen=True)
 class Ticket:
@@ -63,6 +72,7 @@ class Limits:
     band_pct: float = 10.0  # limit price at most this far from the last price
     max_notional: float = 1_000_000.0  # per order, in the security's currency
     allow_short: bool = False
+    remark_bytes: int = REMARK_BYTES  # the app passes TRADER_REMARK_BYTES: the rest carries the reference
 
 
 @dataclass(frozen=True)
@@ -174,8 +184,8 @@ def validate(ticket: Ticket, *, lot_size: int, last_price: float | None, can_sel
         out.append(Problem("side", "short selling is turned off in the order limits"))
 
     size = len(t.remark.encode("utf-8"))
-    if size > REMARK_BYTES:
-        out.append(Problem("remark", f"remark is {size} bytes in UTF-8; at most {REMARK_BYTES}"))
+    if size > limits.remark_bytes:
+        out.append(Problem("remark", f"remark is {size} bytes in UTF-8; at most {limits.remark_bytes}"))
     return out
 
 
@@ -215,8 +225,27 @@ def nudge_qty(qty: float, lots: int, lot_size: int) -> float:
     return max(n, 1) * lot
 
 
-def to_c2s(ticket: Ticket, header: Trd_Common_pb2.TrdHeader) -> Trd_PlaceOrder_pb2.C2S:
-    """The request the official SDK's place_order sends for this ticket; the client fills packetID."""
+def new_ref() -> str:
+    """A fresh client reference: 12 hex digits, unique across runs (48 random bits)."""
+    return secrets.token_hex(REF_CHARS // 2)
+
+
+def tagged_remark(remark: str, ref: str) -> str:
+    """The remark OpenD gets: the trader's text, then the client reference."""
+    return f"{remark} {TAG_PREFIX}{ref}" if remark else f"{TAG_PREFIX}{ref}"
+
+
+def split_remark(remark: str) -> tuple[str, str | None]:
+    """An order's remark as (the trader's text, the client reference or None)."""
+    m = _TAG.search(remark or "")
+    if m is None:
+        return remark, None
+    return remark[:m.start()], m.group(1)
+
+
+def to_c2s(ticket: Ticket, header: Trd_Common_pb2.TrdHeader, ref: str | None = None) -> Trd_PlaceOrder_pb2.C2S:
+    """The request the official SDK's place_order sends for this ticket (with `ref`, the remark
+    carries the client reference after the trader's text); the client fills packetID."""
     t = ticket
     market, symbol = split_code(t.code)
     c2s = Trd_PlaceOrder_pb2.C2S(
@@ -226,8 +255,9 @@ def to_c2s(ticket: Ticket, header: Trd_Common_pb2.TrdHeader) -> Trd_PlaceOrder_p
         secMarket=SEC_MARKET_OF.get(market, 0), timeInForce=t.tif,
         fillOutsideRTH=t.session == Session.ETH, session=t.session,
     )
-    if t.remark:
-        c2s.remark = t.remark
+    remark = tagged_remark(t.remark, ref) if ref else t.remark
+    if remark:
+        c2s.remark = remark
     if t.needs_trigger and t.aux_price is not None:
         c2s.auxPrice = float(t.aux_price)
     return c2s

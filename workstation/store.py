@@ -7,16 +7,24 @@ data is overwritten in place; tapes and bars are bounded.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from protocol.codes import FINAL_STATUS, code_of, trd_code_of
+from workstation import wire
+from workstation.account_rows import VERIFYING, FillRow, Funds, OrderRow, PositionRow, order_row, stamp_of
+from workstation.sessions import ext_prices, is_halted
+from workstation.rights import OpenDStatus
+from workstation.wire import BadData
 
-VERIFYING = -1000  # our own status: the order's reply was lost, reconciling after reconnect
+log = logging.getLogger(__name__)
+
 TAPE_LEN = 500
+MAX_LEVELS = 60  # book levels kept per side (US LV2 sends up to 60)
+MAX_BROKERS = 80  # broker queue entries kept per side
 BARS_LEN = 1500
 NAN = math.nan
 
@@ -38,9 +46,10 @@ class Quote:
     ask_vol: int = 0
     update_time: str = ""
     lot_size: int = 0
-    sec_type: int = 0  # Qot_Common.SecurityType from the static info; 0 until it is known
     seq: int = 0  # how many updates this quote has had; tests and tick colouring use it
     prev_last: float = NAN  # last price before the latest update: up-tick or down-tick
+    halted: bool = False  # trading suspended (isSuspended / secStatus SUSPENDED)
+    ext: dict | None = None  # US extended hours: {"pre"|"after"|"overnight": sessions.ExtPrice}
 
     @property
     def change(self) -> float:
@@ -117,79 +126,6 @@ class DistSnap:
     update_time: str = ""
 
 
-@dataclass(slots=True)
-class OrderRow:
-    order_id: str
-    code: str
-    name: str
-    side: int
-    order_type: int
-    status: int
-    qty: float
-    price: float
-    fill_qty: float = 0.0
-    fill_avg_price: float = 0.0
-    create_time: str = ""
-    update_time: str = ""
-    last_error: str = ""
-    remark: str = ""
-    acc_id: int = 0
-    aux_price: float = NAN
-
-    @property
-    def is_open(self) -> bool:
-        return self.status not in FINAL_STATUS
-
-
-def order_row(o, acc_id: int = 0) -> OrderRow:
-    """A Trd_Common.Order as the orders panel shows it."""
-    return OrderRow(
-        order_id=o.orderIDEx, code=trd_code_of(o.secMarket, o.code), name=o.name, side=o.trdSide,
-        order_type=o.orderType, status=o.orderStatus, qty=o.qty, price=o.price,
-        fill_qty=o.fillQty, fill_avg_price=o.fillAvgPrice, create_time=o.createTime,
-        update_time=o.updateTime, last_error=o.lastErrMsg, remark=o.remark, acc_id=acc_id,
-        aux_price=o.auxPrice if o.HasField("auxPrice") else NAN,
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class FillRow:
-    fill_id: str
-    order_id: str
-    code: str
-    name: str
-    side: int
-    qty: float
-    price: float
-    create_time: str
-    acc_id: int = 0
-
-
-@dataclass(slots=True)
-class PositionRow:
-    code: str
-    name: str
-    qty: float
-    can_sell_qty: float
-    cost_price: float
-    price: float
-    value: float
-    pl_val: float
-    pl_ratio: float  # fraction on the wire
-
-
-@dataclass(slots=True)
-class Funds:
-    power: float = NAN
-    total_assets: float = NAN
-    cash: float = NAN
-    market_value: float = NAN
-    frozen_cash: float = NAN
-    unrealized_pl: float = NAN
-    realized_pl: float = NAN
-    currency: str = ""
-
-
 @dataclass(frozen=True, slots=True)
 class Changes:
     """What changed between two flushes, by kind; each panel watches one or more kinds."""
@@ -219,6 +155,7 @@ class Store:
     positions: dict[str, PositionRow] = field(default_factory=dict)
     funds: Funds = field(default_factory=Funds)
     names: dict[str, str] = field(default_factory=dict)
+    opend: OpenDStatus = field(default_factory=OpenDStatus)  # OpenD's login, quote rights and quotas
     last_push: float = 0.0  # monotonic time of the last push of any kind
     pushes: int = 0
     # Monotonic time each code's data last changed: the panels show its age and dim when old.
@@ -226,7 +163,14 @@ class Store:
     tape_at: dict[str, float] = field(default_factory=dict)
     bars_at: dict[tuple[str, int], float] = field(default_factory=dict)
     flow_at: dict[str, float] = field(default_factory=dict)  # capital flow or distribution
-    _codes: dict[tuple[int, str], str] = field(default_factory=dict)  # (market, symbol) -> "HK.00700"
+    _codes: dict[tuple[int, str], str] = field(default_factory=dict)  # (market, symbol) -> admitted "HK.00700"
+    # The codes whose pushes are kept (what the feed subscribed); None keeps every valid code.
+    admitted: frozenset[str] | None = None
+    unwanted: int = 0  # pushes dropped for codes nobody subscribed
+    rejected: int = 0  # pushes dropped because a value could not be shown
+    last_rejected: str = ""  # why the latest one was dropped
+    _logged_at: float = -math.inf
+    _broker_names: dict[str, str] = field(default_factory=dict)  # raw -> clean
     # What changed since the last flush, by panel kind.
     dirty_quotes: set[str] = field(default_factory=set)
     dirty_books: set[str] = field(default_factory=set)
@@ -239,6 +183,38 @@ class Store:
         now = self.last_push = time.monotonic()
         self.pushes += 1
         return now
+
+    def admit(self, codes) -> None:
+        """Keep pushes for these codes only (the feed's subscriptions); forget the rest."""
+        self.admitted = frozenset(codes)
+        self._codes = {k: c for k, c in self._codes.items() if c in self.admitted}
+
+    def _code(self, market: int, symbol: str) -> str | None:
+        """The admitted code of a pushed security, or None (the push is dropped and counted)."""
+        key = (market, symbol)
+        code = self._codes.get(key)
+        if code is not None:
+            return code
+        try:
+            code = wire.quote_code(market, symbol)
+        except BadData as exc:
+            self.reject("push", exc)
+            return None
+        if self.admitted is not None and code not in self.admitted:
+            self.unwanted += 1
+            return None
+        if len(self._codes) < 100_000:
+            self._codes[key] = code
+        return code
+
+    def reject(self, what: str, exc: Exception) -> None:
+        """Count a dropped push; log the first and then at most one line a minute, with the count."""
+        self.rejected += 1
+        self.last_rejected = f"{what}: {exc}"
+        now = time.monotonic()
+        if now - self._logged_at >= 60.0:
+            self._logged_at = now
+            log.warning("dropped malformed data from OpenD (%d so far): %s", self.rejected, self.last_rejected)
 
     def quote(self, code: str) -> Quote:
         q = self.quotes.get(code)
@@ -253,32 +229,47 @@ class Store:
         self.last_push = time.monotonic()  # _touch(), inline: this runs for every quote push
         self.pushes += 1
         codes, quotes, dirty = self._codes, self.quotes, self.dirty_quotes
+        lim, big = wire.PRICE_MAX, wire.AMOUNT_MAX
         for item in items:
             sec = item.security
-            key = (sec.market, sec.code)
-            code = codes.get(key)
+            code = codes.get((sec.market, sec.code)) or self._code(sec.market, sec.code)
             if code is None:
-                code = codes[key] = code_of(*key)
+                continue
+            cur, pc, op, hi, lo = item.curPrice, item.lastClosePrice, item.openPrice, item.highPrice, item.lowPrice
+            hp, turnover, volume = item.hpVolume, item.turnover, item.volume
+            # Checked whole before anything is applied: a bad row is dropped, never half-applied.
+            if not (-lim < cur < lim and -lim < pc < lim and -lim < op < lim and -lim < hi < lim
+                    and -lim < lo < lim and 0 <= hp < big and 0 <= turnover < big and 0 <= volume < big):
+                self.reject(f"quote {code}", BadData("price, volume or turnover out of range"))
+                continue
             q = quotes.get(code) or self.quote(code)
             if not q.name and item.name:  # names come with the first push; reading one costs
-                q.name = self.names[code] = item.name
+                q.name = self.names[code] = wire.name(item.name)
             q.prev_last = q.last
-            q.last = item.curPrice
-            q.prev_close = item.lastClosePrice
-            q.open, q.high, q.low = item.openPrice, item.highPrice, item.lowPrice
-            q.volume = int(item.hpVolume) or item.volume  # hpVolume: the precise one, when sent
-            q.turnover = item.turnover
-            q.update_time = item.updateTime
+            q.last = cur
+            q.prev_close = pc
+            q.open, q.high, q.low = op, hi, lo
+            q.volume = int(hp) or volume  # hpVolume: the precise one, when sent
+            q.turnover = turnover
+            q.update_time = wire.stamp(item.updateTime) if len(item.updateTime) > 32 else item.updateTime
+            q.halted = is_halted(item)
+            q.ext = ext_prices(item) if code[:3] == "US." else None
             q.seq += 1
             dirty.add(code)
 
     def apply_order_book(self, s2c) -> None:
         now = self._touch()
-        code = code_of(s2c.security.market, s2c.security.code)
+        code = self._code(s2c.security.market, s2c.security.code)
+        if code is None:
+            return
+        try:
+            bids = wire.levels(s2c.orderBookBidList[:MAX_LEVELS], Level)
+            asks = wire.levels(s2c.orderBookAskList[:MAX_LEVELS], Level)
+        except BadData as exc:
+            self.reject(f"order book {code}", exc)
+            return
         self.book_at[code] = now
-        bids = tuple(Level(x.price, x.volume, x.orederCount) for x in s2c.orderBookBidList)
-        asks = tuple(Level(x.price, x.volume, x.orederCount) for x in s2c.orderBookAskList)
-        self.books[code] = BookSnap(code, bids, asks, s2c.svrRecvTimeBid or s2c.svrRecvTimeAsk)
+        self.books[code] = BookSnap(code, bids, asks, wire.stamp(s2c.svrRecvTimeBid or s2c.svrRecvTimeAsk))
         q = self.quote(code)
         q.bid, q.bid_vol = (bids[0].price, bids[0].volume) if bids else (NAN, 0)
         q.ask, q.ask_vol = (asks[0].price, asks[0].volume) if asks else (NAN, 0)
@@ -287,7 +278,9 @@ class Store:
 
     def apply_tickers(self, s2c) -> None:
         now = self._touch()
-        code = code_of(s2c.security.market, s2c.security.code)
+        code = self._code(s2c.security.market, s2c.security.code)
+        if code is None:
+            return
         self.tape_at[code] = now
         tape = self.tapes.get(code)
         if tape is None:
@@ -296,31 +289,56 @@ class Store:
         for t in s2c.tickerList:
             if t.sequence <= last_seq:
                 continue  # a repeat (first push, backfill after reconnect)
-            tape.append(Tick(t.time, t.price, t.volume, t.dir, t.sequence, t.turnover))
+            if not (-wire.PRICE_MAX < t.price < wire.PRICE_MAX and 0 <= t.volume < wire.AMOUNT_MAX
+                    and 0 <= t.turnover < wire.AMOUNT_MAX):
+                self.reject(f"ticker {code}", BadData("price, volume or turnover out of range"))
+                continue
+            tape.append(Tick(wire.stamp(t.time), t.price, t.volume, t.dir, t.sequence, t.turnover))
             last_seq = t.sequence
         self.dirty_tapes.add(code)
 
     def apply_broker(self, s2c) -> None:
         now = self._touch()
-        code = code_of(s2c.security.market, s2c.security.code)
+        code = self._code(s2c.security.market, s2c.security.code)
+        if code is None:
+            return
         self.book_at[code] = now
         self.brokers[code] = BrokerSnap(
             code,
-            tuple((b.id, b.name, b.pos) for b in s2c.brokerBidList),
-            tuple((b.id, b.name, b.pos) for b in s2c.brokerAskList),
+            tuple((b.id, self._broker_name(b.name), b.pos) for b in s2c.brokerBidList[:MAX_BROKERS]),
+            tuple((b.id, self._broker_name(b.name), b.pos) for b in s2c.brokerAskList[:MAX_BROKERS]),
         )
         self.dirty_books.add(code)
+
+    def _broker_name(self, raw: str) -> str:
+        clean = self._broker_names.get(raw)
+        if clean is None:
+            if len(self._broker_names) > 10_000:
+                self._broker_names.clear()
+            clean = self._broker_names[raw] = wire.name(raw)
+        return clean
 
     # -- K-lines ------------------------------------------------------------------------
 
     @staticmethod
     def _bar(k) -> Bar:
-        return Bar(k.time, k.openPrice, k.highPrice, k.lowPrice, k.closePrice,
-                   int(k.hpVolume) if k.HasField("hpVolume") else k.volume, k.turnover)
+        """BadData unless every price and amount can be drawn."""
+        p, big = wire.price, wire.AMOUNT_MAX
+        volume = k.hpVolume if k.HasField("hpVolume") else k.volume
+        if not (0 <= volume < big and 0 <= k.turnover < big):
+            raise BadData("bar volume or turnover out of range")
+        return Bar(wire.stamp(k.time), p(k.openPrice), p(k.highPrice), p(k.lowPrice), p(k.closePrice),
+                   int(volume), k.turnover)
 
     def set_bars(self, code: str, kl_type: int, klines) -> None:
         """History (RequestHistoryKL): replaces what we had for this code and period."""
-        bars = [self._bar(k) for k in klines if not k.isBlank]
+        bars = []
+        for k in klines:
+            if not k.isBlank:
+                try:
+                    bars.append(self._bar(k))
+                except BadData as exc:
+                    self.reject(f"K-line {code}", exc)
         self.bars[(code, kl_type)] = bars[-BARS_LEN:]
         self.bars_at[(code, kl_type)] = time.monotonic()
         self.dirty_bars.add((code, kl_type))
@@ -328,14 +346,18 @@ class Store:
     def apply_kl(self, s2c) -> None:
         """Qot_UpdateKL: the forming bar is replaced, a new bar is appended."""
         now = self._touch()
-        code = code_of(s2c.security.market, s2c.security.code)
+        code = self._code(s2c.security.market, s2c.security.code)
+        if code is None:
+            return
+        try:
+            new = [self._bar(k) for k in s2c.klList if not k.isBlank]
+        except BadData as exc:
+            self.reject(f"K-line {code}", exc)
+            return
         key = (code, s2c.klType)
         self.bars_at[key] = now
         bars = self.bars.setdefault(key, [])
-        for k in s2c.klList:
-            if k.isBlank:
-                continue
-            bar = self._bar(k)
+        for bar in new:
             if bars and bars[-1].time == bar.time:
                 bars[-1] = bar
             elif not bars or bar.time > bars[-1].time:
@@ -348,9 +370,16 @@ class Store:
 
     def set_flow(self, code: str, items) -> None:
         rows = list(items)
+        try:
+            for r in rows:
+                for x in (r.inFlow, r.superInFlow, r.bigInFlow, r.midInFlow, r.smlInFlow):
+                    wire.amount(x, "capital flow")
+        except BadData as exc:
+            self.reject(f"capital flow {code}", exc)
+            return
         self.flows[code] = FlowSnap(
             code,
-            tuple(r.time for r in rows),
+            tuple(wire.stamp(r.time) for r in rows),
             tuple(r.inFlow for r in rows),
             tuple(r.superInFlow for r in rows),
             tuple(r.bigInFlow for r in rows),
@@ -361,29 +390,47 @@ class Store:
         self.dirty_flows.add(code)
 
     def set_distribution(self, code: str, s2c) -> None:
+        values = (s2c.capitalInSuper, s2c.capitalInBig, s2c.capitalInMid, s2c.capitalInSmall,
+                  s2c.capitalOutSuper, s2c.capitalOutBig, s2c.capitalOutMid, s2c.capitalOutSmall)
+        try:
+            for x in values:
+                wire.amount(x, "capital distribution", 0)
+        except BadData as exc:
+            self.reject(f"capital distribution {code}", exc)
+            return
         self.dists[code] = DistSnap(
             code,
             {"super": s2c.capitalInSuper, "big": s2c.capitalInBig, "mid": s2c.capitalInMid, "small": s2c.capitalInSmall},
             {"super": s2c.capitalOutSuper, "big": s2c.capitalOutBig, "mid": s2c.capitalOutMid, "small": s2c.capitalOutSmall},
-            s2c.updateTime,
+            wire.stamp(s2c.updateTime),
         )
         self.flow_at[code] = time.monotonic()
         self.dirty_flows.add(code)
 
     # -- account ------------------------------------------------------------------------
 
-    def apply_order(self, o, acc_id: int = 0) -> OrderRow:
-        row = order_row(o, acc_id)
+    def apply_order(self, o, acc_id: int = 0) -> OrderRow | None:
+        """The order's row, or None if it could not be shown (dropped and counted)."""
+        try:
+            row = order_row(o, acc_id)
+        except BadData as exc:
+            self.reject("order", exc)
+            return None
         self.orders[row.order_id] = row
         self.dirty_account = True
         return row
 
-    def apply_fill(self, f, acc_id: int = 0) -> tuple[FillRow, bool]:
+    def apply_fill(self, f, acc_id: int = 0) -> tuple[FillRow | None, bool]:
         """Returns the row and whether it is new (a fill pushed twice is counted once)."""
-        row = FillRow(
-            fill_id=f.fillIDEx, order_id=f.orderIDEx, code=trd_code_of(f.secMarket, f.code), name=f.name,
-            side=f.trdSide, qty=f.qty, price=f.price, create_time=f.createTime, acc_id=acc_id,
-        )
+        try:
+            row = FillRow(
+                fill_id=wire.name(f.fillIDEx), order_id=wire.name(f.orderIDEx), code=wire.trade_code(f.secMarket, f.code),
+                name=wire.name(f.name), side=f.trdSide, qty=wire.amount(f.qty, "fill qty", 0), price=wire.price(f.price),
+                create_time=wire.stamp(f.createTime), acc_id=acc_id, timestamp=stamp_of(f, "createTimestamp"),
+            )
+        except BadData as exc:
+            self.reject("fill", exc)
+            return None, False
         new = row.fill_id not in self.fills
         self.fills[row.fill_id] = row
         self.dirty_account = True
@@ -397,23 +444,36 @@ class Store:
         self.dirty_account = True
 
     def set_positions(self, positions) -> None:
-        self.positions = {
-            (code := trd_code_of(p.secMarket, p.code)): PositionRow(
-                code=code, name=p.name, qty=p.qty, can_sell_qty=p.canSellQty,
-                cost_price=p.costPrice if p.HasField("costPrice") else NAN,
-                price=p.price, value=p.val, pl_val=p.plVal,
-                pl_ratio=p.plRatio if p.HasField("plRatio") else NAN,
-            )
-            for p in positions
-        }
+        rows = {}
+        for p in positions:
+            try:
+                code = wire.trade_code(p.secMarket, p.code)
+                rows[code] = PositionRow(
+                    code=code, name=wire.name(p.name), qty=wire.amount(p.qty, "qty"),
+                    can_sell_qty=wire.amount(p.canSellQty, "can-sell qty"),
+                    cost_price=wire.price(p.costPrice, "cost") if p.HasField("costPrice") else NAN,
+                    price=wire.price(p.price), value=wire.amount(p.val, "value"), pl_val=wire.amount(p.plVal, "P&L"),
+                    pl_ratio=wire.amount(p.plRatio, "P&L ratio") if p.HasField("plRatio") else NAN,
+                )
+            except BadData as exc:
+                self.reject("position", exc)
+        self.positions = rows
         self.dirty_account = True
 
     def set_funds(self, f, currency: str = "") -> None:
+        o = wire.optional  # a figure that cannot be shown reads as "-", the rest still show
+        def shown(x: float, what: str) -> float:
+            try:
+                return o(x, what)
+            except BadData as exc:
+                self.reject("funds", exc)
+                return NAN
         self.funds = Funds(
-            power=f.power, total_assets=f.totalAssets, cash=f.cash, market_value=f.marketVal,
-            frozen_cash=f.frozenCash,
-            unrealized_pl=f.unrealizedPL if f.HasField("unrealizedPL") else NAN,
-            realized_pl=f.realizedPL if f.HasField("realizedPL") else NAN,
+            power=shown(f.power, "buying power"), total_assets=shown(f.totalAssets, "total assets"),
+            cash=shown(f.cash, "cash"), market_value=shown(f.marketVal, "market value"),
+            frozen_cash=shown(f.frozenCash, "frozen cash"),
+            unrealized_pl=shown(f.unrealizedPL, "unrealized P&L") if f.HasField("unrealizedPL") else NAN,
+            realized_pl=shown(f.realizedPL, "realized P&L") if f.HasField("realizedPL") else NAN,
             currency=currency,
         )
         self.dirty_account = True

@@ -13,14 +13,15 @@ from textual import events, work
 from protocol.markets import untradable
 from protocol.sanitize import NAME_CHARS, clean_text
 from protocol.trade import OrderType, Side, TrdEnv
-from workstation.orders import Limits, Ticket, fmt
+from workstation.orders import TRADER_REMARK_BYTES, Limits, Ticket, fmt
+from workstation.screens.accounts import AccountPicker
 from workstation.screens.confirm import ConfirmScreen
 from workstation.screens.form import PriceQtyForm
 from workstation.screens.modify import Change, ModifyForm, order_ticket
 from workstation.screens.order import OrderForm, order_currency
 from workstation.screens.unlock import UnlockScreen
 from workstation.trading import Trading
-from workstation.trading.messages import TradingRefused
+from workstation.trading.messages import AccountSwitched, TradingRefused
 from workstation.widgets.account import AccountPanel
 
 
@@ -36,10 +37,11 @@ class TradingActions:
     @property
     def limits(self) -> Limits:
         c = self.config
-        return Limits(band_pct=c.price_band_pct, max_notional=c.max_notional, allow_short=c.allow_short)
+        return Limits(band_pct=c.price_band_pct, max_notional=c.max_notional, allow_short=c.allow_short,
+                      remark_bytes=TRADER_REMARK_BYTES)  # the rest of OpenD's 64 carries the order's reference
 
     def trading_ready(self) -> bool:
-        return self.trading.ready
+        return self.trading.ready and not self.journal_problem
 
     def show_env(self) -> None:
         """The whole screen wears a REAL border while a REAL account is active."""
@@ -71,33 +73,59 @@ class TradingActions:
         if not code or not self.feed.client.ready:
             return
         q = self.store.quote(code)
-        if (kind := untradable(q.sec_type)) is not None:
+        sec_type = self.store.opend.sec_types.get(code, 0)
+        if (kind := untradable(sec_type)) is not None:
             self.post_message(TradingRefused(f"{code} is {kind}: it cannot be traded"))
             return
-        if not q.sec_type:
+        if not sec_type:
             self.post_message(TradingRefused(f"{code}: its security type is not known yet; try again in a moment"))
             return
         acc = self.trading.desk.form_account(code)
         if acc is None:
             return
         accounts = self.trading.accounts
+        if q.halted:
+            self.post_message(TradingRefused(f"{code} is halted: trading is suspended, no orders until it resumes"))
+            return
+        opend = self.store.opend
+        # Never prefill from frozen prices: OpenD off Futu's quote server, or no right for the code.
+        fresh = opend.qot_logined and (opend.live(code) or code in opend.polled)
+        no_quote = "" if fresh else (opend.missing(code) or opend.offline_reason() or "prices are not live")
         best = q.ask if side == Side.BUY else q.bid
-        price = best if best == best else q.last
+        price = (best if best == best else q.last) if fresh else float("nan")
+        # US outside regular hours: the session's own price is the reference (band, default price),
+        # and the order may trade in it unless the trader says otherwise
+        session_price = self.feed.hours.session_price(code, q.ext) if fresh else None
+        if session_price is not None:
+            price = session_price
+        last = q.last if session_price is None else session_price
         position = self.store.positions.get(code)
         ticket = Ticket(code=code, side=side, qty=float(q.lot_size or 1), price=price if price == price else 0.0,
-                        env=acc.env, acc_id=acc.acc_id)
+                        env=acc.env, acc_id=acc.acc_id,
+                        session=self.feed.hours.default_session(code))
         funds = self.store.funds
         active = acc is accounts.active
-        form = OrderForm(ticket, name=q.name, lot_size=q.lot_size or 1, last_price=q.last if q.last == q.last else None,
+        form = OrderForm(ticket, name=q.name, lot_size=q.lot_size or 1,
+                         last_price=last if last == last and fresh else None, no_quote=no_quote,
                          can_sell_qty=position.can_sell_qty if position else 0.0, limits=self.limits,
                          env_label="REAL" if acc.is_real else "SIM", position_qty=position.qty if position else 0.0,
                          buying_power=funds.power if active else float("nan"),
                          currency=funds.currency if active else "",
                          max_qtys=accounts.max_qtys, power_of=None if active else accounts.buying_power,
-                         last_of=lambda: self.store.quote(code).last,
+                         last_of=lambda: self.reference_price(code),
                          power_now=(lambda: (self.store.funds.power, self.store.funds.currency)) if active else None,
                          can_send=self.why_not_send)
         self.push_screen(form, self._order_ticket)
+
+    def reference_price(self, code: str) -> float | None:
+        """The price the form's band and notional use now, as b chose it: the session's own
+        price for US outside regular hours, else the last; None while prices are not live."""
+        opend = self.store.opend
+        if not (opend.qot_logined and (opend.live(code) or code in opend.polled)):
+            return None
+        q = self.store.quote(code)
+        session_price = self.feed.hours.session_price(code, q.ext)
+        return q.last if session_price is None else session_price
 
     def why_not_send(self, ticket: Ticket) -> str | None:
         """Asked at Enter in the order form: REAL may have re-locked while the form was open."""
@@ -252,14 +280,36 @@ class TradingActions:
 
     # -- environment and unlock -----------------------------------------------------------
 
+    def action_accounts(self) -> None:
+        """A: every account OpenD lists (REAL and SIM, markets, status, funds); Enter trades on one."""
+        if not self.trading_ready():
+            return
+        accounts = self.trading.accounts
+        self.push_screen(AccountPicker(accounts.all, accounts.active, accounts.funds_lines), self._account_chosen)
+
+    def _account_chosen(self, acc_id: int | None) -> None:
+        accounts = self.trading.accounts
+        acc = accounts.find(acc_id) if acc_id is not None else None
+        if acc is None or acc.disabled or acc is accounts.active:
+            return
+        accounts.select(acc)
+        self.post_message(AccountSwitched(acc.label, acc.is_real, accounts.unlocked))
+        self.feed.spawn(self.trading.book.refresh(orders=True))
+        self.show_env()
+
     def action_switch_env(self) -> None:
         """E: SIMULATE <-> REAL (and between accounts of the same environment)."""
         if self.trading.accounts.switch_env() is not None:
             self.feed.spawn(self.trading.book.refresh(orders=True))
             self.show_env()
 
+    def action_lock(self) -> None:
+        """L while REAL is unlocked: lock it here and at OpenD."""
+        if self.trading.accounts.unlocked:
+            self.relock("locked by you")
+
     def action_unlock(self) -> None:
-        """L: unlock REAL trading (or lock it again when it is unlocked)."""
+        """L while REAL is locked: ask for the trade password and unlock."""
         if not self.trading_ready():
             return
         accounts = self.trading.accounts

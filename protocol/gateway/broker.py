@@ -6,8 +6,10 @@ connections. The records themselves live in protocol/gateway/ledger.py.
 
 Rules of the house (documented, since a real broker has many more):
 - Accounts: SIMULATE stock accounts for HK (cash), US (margin) and CN (cash), plus one
-  REAL-flavoured paper account (HK + US, FutuSecurities) that must be unlocked with the
-  trade password before it can place, modify or cancel. Unlocking is OpenD-wide.
+  REAL-flavoured paper account, universal (HK + US + A-shares through HKCC, FutuSecurities),
+  that must be unlocked with the trade password before it can place, modify or cancel.
+  Unlocking is OpenD-wide and forgotten when OpenD restarts (`sim.faults.restart()`). An
+  order's header must name its code's trade market (as the SDK derives it), as in OpenD.
 - Matching: a marketable order fills at once against the opposite book levels, each up
   to its volume, never beyond its limit; the rest rests. A resting order fills when a
   trade prints at or through its limit: limit orders fill at their own price, market
@@ -44,6 +46,7 @@ from typing import Any
 
 from protocol import markets as mkt  # tick grid, lots
 from protocol.gateway.account_views import AccountViews
+from protocol.gateway.corrections import Corrections
 from protocol.gateway.ledger import MARKET_PROTECTION, Account, Event, Order, OrderEvent, default_accounts, money
 from protocol.gateway.matching import Matching
 from protocol.markets import A_SHARES, local_day
@@ -63,7 +66,7 @@ class BrokerError(Exception):
     """A refused request; the message is what the client sees as retMsg."""
 
 
-class Broker(AccountViews, Matching):
+class Broker(AccountViews, Matching, Corrections):
     """Paper broker over a `protocol.gateway.market.Market` (or anything with its API)."""
 
     def __init__(
@@ -234,8 +237,7 @@ class Broker(AccountViews, Matching):
         can_sell = self.can_sell(acc, code)
         odd = mkt.odd_lot_sell(market, is_buy, can_sell, lot)
         q = self._check_qty(inst, qty, lot, sell_all=odd)
-        if not self.market.is_open(market):
-            raise BrokerError(f"the {market} market is closed: orders are accepted during trading hours only")
+        self._check_tradable_now(code, market, order_type, fill_outside_rth)
         now = self.clock()
         order = Order(
             order_id=0, order_id_ex="", acc_id=acc_id, env=acc.env, code=code, name=inst.name, side=side,
@@ -277,7 +279,7 @@ class Broker(AccountViews, Matching):
         self._working.setdefault(code, []).append(order)
         if not order.triggered:
             self._maybe_trigger(order, self.last_price(code))
-        if order.triggered:
+        if order.triggered and self.market.is_open(market):  # outside RTH it rests (see matching.py)
             events += self._sweep(order)
         return order, events
 

@@ -130,6 +130,7 @@ class Fill(_Coded):
     price: float
     time: float
     counter_broker: tuple[int, str] | None = None
+    status: int = 0  # FillStatus: OK, or CANCELLED / CHANGED when the exchange busts or corrects it
 
 
 
@@ -166,6 +167,7 @@ class Account:
     sim_acc_type: int | None = None
     card_num: str | None = None
     uni_card_num: str | None = None
+    status: int = 0  # AccStatus: ACTIVE, or DISABLED (listed, cannot trade)
     initial_cash: dict[Currency, float] = field(default_factory=dict)
     orders: dict[int, Order] = field(default_factory=dict)
     fills: list[Fill] = field(default_factory=list)
@@ -244,8 +246,10 @@ class MaxQtys:
 def default_accounts() -> list[Account]:
     hk, us, cn = frozenset({"HK"}), frozenset({"US"}), frozenset({"SH", "SZ"})
     return [
-        Account(281756480572583411, TrdEnv.REAL, (TrdMarket.HK, TrdMarket.US), hk | us, Currency.HKD,
-                {Currency.HKD: 500_000.0, Currency.USD: 50_000.0}, acc_type=2, short_markets=us,
+        # A universal account, as Futu's are: HK, US and A-shares through Stock Connect (HKCC).
+        Account(281756480572583411, TrdEnv.REAL, (TrdMarket.HK, TrdMarket.US, TrdMarket.HKCC), hk | us | cn,
+                Currency.HKD, {Currency.HKD: 500_000.0, Currency.USD: 50_000.0, Currency.CNH: 200_000.0},
+                acc_type=2, short_markets=us,
                 security_firm=SECURITY_FIRM_FUTU_HK, card_num="1001318721909873",
                 uni_card_num="1001200163530138"),
         Account(3450309, TrdEnv.SIMULATE, (TrdMarket.HK,), hk, Currency.HKD, {Currency.HKD: 1_000_000.0},

@@ -16,12 +16,15 @@ not modify them.
 
 from __future__ import annotations
 
+import dataclasses
+
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 from protocol.gateway import klines as kl
+from protocol.gateway.extended import ExtendedHours
 from protocol.gateway.history import Bar, DayBar, ShortItem, day_minutes, short_interest
 from protocol.gateway.instruments import BY_CODE, HK_BROKERS, MARKETS, Instrument
 from protocol.markets import (
@@ -60,6 +63,7 @@ class Quote:
     amplitude: float  # percent of the previous close
     avg_price: float
     suspended: bool = False
+    ext: dict | None = None  # US extended hours: {"pre"|"after"|"overnight": extended.ExtBlock}
 
 
 class RTPoint(NamedTuple):
@@ -107,6 +111,15 @@ class Market:
         self._codes: dict[str, Process] = {}
         self._labels = {m: minute_labels(m, clock) for m in MARKETS}
         self._label_idx = {m: {lab: i for i, lab in enumerate(labs)} for m, labs in self._labels.items()}
+        self.suspended: set[str] = set()  # halted codes: no ticks, an empty book
+        self.extended = ExtendedHours(self)
+
+    def rename(self, code: str, name: str) -> None:
+        """Serve another name for `code` from now on (a fault hook: names are wire text)."""
+        inst = dataclasses.replace(self.instruments[code], name=name)
+        self.instruments[code] = inst
+        if code in self._codes:
+            self._codes[code].inst = inst
 
     def _state(self, code: str) -> Process:
         p = self._codes.get(code)
@@ -121,30 +134,70 @@ class Market:
         """Generate every tick up to `now` (epoch seconds); returns the new trades in time order."""
         out: list[Trade] = []
         for code in self.instruments:
+            if code in self.suspended:
+                continue
             p = self._state(code)
             if p.t_next <= now:
                 p.run(now, out)
         if now > self.now:
             self.now = now
-            for p in self._codes.values():
-                p.fill_to(now)
+            for code, p in self._codes.items():
+                if code not in self.suspended:
+                    p.fill_to(now)
         if len(out) > 1:
             out.sort(key=lambda tr: tr.time)
         return out
+
+    # -- halts and limits -----------------------------------------------------------------
+
+    def halt(self, code: str) -> None:
+        """Suspend trading in a code (see Faults.halt)."""
+        self._state(code)
+        self.suspended.add(code)
+
+    def resume(self, code: str) -> None:
+        if code in self.suspended:
+            self.suspended.discard(code)
+            p = self._state(code)
+            p.t_next = p.after(self.now)  # trading restarts now: the halt leaves no burst of ticks
+
+    def pin(self, code: str, side: str | None) -> None:
+        """Hold an A-share at its daily limit "up" or "down"; None lets it go."""
+        p = self._state(code)
+        if side is not None and p.lim is None:
+            raise ValueError(f"{code} has no daily price limits")
+        p.pin = None if side is None else {"up": 1, "down": 0}[side]
+        if p.pin is not None:
+            p.hold_at_limit()
+            p.last_u = p.lim[p.pin]
+            p.last = p.last_u / UNIT
+            p.high, p.low = max(p.high, p.last), min(p.low, p.last)
+
+    def is_suspended(self, code: str) -> bool:
+        return code in self.suspended
+
+    def limit_state(self, code: str) -> int:
+        """1 at the limit up, -1 at the limit down, 0 otherwise (A-shares)."""
+        p = self._state(code)
+        if not p.lim or p.inst.is_index:
+            return 0
+        return 1 if p.last_u >= p.lim[1] else -1 if p.last_u <= p.lim[0] else 0
 
     # -- public reads ---------------------------------------------------------------------
 
     def book(self, code: str) -> Book:
         p = self._state(code)
+        if code in self.suspended:
+            return Book(code, (), (), p.last_time)
         return Book(code, tuple(Level(u / UNIT, v, o) for u, v, o in p.bids),
                     tuple(Level(u / UNIT, v, o) for u, v, o in p.asks), p.last_time)
 
     def quote(self, code: str) -> Quote:
         p = self._state(code)
         inst = p.inst
-        bids, asks = p.bids, p.asks
+        bids, asks = ([], []) if code in self.suspended else (p.bids, p.asks)
         opened = p.open is not None
-        return Quote(
+        q = Quote(
             code, p.day, p.last_time, p.last,
             p.open if opened else p.prev_close, p.high, p.low, p.prev_close, p.volume, p.turnover,
             bids[0][0] / UNIT if bids else None, asks[0][0] / UNIT if asks else None,
@@ -152,7 +205,11 @@ class Market:
             p.volume / inst.float_shares * 100 if inst.float_shares else 0.0,
             (p.high - p.low) / p.prev_close * 100 if opened else 0.0,
             p.turnover / p.volume if p.volume else p.last,
+            code in self.suspended,
         )
+        if self.clock == "real" and inst.market == "US" and not inst.is_index:
+            q = dataclasses.replace(q, ext=self.extended.blocks(code, self.now, q))
+        return q
 
     def last_price(self, code: str) -> float:
         return self._state(code).last

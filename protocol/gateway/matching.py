@@ -1,6 +1,14 @@
 """The paper broker's matching: sweeping the book, triggers, resting orders against the
 tape, DAY expiry at the close, fills with their fees, and the positions they move.
 A mixin of Broker; see protocol/gateway/broker.py for the house rules.
+
+Market hours (clock="real"): orders on a halted code are refused. HK and A-share orders are
+taken while the market trades. US orders are also taken in the pre-market, after-hours and
+overnight sessions: a regular-hours-only order rests until the regular session opens; one
+that may trade outside it (fillOutsideRTH, or session ETH / ALL / OVERNIGHT) must be a limit
+order there and fills at its limit once the session's price reaches it. A DAY order expires
+at its market's close (a US extended-hours one at the end of after-hours), pushed as
+CANCELLED with the reason.
 """
 
 from __future__ import annotations
@@ -11,9 +19,10 @@ from typing import Any
 
 from protocol import fees as fee_schedule
 from protocol.gateway.ledger import Account, Event, Fill, FillEvent, Order, Position
-from protocol.markets import A_SHARES, local_day
+from protocol.markets import A_SHARES, EXTENDED_STATES, ST_AFTER_HOURS, ST_OVERNIGHT, ST_PRE_MARKET, local_day
 from protocol.trade import CURRENCY_OF, OrderStatus, OrderType, TimeInForce
 
+_EXT_BLOCK = {ST_PRE_MARKET: "pre", ST_AFTER_HOURS: "after", ST_OVERNIGHT: "overnight"}
 HK_COUNTER_BROKERS = ((8130, "Futu Securities"), (6998, "China Investment"), (5337, "J.P. Morgan"),
                       (1799, "Interactive Brokers"), (4978, "Goldman Sachs"))
 
@@ -26,6 +35,37 @@ class Matching:
     accounts: dict[int, Account]
     _working: dict[str, list[Order]]
     _was_open: dict[str, bool]
+
+    def _check_tradable_now(self, code: str, market: str, order_type: int, outside_rth: bool) -> None:
+        from protocol.gateway.broker import BrokerError  # broker.py imports this module
+
+        if self.market.is_suspended(code):
+            raise BrokerError(f"{code} is suspended (trading halted): orders are refused until it resumes")
+        if self.market.is_open(market):
+            return
+        if market == "US" and self.market.market_state("US") in EXTENDED_STATES:
+            if outside_rth and order_type not in (OrderType.NORMAL, OrderType.STOP_LIMIT):
+                raise BrokerError("outside regular hours US orders must be limit orders (NORMAL or STOP_LIMIT)")
+            return
+        raise BrokerError(f"the {market} market is closed: orders are accepted during trading hours only")
+
+    def _extended_fills(self, now: float) -> list[Event]:
+        """US orders allowed outside RTH fill at their limit once the session's price reaches it."""
+        state = self.market.market_state("US", now)
+        name = _EXT_BLOCK.get(state)
+        if name is None:
+            return []
+        events: list[Event] = []
+        for code, working in self._working.items():
+            if not code.startswith("US.") or not any(o.fill_outside_rth for o in working):
+                continue
+            block = (self.market.quote(code).ext or {}).get(name)
+            if block is None or not block.volume:
+                continue
+            for order in list(working):
+                if order.active and order.fill_outside_rth and order.triggered and self._crosses(order, block.price):
+                    events += self._fill(order, order.remaining, order.limit, now)
+        return events
 
     def _unwork(self, order: Order) -> None:
         working = self._working.get(order.code)
@@ -91,6 +131,7 @@ class Matching:
                     qty = min(order.remaining, max(self._lots(order, trade.volume), order.lot))
                     price = trade.price if order.market_like else order.limit
                     events += self._fill(order, qty, price, now)
+        events += self._extended_fills(now)
         events += self._expire(now)
         return events
 
@@ -104,10 +145,14 @@ class Matching:
             is_open = bool(self.market.is_open(market))
             was_open = self._was_open.get(market, is_open)
             self._was_open[market] = is_open
-            if was_open and not is_open:
-                for order in list(working):
-                    if order.tif == TimeInForce.DAY:
-                        events += self._cancel(order, "expired at the market close (time in force DAY)")
+            ext_open = is_open or self.market.market_state(market, now) in (ST_PRE_MARKET, ST_AFTER_HOURS)
+            was_ext = self._was_open.get(market + "+ext", ext_open)
+            self._was_open[market + "+ext"] = ext_open
+            for order in list(working):
+                if order.tif != TimeInForce.DAY:
+                    continue
+                if (was_ext and not ext_open) if order.fill_outside_rth and market == "US" else (was_open and not is_open):
+                    events += self._cancel(order, "expired at the market close (time in force DAY)")
         return events
 
     def _fill(self, order: Order, qty: float, price: float, now: float) -> list[Event]:

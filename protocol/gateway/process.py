@@ -77,7 +77,7 @@ class Process:
         "day", "day_start", "prefix", "prev_close", "lim", "open", "high", "low", "last", "volume",
         "turnover", "last_time", "minutes", "flows", "dist_in", "dist_out",
         "history_days", "minute_days", "daily", "daily_index", "closed", "minute_cache",
-        "kl_cache", "period_cache", "short",
+        "kl_cache", "period_cache", "short", "pin",
     )
 
     def __init__(self, inst: Instrument, seed: int, clock: str, rate: float, start: float, dc: DayClock,
@@ -98,13 +98,14 @@ class Process:
         self.bids: list[list[int]] = []
         self.asks: list[list[int]] = []
         live = last_session_day(dc, clock, start)
-        self.history_days = trading_days_before(live, HISTORY_DAYS)
+        self.history_days = trading_days_before(live, HISTORY_DAYS, inst.market, clock)
         self.minute_days = self.history_days[-MINUTE_DAYS:]
         self.daily: list[DayBar] | None = None
         self.daily_index: dict[date, DayBar] = {}
         self.short = None
         self.closed: list[DayBar] = []
         self.minute_cache: dict[date, list[Bar]] = {}
+        self.pin: int | None = None  # 1: held at the limit up, 0: at the limit down (A-shares)
         self.begin_day(live, inst.prev_close)
         count = sum(1 for lab in labels if self.day_start + lab * 60 <= start)
         if count:  # the live day before the simulator started, generated minute by minute
@@ -238,6 +239,26 @@ class Process:
         self.recenter()
         if rng.random() < 0.5:
             self._jitter()
+        if self.pin is not None:
+            self.hold_at_limit()
+
+    def hold_at_limit(self) -> None:
+        """Pinned at a daily limit: the price sits there and the side beyond it is empty
+        (at the limit up nobody sells below it; at the limit down nobody buys)."""
+        if not self.lim or self.inst.is_index:
+            return
+        u = self.lim[self.pin]
+        self.fair = float(u)
+        self.recenter()
+        if self.pin:
+            self.asks.clear()
+            if not self.bids or self.bids[0][0] != u:
+                self.bids[:0] = [self._level(u)]
+        else:
+            self.bids.clear()
+            if not self.asks or self.asks[0][0] != u:
+                self.asks[:0] = [self._level(u)]
+        del self.bids[LEVELS:], self.asks[LEVELS:]
 
     def _print(self, t: float, u: int, vol: int, direction: int, out: list[Trade]) -> None:
         price = u / UNIT

@@ -16,7 +16,7 @@ from protocol.gateway.market import Book, FlowItem, Market, Quote, RTPoint, Trad
 from protocol.proto import Qot_Common_pb2 as qc
 from protocol.proto import Qot_GetCapitalFlow_pb2, Qot_GetSecuritySnapshot_pb2 as snap
 
-STATUS_NORMAL = 1  # Qot_Common.SecurityStatus
+STATUS_NORMAL, STATUS_SUSPENDED = 1, 9  # Qot_Common.SecurityStatus
 TICKER_AUTOMATCH = 1  # Qot_Common.TickerType
 PUSH_REALTIME, PUSH_CACHE = 1, 3  # Qot_Common.PushDataType
 # KLFields bits of Qot_RequestHistoryKL.needKLFieldsFlag
@@ -47,13 +47,35 @@ def spread(inst: Instrument, price: float) -> float:
     return band_tick(grid_market(inst), price * UNIT) / UNIT
 
 
+def sec_status(q: Quote) -> int:
+    return STATUS_SUSPENDED if q.suspended else STATUS_NORMAL
+
+
+EXT_FIELDS = {"pre": "preMarket", "after": "afterMarket", "overnight": "overnight"}
+
+
+def fill_extended(msg, q: Quote) -> None:
+    """US pre-market, after-hours and overnight blocks (BasicQot and SnapshotBasicData)."""
+    for name, block in (q.ext or {}).items():
+        getattr(msg, EXT_FIELDS[name]).CopyFrom(qc.PreAfterMarketData(
+            price=block.price, highPrice=block.high, lowPrice=block.low, volume=block.volume,
+            turnover=round(block.turnover, 3), changeVal=block.change, changeRate=block.change_rate,
+            amplitude=block.amplitude))
+
+
 def basic_qot(inst: Instrument, q: Quote) -> qc.BasicQot:
+    msg = _basic_qot(inst, q)
+    fill_extended(msg, q)
+    return msg
+
+
+def _basic_qot(inst: Instrument, q: Quote) -> qc.BasicQot:
     return qc.BasicQot(
         security=security(inst), name=inst.name, isSuspended=q.suspended, listTime=inst.list_date,
         priceSpread=spread(inst, q.last), updateTime=local_time(inst.market, q.time), highPrice=q.high,
         openPrice=q.open, lowPrice=q.low, curPrice=q.last, lastClosePrice=q.prev_close, volume=q.volume,
         turnover=round(q.turnover, 3), turnoverRate=round(q.turnover_rate, 3), amplitude=round(q.amplitude, 3),
-        listTimestamp=list_timestamp(inst), updateTimestamp=q.time, secStatus=STATUS_NORMAL,
+        listTimestamp=list_timestamp(inst), updateTimestamp=q.time, secStatus=sec_status(q),
     )
 
 
@@ -73,8 +95,9 @@ def snapshot(market: Market, inst: Instrument) -> snap.Snapshot:
         bidAskRatio=round((bid_sum - ask_sum) / (bid_sum + ask_sum) * 100, 3) if bid_sum + ask_sum else 0.0,
         volumeRatio=round(stats["volume_ratio"], 3), highest52WeeksPrice=stats["high52"],
         lowest52WeeksPrice=stats["low52"], highestHistoryPrice=stats["high_all"],
-        lowestHistoryPrice=stats["low_all"], secStatus=STATUS_NORMAL, closePrice5Minute=stats["close5"],
+        lowestHistoryPrice=stats["low_all"], secStatus=sec_status(q), closePrice5Minute=stats["close5"],
     )
+    fill_extended(basic, q)
     if q.bid is not None:
         basic.bidPrice, basic.bidVol = q.bid, q.bid_vol
     if q.ask is not None:

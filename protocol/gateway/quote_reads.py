@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable
+from typing import Any
 from datetime import date, timedelta
 
 from protocol.gateway import klines as kl
@@ -15,14 +16,16 @@ from protocol.gateway import quote_msgs as qm
 from protocol.gateway.instruments import MARKET_OF, WATCHLISTS, Instrument
 from protocol.gateway.market import FlowItem, Market
 from protocol.gateway.server import ServiceError, Session
-from protocol.markets import SEC_INDEX
+from protocol import rights as qr
+from protocol.markets import SEC_INDEX, DayClock, trade_dates
 from protocol.proto import (
     Qot_Common_pb2 as qc, Qot_GetCapitalDistribution_pb2, Qot_GetCapitalFlow_pb2, Qot_GetMarketState_pb2,
     Qot_GetSecuritySnapshot_pb2, Qot_GetShortInterest_pb2, Qot_GetStaticInfo_pb2, Qot_GetUserSecurity_pb2,
-    Qot_GetUserSecurityGroup_pb2, Qot_RequestHistoryKL_pb2,
+    Qot_GetUserSecurityGroup_pb2, Qot_RequestHistoryKL_pb2, Qot_RequestTradeDate_pb2,
 )
 
-MAX_CODES = 400  # snapshot and market-state requests
+MAX_CODES = qr.SNAPSHOT_CODES  # snapshot and market-state requests
+TRADE_DATE_MARKET = {1: "HK", 2: "US", 3: "SH"}  # Qot_Common.TradeDateMarket -> calendar
 HISTORY_CACHE = 16  # history-K-line queries kept for paging
 
 
@@ -32,7 +35,8 @@ class QuoteReads:
     market: Market
     clock: Callable[[], float]
     _history: dict[tuple, tuple[float, list]]
-
+    state: Any  # OpenDState: rights, history-K-line quota
+    _any_right: Callable[[Instrument, str], None]
 
     def _inst(self, sec: qc.Security) -> Instrument:
         code = f"{MARKET_OF.get(sec.market, 'N/A')}.{sec.code}"
@@ -52,11 +56,18 @@ class QuoteReads:
         if len(c2s.securityList) > MAX_CODES:
             raise ServiceError(f"at most {MAX_CODES} codes per snapshot request, got {len(c2s.securityList)}")
         insts = [self._inst(sec) for sec in c2s.securityList]
+        for inst in insts:
+            self._any_right(inst, "snapshot")
+        hk = sum(1 for i in insts if i.market == "HK")
+        if self.state.rights.HK == qr.BMP and hk > qr.BMP_SNAPSHOT_CODES:
+            raise ServiceError(f"under the HK BMP quote right at most {qr.BMP_SNAPSHOT_CODES} HK securities per "
+                               f"snapshot request, got {hk} (LV1 or better: {MAX_CODES})")
         return Qot_GetSecuritySnapshot_pb2.S2C(snapshotList=[qm.snapshot(self.market, i) for i in insts])
 
     def _capital_flow(self, session: Session, c2s: Qot_GetCapitalFlow_pb2.C2S) -> Qot_GetCapitalFlow_pb2.S2C:
         inst = self._inst(c2s.security)
         self._stock_only(inst, "capital flow")
+        self._any_right(inst, "capital flow")
         period = c2s.periodType if c2s.HasField("periodType") else 1
         if period == 1:
             items = self.market.capital_flow_intraday(inst.code)
@@ -79,6 +90,7 @@ class QuoteReads:
                       c2s: Qot_GetCapitalDistribution_pb2.C2S) -> Qot_GetCapitalDistribution_pb2.S2C:
         inst = self._inst(c2s.security)
         self._stock_only(inst, "capital distribution")
+        self._any_right(inst, "capital distribution")
         ins, outs, t = self.market.capital_distribution(inst.code)
         r = [round(x, 2) for x in ins + outs]
         return Qot_GetCapitalDistribution_pb2.S2C(
@@ -104,6 +116,9 @@ class QuoteReads:
             except ValueError:
                 raise ServiceError("nextReqKey does not belong to this query "
                                    "(pass the key from its previous page)") from None
+        else:  # a query's first page: needs a right, and counts against the history-K-line quota
+            self._any_right(inst, "history K-line")
+            self.state.charge_history(inst)
         now = self.clock()
         cached = self._history.get(query)
         if cached is None or now - cached[0] > 60 or offset == 0:
@@ -142,6 +157,27 @@ class QuoteReads:
             s2c.marketInfoList.add(security=qm.security(inst), name=inst.name,
                                    marketState=self.market.market_state(inst.market))
         return s2c
+
+    def _trade_dates(self, session: Session, c2s: Qot_RequestTradeDate_pb2.C2S) -> Qot_RequestTradeDate_pb2.S2C:
+        if c2s.HasField("security"):
+            market = self._inst(c2s.security).market
+        else:
+            market = TRADE_DATE_MARKET.get(c2s.market)
+            if market is None:
+                raise ServiceError(f"trade-date market {c2s.market} is not simulated (HK 1, US 2, CN 3)")
+        try:
+            begin, end = date.fromisoformat(c2s.beginTime[:10]), date.fromisoformat(c2s.endTime[:10])
+        except ValueError:
+            raise ServiceError(f"beginTime and endTime are dates like 2026-12-01, got {c2s.beginTime!r} "
+                               f"and {c2s.endTime!r}") from None
+        if end < begin:
+            raise ServiceError(f"endTime {c2s.endTime} is before beginTime {c2s.beginTime}")
+        if (end - begin).days > 366:
+            raise ServiceError("at most one year of trading days per request")
+        dc = DayClock(market)
+        return Qot_RequestTradeDate_pb2.S2C(tradeDateList=[
+            Qot_RequestTradeDate_pb2.TradeDate(time=d.isoformat(), timestamp=dc.day_start(d), tradeDateType=kind)
+            for d, kind in trade_dates(market, begin, end)])
 
     def _short_interest(self, session: Session, c2s: Qot_GetShortInterest_pb2.C2S) -> Qot_GetShortInterest_pb2.S2C:
         inst = self._inst(c2s.security)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from google.protobuf.message import Message
 
@@ -28,6 +28,7 @@ from protocol.gateway import klines as kl
 from protocol.gateway import quote_msgs as qm
 from protocol.gateway.instruments import Instrument
 from protocol.gateway.market import Market, Trade
+from protocol.gateway.opend_state import OpenDState
 from protocol.gateway.quote_reads import QuoteReads
 from protocol.gateway.server import Gateway, ServiceError, Session
 from protocol.gateway.subscriptions import MIN_AGE, Key, SubscriptionError, Subscriptions
@@ -36,6 +37,7 @@ from protocol.proto import (
     Qot_GetTicker_pb2, Qot_RegQotPush_pb2, Qot_Sub_pb2, Qot_UpdateBasicQot_pb2, Qot_UpdateBroker_pb2,
     Qot_UpdateKL_pb2, Qot_UpdateOrderBook_pb2, Qot_UpdateRT_pb2, Qot_UpdateTicker_pb2,
 )
+from protocol import rights as qr
 from protocol.ratelimit import LIMITS, WINDOW, RateLimiter
 
 log = logging.getLogger("futu_opend_sim")
@@ -43,14 +45,19 @@ log = logging.getLogger("futu_opend_sim")
 PUSH_IDS = {SUB_QUOTE: ids.QOT_UPDATE_BASIC_QOT, SUB_ORDER_BOOK: ids.QOT_UPDATE_ORDER_BOOK,
             SUB_TICKER: ids.QOT_UPDATE_TICKER, SUB_RT: ids.QOT_UPDATE_RT, SUB_BROKER: ids.QOT_UPDATE_BROKER}
 FIRST_PUSH_TICKS = 10  # cached ticks sent on a first push
+# served from OpenD's own memory: they work while OpenD is cut off from Futu's quote server
+LOCAL_IDS = frozenset({ids.QOT_GET_SUB_INFO, ids.QOT_REG_QOT_PUSH})
 
 Handler = Callable[[Session, Message], Message]
 
 
 class QuoteService(QuoteReads):
     def __init__(self, gateway: Gateway, market: Market, quota: int = 300,
-                 min_sub_age: float = MIN_AGE, clock: Callable[[], float] = time.monotonic) -> None:
+                 min_sub_age: float = MIN_AGE, clock: Callable[[], float] = time.monotonic,
+                 state: OpenDState | None = None) -> None:
         self.gateway, self.market = gateway, market
+        self.state = state or OpenDState(gateway, qr.QuoteRights(), sub_quota=quota, history_quota=1_000_000)
+        self.state.on_rights_changed.append(self._rights_changed)
         self.clock = clock
         self.limits_enabled = True
         self.subs = Subscriptions(quota, min_sub_age, clock, SUBTYPE_NAMES)
@@ -67,10 +74,11 @@ class QuoteService(QuoteReads):
             ids.QOT_GET_CAPITAL_FLOW: self._capital_flow, ids.QOT_GET_CAPITAL_DISTRIBUTION: self._capital_dist,
             ids.QOT_REQUEST_HISTORY_KL: self._history_kl, ids.QOT_GET_STATIC_INFO: self._static_info,
             ids.QOT_GET_MARKET_STATE: self._market_state, ids.QOT_GET_SHORT_INTEREST: self._short_interest,
-            ids.QOT_GET_USER_SECURITY_GROUP: self._user_groups, ids.QOT_GET_USER_SECURITY: self._user_security,
+            ids.QOT_REQUEST_TRADE_DATE: self._trade_dates, ids.QOT_GET_USER_SECURITY_GROUP: self._user_groups, ids.QOT_GET_USER_SECURITY: self._user_security,
         }
         for pid, handler in handlers.items():
-            gateway.register(pid, self._limited(pid, handler) if pid in LIMITS else handler)
+            handler = self._limited(pid, handler) if pid in LIMITS else handler
+            gateway.register(pid, handler if pid in LOCAL_IDS else self._online(pid, handler))
 
     # -- helpers ------------------------------------------------------------------------
 
@@ -89,6 +97,33 @@ class QuoteService(QuoteReads):
             return handler(session, c2s)
 
         return run
+
+    def _online(self, pid: int, handler: Handler) -> Handler:
+        def run(session: Session, c2s: Message) -> Message:
+            if not self.state.qot_logined:
+                raise ServiceError(f"{ids.name_of(pid)}: OpenD is not logged in to Futu's quote server "
+                                   "(connection lost); try again once it reconnects")
+            return handler(session, c2s)
+
+        return run
+
+    def _right(self, inst: Instrument) -> int:
+        return self.state.rights.of(inst.market)
+
+    def _any_right(self, inst: Instrument, what: str) -> None:
+        """Refuse `what` for a code of a market this account has no quote right for."""
+        right = self._right(inst)
+        if right in (qr.NO, qr.UNKNOWN):
+            m = qr.right_market(inst.market)
+            raise ServiceError(f"{inst.code} {what}: no permission: needs a {m} quote right "
+                               f"({'BMP or ' if m == 'HK' else ''}LV1 or better); this account has none for {m}")
+
+    def _rights_changed(self, rights: qr.QuoteRights) -> None:
+        """Subscriptions the new rights no longer allow end, for every connection."""
+        insts = self.market.instruments
+        lost = [(code, st) for code, st in set(self.subs.holders) | set(self.subs.zombies)
+                if qr.sub_refusal(code, insts[code].market, st, rights.of(insts[code].market))]
+        self.subs.revoke(lost)
 
     def _require(self, session: Session, inst: Instrument, subtype: int) -> None:
         if not self.subs.holds(session.conn_id, (inst.code, subtype)):
@@ -122,6 +157,7 @@ class QuoteService(QuoteReads):
             if not c2s.isSubOrUnSub:
                 self.subs.unsubscribe(conn, keys)
                 return Qot_Sub_pb2.S2C()
+            self._entitled(keys)
             self.subs.subscribe(conn, keys)
         except SubscriptionError as exc:
             raise ServiceError(str(exc)) from None
@@ -131,6 +167,15 @@ class QuoteService(QuoteReads):
             if c2s.isRegOrUnRegPush and (not c2s.HasField("isFirstPush") or c2s.isFirstPush):
                 self._first_push_soon(session, keys)
         return Qot_Sub_pb2.S2C()
+
+    def _entitled(self, keys: list[Key]) -> None:
+        """All or nothing, as the quota: refused if any key needs a right this account lacks."""
+        insts = self.market.instruments
+        refused = [why for code, st in keys
+                   if (why := qr.sub_refusal(code, insts[code].market, st, self._right(insts[code])))]
+        if refused:
+            more = f" (and {len(refused) - 1} more)" if len(refused) > 1 else ""
+            raise ServiceError(refused[0] + more)
 
     def _closed(self, session: Session) -> None:
         self.subs.close(session.conn_id)
@@ -181,7 +226,8 @@ class QuoteService(QuoteReads):
         if c2s.HasField("orderBookType") and c2s.orderBookType != 0:
             raise ServiceError("only the board-lot order book (OrderBookType NORMAL) is simulated")
         s2c = Qot_GetOrderBook_pb2.S2C()
-        qm.fill_order_book(s2c, inst, self.market.book(inst.code), max(0, min(c2s.num, 10)))
+        depth = qr.book_depth(inst.market, self._right(inst))
+        qm.fill_order_book(s2c, inst, self.market.book(inst.code), max(0, min(c2s.num, depth)))
         return s2c
 
     def _kl(self, session: Session, c2s: Qot_GetKL_pb2.C2S) -> Qot_GetKL_pb2.S2C:
@@ -226,7 +272,7 @@ class QuoteService(QuoteReads):
             resp.s2c.basicQotList.append(qm.basic_qot(inst, m.quote(code)))
         elif subtype == SUB_ORDER_BOOK:
             resp = Qot_UpdateOrderBook_pb2.Response(retType=0)
-            qm.fill_order_book(resp.s2c, inst, m.book(code))
+            qm.fill_order_book(resp.s2c, inst, m.book(code), qr.book_depth(inst.market, self._right(inst)))
         elif subtype == SUB_TICKER:
             kind = qm.PUSH_CACHE if first else qm.PUSH_REALTIME
             trades = m.trades(code, FIRST_PUSH_TICKS) if first else trades
@@ -289,17 +335,21 @@ class QuoteService(QuoteReads):
         if items:
             session.push_bodies(items)
 
-    def publish(self, trades: list[Trade]) -> int:
-        """Push what changed in one market step to the connections registered for it.
-        Each push is serialised once and the same bytes go to every subscriber."""
+    def publish(self, trades: list[Trade], quiet: Iterable[str] = ()) -> int:
+        """Push what changed in one market step to the connections registered for it; `quiet`
+        codes changed without a trade (a halt, extended hours). Each push is serialised once
+        and the same bytes go to every subscriber."""
         self.subs.sweep()
         pushers = self.subs.pushers
-        if not trades or not pushers:
+        quiet = [c for c in quiet if c in pushers]
+        if not (trades or quiet) or not pushers or not self.state.qot_logined:
             return 0
         by_code: dict[str, list[Trade]] = {}
         for tr in trades:
             if tr.code in pushers:
                 by_code.setdefault(tr.code, []).append(tr)
+        for code in quiet:
+            by_code.setdefault(code, [])
         out: dict[int, tuple[Session, list[tuple[int, bytes]]]] = {}
         for code, code_trades in by_code.items():
             for subtype, conns in list(pushers.get(code, {}).items()):

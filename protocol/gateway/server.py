@@ -37,6 +37,7 @@ WRITE_BUFFER_LIMIT = 32 * 1024 * 1024  # a client this far behind on pushes is d
 READ_CHUNK = 256 * 1024
 HANDSHAKE_TIMEOUT = 10.0  # seconds from connect to InitConnect (every client sends it first)
 STALL_TIMEOUT = 10.0  # seconds a started frame may stay incomplete, or replies wait for the client to read
+YIELD_EVERY = 64  # frames of one read handled before other sessions get the loop
 IDLE_FACTOR = 3  # keepalive intervals of silence that drop an initialised session (clients send every 0.8)
 
 Handler = Callable[["Session", Message], Message | Awaitable[Message]]
@@ -144,11 +145,16 @@ class Gateway:
         self.handshake_timeout = handshake_timeout
         self.stall_timeout = stall_timeout
         self.sessions: dict[int, Session] = {}
+        self.received: dict[int, int] = {}  # proto ID -> requests handled (tests read what OpenD was asked)
         self.handlers: dict[int, Handler] = {}
         self.market_state: Callable[[], dict[str, int]] = lambda: {}
         self.clock: Callable[[], float] = time.time  # OpenD's clock as clients see it (the simulator's market clock)
         self.on_close: list[Callable[[Session], None]] = []  # services forget a session here
         self.reply_delay: Callable[[int], float] = lambda proto_id: 0.0  # seconds to hold a reply back (sim.faults)
+        # (quote logged in, trade logged in, ProgramStatusType, its detail): OpenD's own login (opend_state.py)
+        self.login_state: Callable[[], tuple[bool, bool, int, str]] = lambda: (True, True, 10, "")
+        # sim.faults: True drops the connection as this request arrives, before it is handled
+        self.lose_request: Callable[[int], bool] = lambda proto_id: False
         self._conn_ids = itertools.count(7_000_000_001)
         self._server: asyncio.base_events.Server | None = None
         self._session_tasks: set[asyncio.Task] = set()
@@ -159,6 +165,16 @@ class Gateway:
     def trading_allowed(self) -> bool:
         """OpenD refuses trading on a non-loopback listener that has no RSA key."""
         return self.rsa is not None or is_loopback(self.host)
+
+    @property
+    def connections_served(self) -> int:
+        """Connections with a task still serving them: a closed session must leave none behind."""
+        return len(self._session_tasks)
+
+    @property
+    def serving(self) -> bool:
+        """The listener accepts connections (between start() and stop())."""
+        return self._server is not None and self._server.is_serving()
 
     def register(self, proto_id: int, handler: Handler) -> None:
         self.handlers[proto_id] = handler
@@ -245,7 +261,13 @@ class Gateway:
                         except TimeoutError:
                             reason, hard = f"client read no replies for {self.stall_timeout:g} s", True
                             return
-                if handled or not had_partial:
+                    if handled % YIELD_EVERY == 0:
+                        await asyncio.sleep(0)  # a long pipelined burst must not starve the other sessions
+                if handled:
+                    # The stall clock of the frame left incomplete starts when we read again: the time we
+                    # spent handling (and draining replies to) the frames before it is not the client's.
+                    partial_since = loop.time()
+                elif not had_partial:
                     partial_since = last_rx
         except ProtocolError as exc:
             reason = f"protocol error: {exc}"
@@ -301,6 +323,7 @@ class Gateway:
 
     async def _handle(self, session: Session, frame: Frame) -> None:
         pid, name = frame.proto_id, ids.name_of(frame.proto_id)
+        self.received[pid] = self.received.get(pid, 0) + 1
         if frame.fmt != FMT_PROTOBUF:
             session.send(pid, frame.serial_no, _error_body(f"{name}: only protobuf bodies are supported"))
             return
@@ -313,6 +336,13 @@ class Gateway:
         if ids.is_trade(pid) and not self.trading_allowed:
             session.send(pid, frame.serial_no, _error_body(
                 f"{name}: trading is disabled: this OpenD listens on {self.host} without an RSA key"))
+            return
+        if ids.is_trade(pid) and pid not in (ids.TRD_GET_ACC_LIST, ids.TRD_SUB_ACC_PUSH) and not self.login_state()[1]:
+            session.send(pid, frame.serial_no, _error_body(
+                f"{name}: OpenD is not logged in to Futu's trade server; try again once it reconnects"))
+            return
+        if self.lose_request(pid):  # the request dies with the link: OpenD never sees it
+            self._abort(session, "dropped by fault injection", hard=True)
             return
         handler = self.handlers.get(pid)
         if handler is None:
@@ -411,9 +441,14 @@ class Gateway:
     def _global_state(self, session: Session, c2s: Message) -> Message:
         states = {"HK": 3, "US": 3, "SH": 3, "SZ": 3, "HKFuture": 3} | self.market_state()
         now = self.clock()
-        return GetGlobalState_pb2.S2C(
+        qot, trd, status, desc = self.login_state()
+        s2c = GetGlobalState_pb2.S2C(
             marketHK=states["HK"], marketUS=states["US"], marketSH=states["SH"], marketSZ=states["SZ"],
-            marketHKFuture=states["HKFuture"], qotLogined=True, trdLogined=True,
+            marketHKFuture=states["HKFuture"], qotLogined=qot, trdLogined=trd,
             serverVer=SERVER_VER, serverBuildNo=SERVER_BUILD, time=int(now), localTime=now,
             connID=session.conn_id,
         )
+        s2c.programStatus.type = status
+        if desc:
+            s2c.programStatus.strExtDesc = desc
+        return s2c

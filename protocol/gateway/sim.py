@@ -19,6 +19,7 @@ from typing import Any
 from protocol.gateway.broker import Broker
 from protocol.gateway.knobs import Faults, SimSettings
 from protocol.gateway.market import Market
+from protocol.gateway.opend_state import OpenDState
 from protocol.gateway.quotes import QuoteService
 from protocol.gateway.server import Gateway
 from protocol.gateway.trading import TradeService
@@ -31,19 +32,32 @@ class Simulator:
         self.settings = s = (settings or SimSettings()).replace(**changes)
         self.gateway = Gateway(s.host, s.port, rsa=s.rsa, keepalive_interval=s.keepalive, aes_mode=s.aes_mode)
         self.market = Market(seed=s.seed, clock=s.clock, rate=s.rate, start=s.start)
+        for code in s.suspend:
+            self.market.halt(code)
+        for side, codes in (("up", s.limit_up), ("down", s.limit_down)):
+            for code in codes:
+                self.market.pin(code, side)
         self.market.advance(self.market.start)  # backfill the live day now, not on the first step
         self._offset = self.market.start - time.time()  # the market clock runs on from `start`
         self._paused_at: float | None = time.time() if s.paused else None
         self.gateway.clock = self.now
-        self.quotes = QuoteService(self.gateway, self.market, quota=s.quota)
+        self.opend = OpenDState(self.gateway, s.quote_rights, sub_quota=s.quota, history_quota=s.history_quota,
+                                history_period=s.history_quota_period, clock=self.now)
+        self.quotes = QuoteService(self.gateway, self.market, quota=s.quota, state=self.opend)
         self.broker = Broker(self.market, s.trade_password)
         self.trade = TradeService(self.gateway, self.broker)
-        self.faults = Faults(self.gateway, self.broker)
+        self._quiet: set[str] = set()  # codes changed without a trade, pushed on the next step
+        self.faults = Faults(self.gateway, self.broker, self.opend, self.trade, self.market, self._quiet.add)
         self._task: asyncio.Task | None = None
 
     @property
     def port(self) -> int:
         return self.gateway.port
+
+    @property
+    def pacing(self) -> bool:
+        """The market's pacing task is alive (started and neither stopped nor crashed)."""
+        return self._task is not None and not self._task.done()
 
     async def start(self) -> None:
         await self.gateway.start()
@@ -92,7 +106,9 @@ class Simulator:
     def step(self, now: float) -> None:
         """Advance the market to `now` and fan the result out (pushes, order matching)."""
         trades = self.market.advance(now)
-        self.quotes.publish(trades)
+        quiet = self.market.extended.moved(now) | self._quiet
+        self._quiet.clear()
+        self.quotes.publish(trades, quiet)
         self.trade.publish(self.broker.on_trades(trades, now))
 
 

@@ -96,6 +96,14 @@ class Subscriptions:
                 self.zombies[key] = max(self.zombies.get(key, 0.0), since + self.min_age)
             self._release(conn_id, key)
 
+    def revoke(self, keys: list[Key]) -> None:
+        """OpenD ends these subscriptions for every connection (a quote right was lost): no
+        minimum age, and their quota is free at once."""
+        for key in keys:
+            for conn_id in list(self.holders.get(key, ())):
+                self._release(conn_id, key)
+            self.zombies.pop(key, None)
+
     def set_push(self, conn_id: int, key: Key, session: Any | None) -> None:
         """Register `session` for pushes of key, or unregister with None."""
         code, subtype = key

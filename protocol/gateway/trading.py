@@ -23,6 +23,7 @@ from protocol.gateway.server import Gateway, ServiceError, Session
 from protocol.markets import local_time
 from protocol.ratelimit import LIMITS, RateLimiter
 from protocol.trade import CURRENCY_OF, SEC_MARKET_OF, TrdEnv, trd_market_for
+from protocol.trade import Session as Session_  # Common.Session (the gateway has its own Session)
 from protocol.proto import (
     Trd_Common_pb2 as tc, Trd_GetAccList_pb2, Trd_GetFunds_pb2, Trd_GetHistoryOrderFillList_pb2,
     Trd_GetHistoryOrderList_pb2, Trd_GetMaxTrdQtys_pb2, Trd_GetOrderFee_pb2, Trd_GetOrderFillList_pb2,
@@ -30,6 +31,7 @@ from protocol.proto import (
     Trd_SubAccPush_pb2, Trd_UnlockTrade_pb2, Trd_UpdateOrder_pb2, Trd_UpdateOrderFill_pb2,
 )
 
+EXTENDED_SESSIONS = (Session_.ETH, Session_.ALL, Session_.OVERNIGHT)  # US orders that may trade outside RTH
 SUB_KEY = "trd_acc_sub"  # Session.data: account IDs this connection gets pushes for
 MARKET_OF_SEC = {SEC_MARKET_OF[m]: m for m in MARKETS}  # the simulated ones
 RECEIVED_KEPT = 1000  # write requests (and max-quantity queries) remembered in TradeService.received
@@ -75,7 +77,7 @@ def order_pb(o: Order) -> tc.Order:
     if o.aux_price is not None:
         pb.auxPrice = o.aux_price
     if o.market == "US":
-        pb.session = 1  # RTH
+        pb.session = Session_.ETH if o.fill_outside_rth else Session_.RTH
     return pb
 
 
@@ -83,7 +85,7 @@ def fill_pb(f: Fill) -> tc.OrderFill:
     pb = tc.OrderFill(
         trdSide=f.side, fillID=f.fill_id, fillIDEx=f.fill_id_ex, orderID=f.order_id, orderIDEx=f.order_id_ex,
         code=f.symbol, name=f.name, qty=f.qty, price=f.price, createTime=local_time(f.time, f.market),
-        secMarket=SEC_MARKET_OF[f.market], createTimestamp=f.time, updateTimestamp=f.time, status=0,
+        secMarket=SEC_MARKET_OF[f.market], createTimestamp=f.time, updateTimestamp=f.time, status=f.status,
         trdMarket=trd_market_for(f.market, f.env),
     )
     if f.counter_broker is not None:
@@ -221,7 +223,7 @@ class TradeService:
         if c2s.HasField("trdCategory") and c2s.trdCategory not in (0, 1):
             return s2c  # securities accounts only: no futures or crypto accounts here
         for acc in self.broker.accounts.values():
-            row = s2c.accList.add(trdEnv=acc.env, accID=acc.acc_id, accType=acc.acc_type, accStatus=0, accRole=1)
+            row = s2c.accList.add(trdEnv=acc.env, accID=acc.acc_id, accType=acc.acc_type, accStatus=acc.status, accRole=1)
             row.trdMarketAuthList.extend(acc.markets)
             if acc.card_num:
                 row.cardNum = acc.card_num
@@ -341,17 +343,30 @@ class TradeService:
         self._check_packet(session, c2s)
         self._limit(ids.TRD_PLACE_ORDER, acc.acc_id)
         code = self._code(c2s.secMarket, c2s.code, c2s.header.trdMarket)
+        self._check_trade_market(acc, code, c2s.header.trdMarket)
         try:
             order, events = self.broker.place_order(
                 acc.acc_id, code, c2s.trdSide, c2s.orderType, c2s.qty, c2s.price,
                 aux_price=c2s.auxPrice if c2s.HasField("auxPrice") else None,
-                tif=c2s.timeInForce, remark=c2s.remark, fill_outside_rth=c2s.fillOutsideRTH,
+                tif=c2s.timeInForce, remark=c2s.remark,
+                fill_outside_rth=c2s.fillOutsideRTH or c2s.session in EXTENDED_SESSIONS,
             )
         except BrokerError as exc:
             raise ServiceError(str(exc)) from None
         self._publish_soon(events)
         return Trd_PlaceOrder_pb2.S2C(header=_header(acc.env, acc.acc_id, c2s.header.trdMarket),
                                       orderID=order.order_id, orderIDEx=order.order_id_ex)
+
+    @staticmethod
+    def _check_trade_market(acc: Account, code: str, trd_market: int) -> None:
+        """OpenD refuses an order whose header names another trade market than its code's (a US
+        code sent as HK on a universal account), and any order on a disabled account."""
+        if acc.status:
+            raise ServiceError(f"account {acc.acc_id} is disabled and cannot trade")
+        want = trd_market_for(code.split(".", 1)[0], acc.env)
+        if trd_market != want:
+            raise ServiceError(f"the order's trade market {_market_name(trd_market)} does not match {code} "
+                               f"(trade market {_market_name(want)})")
 
     def modify_order(self, session: Session, c2s: Message) -> Message:
         self.received.append((ids.TRD_MODIFY_ORDER, c2s))

@@ -17,7 +17,7 @@ from protocol.sanitize import NAME_CHARS, clean_text
 from protocol.trade import OrderType, Side
 from workstation.orders import Limits, Problem, Ticket, fmt, validate
 from workstation.screens.form import PriceQtyForm
-from workstation.store import OrderRow
+from workstation.account_rows import OrderRow
 
 REAL_BADGE = "bold white on #ff2d55"
 SIM_BADGE = "bold white on #3d8bfd"

@@ -71,9 +71,11 @@ class OrderForm(PriceQtyForm[Ticket | None]):
     def __init__(self, ticket: Ticket, *, name: str, lot_size: int, last_price: float | None,
                  can_sell_qty: float, limits: Limits, env_label: str, position_qty: float = 0.0,
                  buying_power: float = math.nan, currency: str = "", max_qtys: MaxQtys | None = None,
-                 power_of: PowerOf | None = None, spread: float | None = None, last_of: Live | None = None,
-                 power_now: PowerNow | None = None, can_send: CanSend | None = None) -> None:
+                 power_of: PowerOf | None = None, spread: float | None = None, no_quote: str = "",
+                 last_of: Live | None = None, power_now: PowerNow | None = None,
+                 can_send: CanSend | None = None) -> None:
         super().__init__()
+        self.no_quote = no_quote  # why there is no live quote for this code ("" if there is one)
         if ticket.market == "US" and ticket.session == Session.NONE:
             ticket = replace(ticket, session=Session.RTH)
         self.spread = spread  # the quote's priceSpread, when the caller has it: wins over the tick table
@@ -185,6 +187,9 @@ class OrderForm(PriceQtyForm[Ticket | None]):
         if not problems:
             problems = validate(ticket, lot_size=self.lot_size, last_price=self.last_price,
                                 can_sell_qty=self.can_sell_qty, limits=self.limits, spread=self.spread)
+            if self.no_quote and self.last_price is None and ticket.has_price:
+                # No quote is coming: the typed limit price stands, without a band to check it against.
+                problems = [p for p in problems if "band against" not in p.message]
             if (power := self.power_problem(ticket)) is not None:
                 problems.append(power)
         return ticket, problems
@@ -238,7 +243,9 @@ class OrderForm(PriceQtyForm[Ticket | None]):
             f"last {last}{band}\n"
             f"buying power {power}  {self.max_text}\n"
             f"position {fmt(self.position_qty)} → {fmt(after)}  can sell {fmt(self.can_sell_qty)}\n"
-            f"fees are an estimate: {schedule.name if schedule is not None else 'no schedule for this market'}"))
+            f"fees are an estimate: {schedule.name if schedule is not None else 'no schedule for this market'}"
+            + (f"\nno quote: {self.no_quote}; type a limit price: with no last price there is no ±"
+               f"{self.limits.band_pct:g}% band check, the notional uses your price" if self.no_quote else "")))
 
     def _ask_max_qtys(self) -> None:
         """Trd_GetMaxTrdQtys for the price on the form (market and stop orders: the last price),

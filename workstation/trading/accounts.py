@@ -18,12 +18,12 @@ from protocol.proto import (
     Trd_SubAccPush_pb2,
     Trd_UnlockTrade_pb2,
 )
-from protocol.trade import ACCOUNT_CURRENCY, SEC_MARKET_OF, Currency, TrdEnv, TrdMarket, trd_market_for
+from protocol.trade import ACCOUNT_CURRENCY, SEC_MARKET_OF, AccStatus, Currency, TrdEnv, TrdMarket, trd_market_for
 from workstation.messages import AccountChanged
 from workstation.orders import Ticket
 from workstation.store import Store
 from workstation.trading.messages import (
-    AccountSwitched, LockAtOpenDFailed, TradingLocked, TradingRefused, TradingUnlocked, UnlockRefused,
+    AccountSwitched, LockAtOpenDFailed, TradingLocked, TradingRefused, TradingUnlocked, UnlockForgotten, UnlockRefused,
 )
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ class Refused(Exception):
 
 
 class Account:
-    __slots__ = ("acc_id", "env", "markets", "firm", "card")
+    __slots__ = ("acc_id", "env", "markets", "firm", "card", "disabled")
 
     def __init__(self, acc) -> None:
         self.acc_id = acc.accID
@@ -42,6 +42,8 @@ class Account:
         self.markets = list(acc.trdMarketAuthList)
         self.firm = acc.securityFirm if acc.HasField("securityFirm") else 0
         self.card = acc.cardNum if acc.HasField("cardNum") else str(acc.accID)
+        # Listed by OpenD but unable to trade: shown, never chosen.
+        self.disabled = acc.HasField("accStatus") and acc.accStatus == AccStatus.DISABLED
 
     @property
     def is_real(self) -> bool:
@@ -95,9 +97,13 @@ class Accounts:
         self.all = [Account(a) for a in s2c.accList if a.trdMarketAuthList]
         if not self.all:
             return
-        if self.active is None or self.find(self.active.acc_id) is None:
-            sims = [a for a in self.all if a.env is TrdEnv.SIMULATE]
-            self.active = (sims or self.all)[0]
+        kept = self.find(self.active.acc_id) if self.active is not None else None
+        if kept is None or kept.disabled:
+            usable = [a for a in self.all if not a.disabled] or self.all
+            sims = [a for a in usable if a.env is TrdEnv.SIMULATE]
+            self.active = (sims or usable)[0]
+        else:
+            self.active = kept  # the fresh record: its markets and status as OpenD lists them now
         await self.client.request(ids.TRD_SUB_ACC_PUSH, Trd_SubAccPush_pb2.C2S(accIDList=[a.acc_id for a in self.all]))
         self.post(AccountChanged())
 
@@ -117,7 +123,7 @@ class Accounts:
 
     def next_account(self, env: int) -> Account | None:
         """The next account of this environment after the active one (cycles)."""
-        same = [a for a in self.all if a.env == env]
+        same = [a for a in self.all if a.env == env and not a.disabled]
         if not same:
             return None
         if self.active in same:
@@ -144,17 +150,20 @@ class Accounts:
     def account_for(self, code: str) -> Account | None:
         """The active account if it trades this code's market; in SIMULATE, another SIM one."""
         if self.active is not None and self.active.is_real:
-            return self.active if market_of(code, TrdEnv.REAL) in self.active.markets else None
+            ok = not self.active.disabled and market_of(code, TrdEnv.REAL) in self.active.markets
+            return self.active if ok else None
         market = market_of(code, TrdEnv.SIMULATE)
         candidates = ([self.active] if self.active else []) + [a for a in self.all if a.env is TrdEnv.SIMULATE]
-        return next((a for a in candidates if market in a.markets), None)
+        return next((a for a in candidates if market in a.markets and not a.disabled), None)
 
     def header(self, account: Account | None = None, code: str | None = None) -> Trd_Common_pb2.TrdHeader:
-        """The TrdHeader for a request on this account; a SIMULATE order names its code's market."""
+        """The TrdHeader for a request on this account. A request about a code names the code's
+        trade market, as the official SDK derives it (a US order on a universal account is US,
+        an A-share on a REAL one HKCC); other requests name the account's first market."""
         acc = account or self.active
         assert acc is not None
         market = acc.markets[0]
-        if code is not None and acc.env is TrdEnv.SIMULATE:
+        if code is not None:
             market = market_of(code, acc.env) or market
         return Trd_Common_pb2.TrdHeader(trdEnv=acc.env, accID=acc.acc_id, trdMarket=market)
 
@@ -163,6 +172,8 @@ class Accounts:
         acc = self.find(acc_id)
         if acc is None:
             raise Refused(f"no trading account {acc_id}")
+        if acc.disabled:
+            raise Refused(f"account {acc.label} is disabled at OpenD")
         if acc.is_real and not self.unlocked:
             raise Refused("REAL trading is locked: unlock it first (L) with your trade password")
         return acc
@@ -178,6 +189,18 @@ class Accounts:
         s2c = await self.client.request(ids.TRD_GET_FUNDS, Trd_GetFunds_pb2.C2S(header=self.header(acc),
                                                                                currency=acc.currency))
         return s2c.funds.power, acc.currency.name
+
+    async def funds_lines(self, acc: Account) -> list[str]:
+        """One account's funds as the account picker shows them: totals in its own currency,
+        then cash and buying power per currency (a universal account holds several)."""
+        s2c = await self.client.request(ids.TRD_GET_FUNDS, Trd_GetFunds_pb2.C2S(header=self.header(acc),
+                                                                               currency=acc.currency))
+        f = s2c.funds
+        cur = Currency.word_of(f.currency) if f.HasField("currency") else acc.currency.name
+        out = [f"{cur}: total assets {f.totalAssets:,.2f} · cash {f.cash:,.2f} · buying power {f.power:,.2f}"]
+        for c in f.cashInfoList:
+            out.append(f"{Currency.word_of(c.currency)}: cash {c.cash:,.2f} · buying power {c.netCashPower:,.2f}")
+        return out
 
     async def max_qtys(self, ticket: Ticket):
         """Trd_GetMaxTrdQtys for the form's preview (cash buy, sell, short)."""
@@ -219,6 +242,16 @@ class Accounts:
         except OpenDError as exc:
             self.post(LockAtOpenDFailed(str(exc)))
         self.post(TradingLocked(why))
+
+    def forget_unlock(self) -> bool:
+        """After a reconnect: OpenD may have restarted and forgotten the unlock, and there is no
+        call that tells. REAL counts as locked until the trader unlocks again; posts
+        UnlockForgotten and returns True if it was unlocked."""
+        if not self.unlocked:
+            return False
+        self.unlocked = False
+        self.post(UnlockForgotten())
+        return True
 
     def touch(self) -> None:
         """Trading activity: the idle re-lock counts from now."""

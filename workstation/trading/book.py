@@ -16,17 +16,19 @@ from protocol.proto import (
     Trd_GetOrderList_pb2,
     Trd_GetPositionList_pb2,
 )
-from protocol.trade import OrderStatus
+from protocol.trade import FillStatus, OrderStatus, Side
 from workstation.messages import FeedNotice, FillReceived, OrderUpdated
-from workstation.orders import Ticket
-from workstation.store import NAN, OrderRow, Store
+from workstation.orders import Ticket, fmt
+from workstation.account_rows import OrderRow
+from workstation.sessions import exchange_time
+from workstation.store import NAN, Store
 from workstation.trading.accounts import Accounts
-from workstation.trading.messages import OrderFailed
+from workstation.trading.messages import FillBusted, OrderDisabled, OrderEnabled, OrderFailed, OrderTimedOut
 
 ACCOUNT_DEBOUNCE = 3.0  # funds/positions: 10 calls / 30 s allowed
-# Pushed after OpenD accepted the order: told once as a failure. DISABLED (expired) is not
-# final in protocol.trade (it can be re-enabled) but is told, as before, as no longer valid.
-TOLD_STATUSES = frozenset({OrderStatus.SUBMIT_FAILED, OrderStatus.FAILED, OrderStatus.DISABLED})
+# Pushed after OpenD accepted the order: told once as a failure. DISABLED is told as disabled
+# (it can be enabled again, and that is told too); TIMEOUT is verified against the order list.
+TOLD_STATUSES = frozenset({OrderStatus.SUBMIT_FAILED, OrderStatus.FAILED})
 
 
 class AccountBook:
@@ -38,6 +40,9 @@ class AccountBook:
         self.post = post
         self._refresh_timer: asyncio.TimerHandle | None = None
         self._failures_told: set[str] = set()
+        self.disabled: set[str] = set()  # orders told as disabled, until told enabled again
+        self.timed_out: set[str] = set()  # orders pushed as TIMEOUT, until the order list tells more
+        self.on_unknown: Callable[[], object] = lambda: None  # the Trading object checks OpenD's list
 
     # -- replies -------------------------------------------------------------------------
 
@@ -58,7 +63,7 @@ class AccountBook:
             self.store.orders.update(keep)
             for a, order_list in fetched:
                 for o in order_list:
-                    self.store.apply_order(o, a.acc_id)
+                    self.tell_status(self.store.apply_order(o, a.acc_id))
             for a in book:
                 s2c = await self.client.request(ids.TRD_GET_ORDER_FILL_LIST,
                                                 Trd_GetOrderFillList_pb2.C2S(header=header(a)))
@@ -80,19 +85,76 @@ class AccountBook:
         if not self._on_book(s2c.header.accID):
             return
         row = self.store.apply_order(s2c.order, s2c.header.accID)
+        if row is None:  # could not be shown: dropped and counted by the store
+            return
         self.post(OrderUpdated(row))
         if row.status in TOLD_STATUSES and row.order_id not in self._failures_told:
             self._failures_told.add(row.order_id)
             self.post(OrderFailed(row))
+        self.tell_status(row)
+
+    def tell_status(self, row: OrderRow | None) -> None:
+        """DISABLED and its end, and TIMEOUT (then checked against the order list), told once each."""
+        if row is None:  # could not be shown: dropped and counted by the store
+            return
+        if row.status == OrderStatus.DISABLED:
+            if row.order_id not in self.disabled:
+                self.disabled.add(row.order_id)
+                self.post(OrderDisabled(row))
+        elif row.order_id in self.disabled:
+            self.disabled.discard(row.order_id)
+            self.post(OrderEnabled(row))
+        if row.status == OrderStatus.TIMEOUT and row.order_id not in self.timed_out:
+            self.timed_out.add(row.order_id)
+            self.post(OrderTimedOut(row))
+            self.on_unknown()
+
+    def timeouts_resolved(self, final: bool) -> list[str]:
+        """Orders pushed as TIMEOUT whose status the order list now tells (or, `final`, still does not)."""
+        out = []
+        for order_id in sorted(self.timed_out):
+            row = self.store.orders.get(order_id)
+            if row is not None and row.status == OrderStatus.TIMEOUT and not final:
+                continue
+            self.timed_out.discard(order_id)
+            if row is None:
+                out.append(f"order {order_id} (pushed as TIMEOUT) is not in OpenD's order list; its outcome is "
+                           "unknown: check with the broker")
+            elif row.status == OrderStatus.TIMEOUT:
+                out.append(f"order {order_id} is still TIMEOUT at OpenD; its outcome is unknown: check with the broker")
+            else:
+                out.append(f"order {order_id} (pushed as TIMEOUT) is {OrderStatus.word_of(row.status)}, "
+                           f"filled {fmt(row.fill_qty)} of {fmt(row.qty)}")
+        return out
 
     def on_fill_push(self, resp) -> None:
         s2c = resp.s2c
         if not self._on_book(s2c.header.accID):
             return
-        row, new = self.store.apply_fill(s2c.orderFill, s2c.header.accID)
-        if new:
+        f = s2c.orderFill
+        if f.HasField("status") and f.status in (FillStatus.CANCELLED, FillStatus.CHANGED):
+            cancelled = f.status == FillStatus.CANCELLED
+            if cancelled:
+                self.store.fills.pop(f.fillIDEx, None)
+                self.store.dirty_account = True
+            else:
+                self.store.apply_fill(f, s2c.header.accID)
+            words = f"{Side.word_of(f.trdSide)} {fmt(f.qty)} @ {fmt(f.price)}"
+            self.post(FillBusted(f.fillIDEx, f.orderIDEx, words, cancelled))
+            self.schedule_refresh()  # positions and funds as OpenD has them now
+            return
+        row, new = self.store.apply_fill(f, s2c.header.accID)
+        if row is not None and new:
             self.post(FillReceived(row))
             self.schedule_refresh()
+
+    async def reload_orders(self) -> None:
+        """The order lists of the book accounts, applied over the rows shown (nothing cleared)."""
+        for a in self.accounts.book_accounts():
+            s2c = await self.client.request(ids.TRD_GET_ORDER_LIST,
+                                            Trd_GetOrderList_pb2.C2S(header=self.accounts.header(a)))
+            for o in s2c.orderList:
+                self.tell_status(self.store.apply_order(o, a.acc_id))
 
     def _on_book(self, acc_id: int) -> bool:
         return any(a.acc_id == acc_id for a in self.accounts.book_accounts())
@@ -132,12 +194,14 @@ class AccountBook:
     def show_unplaced(self, key: str, ticket: Ticket, status: int, message: str) -> None:
         """An orders-panel row for an order OpenD gave no ID: refused ("!ref"), or fate unknown
         ("?ref", status VERIFYING)."""
-        now = time.strftime("%Y-%m-%d %H:%M:%S")
+        stamp = time.time()
+        now = exchange_time(stamp, ticket.code)  # like OpenD's own rows: the exchange's time
         self.store.orders[key] = OrderRow(
             order_id=key, code=ticket.code, name=self.store.names.get(ticket.code, ""), side=ticket.side,
             order_type=ticket.order_type, status=status, qty=ticket.qty, price=ticket.price,
             create_time=now, update_time=now, last_error=message, remark=ticket.remark, acc_id=ticket.acc_id,
             aux_price=ticket.aux_price if ticket.aux_price is not None else NAN,
+            create_timestamp=stamp, update_timestamp=stamp,
         )
         self.store.dirty_account = True
 

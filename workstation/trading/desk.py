@@ -8,9 +8,7 @@ intent open, to be reconciled against OpenD after the reconnect.
 
 from __future__ import annotations
 
-import itertools
 import logging
-import time
 from collections import Counter
 from collections.abc import Callable
 
@@ -19,8 +17,9 @@ from protocol.client import ConnectionLost, NotConnected, OpenDClient, OpenDErro
 from protocol.proto import Trd_ModifyOrder_pb2
 from protocol.trade import ModifyOp, OrderStatus, Side, TrdMarket, status_is_open
 from workstation.journal import CANCEL, CANCEL_ALL, MODIFY as MODIFY_OP, Journal, JournalError
-from workstation.orders import Ticket, fmt, to_c2s
-from workstation.store import VERIFYING, OrderRow, Store
+from workstation.orders import REMARK_BYTES, TRADER_REMARK_BYTES, Ticket, fmt, new_ref, to_c2s
+from workstation.account_rows import VERIFYING, OrderRow
+from workstation.store import Store
 from workstation.throttle import MODIFY, PLACE, OrderThrottle
 from workstation.trading.accounts import Account, Accounts, Refused
 from workstation.trading.book import AccountBook
@@ -44,7 +43,8 @@ class OrderDesk:
         self.journal = journal or Journal()
         self.throttle = throttle or OrderThrottle()
         self.inflight: set[str] = set()  # journal refs of requests awaiting their reply
-        self._refs = itertools.count(1)
+        # A reply that timed out with the link up: the Trading object checks OpenD's orders now.
+        self.on_unknown: Callable[[], object] = lambda: None
 
     def _tell(self, outcome: TradingOutcome) -> TradingOutcome:
         self.post(outcome)
@@ -113,18 +113,26 @@ class OrderDesk:
         wait = self.throttle.check(PLACE, acc.acc_id)
         if wait:
             return self._tell(OrderRefused(ticket, self.throttle.message(PLACE, wait)))
-        self.accounts.touch()
         ref = self._new_ref(acc.acc_id)
+        if len(ticket.remark.encode("utf-8")) > TRADER_REMARK_BYTES:  # no room for the reference
+            return self._tell(OrderRefused(ticket, f"the remark is over {TRADER_REMARK_BYTES} bytes: the rest of "
+                                                   f"OpenD's {REMARK_BYTES} carries the order's reference"))
+        self.accounts.touch()
         try:
-            self.journal.intent(ticket, ref)
+            self.journal.intent(ticket, ref, tagged=True)
         except JournalError as exc:  # unjournalled means unsent: a crash could not reconcile it
             return self._tell(OrderRefused(ticket, f"not sent: {exc.strerror}"))
         self.inflight.add(ref)
         try:
-            s2c = await self.client.request(ids.TRD_PLACE_ORDER, to_c2s(ticket, self.accounts.header(acc, ticket.code)))
+            s2c = await self.client.request(ids.TRD_PLACE_ORDER,
+                                            to_c2s(ticket, self.accounts.header(acc, ticket.code), ref))
         except (ConnectionLost, RequestTimeout) as exc:
+            checking = isinstance(exc, RequestTimeout) and self.client.ready
             self.book.show_unplaced(f"?{ref}", ticket, VERIFYING, f"unknown, verifying ({exc})")
-            return self._tell(OrderFateUnknown(ticket, str(exc)))
+            outcome = self._tell(OrderFateUnknown(ticket, str(exc), checking=checking))
+            if checking:  # the link is up: check OpenD's order list now, not after a reconnect
+                self.on_unknown()
+            return outcome
         except NotConnected as exc:  # nothing left the process
             self.journal.outcome(ref, error=f"not sent: {exc}")
             return self._tell(OrderRefused(ticket, str(exc)))
@@ -238,7 +246,10 @@ class OrderDesk:
         try:
             await self.client.request(ids.TRD_MODIFY_ORDER, c2s)
         except (ConnectionLost, RequestTimeout) as exc:
-            return ChangeFateUnknown(what, str(exc))
+            checking = isinstance(exc, RequestTimeout) and self.client.ready
+            if checking:
+                self.on_unknown()
+            return ChangeFateUnknown(what, str(exc), checking=checking)
         except NotConnected as exc:  # nothing left the process
             self.journal.outcome(ref, error=f"not sent: {exc}")
             return ChangeRefused(what, str(exc))
@@ -251,6 +262,8 @@ class OrderDesk:
         self.accounts.touch()
         return None
 
-    def _new_ref(self, acc_id: int) -> str:
-        return f"{acc_id}-{time.time_ns()}-{next(self._refs)}"
+    @staticmethod
+    def _new_ref(acc_id: int) -> str:
+        """A fresh client reference (a place's travels to OpenD in its remark)."""
+        return new_ref()
 

@@ -11,9 +11,10 @@ from textual.message import Message
 
 from protocol.trade import OrderStatus, Side
 from workstation.orders import Ticket, fmt
-from workstation.store import OrderRow
+from workstation.account_rows import OrderRow
 
 FATE_UNKNOWN = "Its fate is unknown; it will be checked after reconnecting and is never resent."
+CHECKING_NOW = "Its fate is unknown; OpenD's order list is being checked now; it is never resent."
 
 
 def status_name(status: int) -> str:
@@ -100,24 +101,23 @@ class OrderRejected(TradingOutcome):
 
 
 class OrderFateUnknown(TradingOutcome):
-    """Sent, but the reply was lost (a drop or a timeout): verified after the reconnect."""
+    """Sent, but the reply was lost: verified after the reconnect (a drop) or at once, from
+    OpenD's order list (`checking`: a timeout with the link up)."""
 
     severity, timeout = "error", 10.0
 
-    def __init__(self, ticket: Ticket, reason: str) -> None:
+    def __init__(self, ticket: Ticket, reason: str, checking: bool = False) -> None:
         super().__init__()
-        self.ticket, self.reason = ticket, reason
+        self.ticket, self.reason, self.checking = ticket, reason, checking
 
     @property
     def text(self) -> str:
-        return f"{ticket_words(self.ticket)}: {self.reason}. {FATE_UNKNOWN}"
+        return f"{ticket_words(self.ticket)}: {self.reason}. {CHECKING_NOW if self.checking else FATE_UNKNOWN}"
 
 
 class OrderFailed(TradingOutcome):
-    """An order OpenD pushed as failed (or expired) after accepting it; told once per order.
-
-    DISABLED is not final in `protocol.trade` (it can be re-enabled), but it is told here as
-    "is no longer valid", a warning, as before."""
+    """An order OpenD pushed as failed after accepting it; told once per order. (The book tells
+    a DISABLED order with OrderDisabled; given one, this still reads "is no longer valid".)"""
 
     timeout = 8.0
 
@@ -132,6 +132,70 @@ class OrderFailed(TradingOutcome):
         word = "is no longer valid" if o.status == OrderStatus.DISABLED else "failed"
         why = o.last_error or status_name(o.status)
         return f"order {o.order_id} {Side.word_of(o.side)} {o.qty:g} {o.code} {word}: {why}"
+
+
+def order_words(o: OrderRow) -> str:
+    return f"order {o.order_id} {Side.word_of(o.side)} {fmt(o.qty)} {o.code}"
+
+
+class OrderDisabled(TradingOutcome):
+    """OpenD disabled an order: it stops working but is not final (it can be enabled again)."""
+
+    severity, timeout = "warning", 8.0
+
+    def __init__(self, order: OrderRow) -> None:
+        super().__init__()
+        self.order = order
+
+    @property
+    def text(self) -> str:
+        why = f" ({self.order.last_error})" if self.order.last_error else ""
+        return f"{order_words(self.order)} is disabled{why}: it does not work until enabled again"
+
+
+class OrderEnabled(TradingOutcome):
+    """A disabled order works again."""
+
+    severity, timeout = "warning", 6.0
+
+    def __init__(self, order: OrderRow) -> None:
+        super().__init__()
+        self.order = order
+
+    @property
+    def text(self) -> str:
+        return f"{order_words(self.order)} is enabled again: {status_name(self.order.status)}"
+
+
+class OrderTimedOut(TradingOutcome):
+    """OpenD pushed an order as TIMEOUT: its outcome is unknown; OpenD's list is checked now."""
+
+    severity, timeout = "error", 10.0
+
+    def __init__(self, order: OrderRow) -> None:
+        super().__init__()
+        self.order = order
+
+    @property
+    def text(self) -> str:
+        return (f"{order_words(self.order)}: OpenD reports TIMEOUT, its outcome is unknown; "
+                "checking OpenD's order list now; nothing is resent")
+
+
+class FillBusted(TradingOutcome):
+    """A fill OpenD pushed as cancelled (busted) or changed (corrected): it left, or changed in,
+    the fills; positions and funds are read again."""
+
+    severity, timeout = "error", 10.0
+
+    def __init__(self, fill_id: str, order_id: str, words: str, cancelled: bool) -> None:
+        super().__init__()
+        self.fill_id, self.order_id, self.words, self.cancelled = fill_id, order_id, words, cancelled
+
+    @property
+    def text(self) -> str:
+        how = "was cancelled by the exchange (busted)" if self.cancelled else "was corrected by the exchange"
+        return f"fill {self.fill_id} of order {self.order_id} ({self.words}) {how}; positions are read again"
 
 
 # -- modify, cancel, cancel all --------------------------------------------------------------
@@ -180,17 +244,18 @@ class ChangeRejected(TradingOutcome):
 
 
 class ChangeFateUnknown(TradingOutcome):
-    """A modify, cancel or cancel-all whose reply was lost: reported after the reconnect."""
+    """A modify, cancel or cancel-all whose reply was lost: reported after the reconnect, or
+    at once from OpenD's order list (`checking`: a timeout with the link up)."""
 
     severity, timeout = "error", 10.0
 
-    def __init__(self, what: str, reason: str) -> None:
+    def __init__(self, what: str, reason: str, checking: bool = False) -> None:
         super().__init__()
-        self.what, self.reason = what, reason
+        self.what, self.reason, self.checking = what, reason, checking
 
     @property
     def text(self) -> str:
-        return f"{self.what}: {self.reason}. {FATE_UNKNOWN}"
+        return f"{self.what}: {self.reason}. {CHECKING_NOW if self.checking else FATE_UNKNOWN}"
 
 
 class CancelAllDone(TradingOutcome):
@@ -274,6 +339,18 @@ class TradingLocked(TradingOutcome):
         return f"REAL trading locked ({self.why})"
 
 
+class UnlockForgotten(TradingOutcome):
+    """After a reconnect REAL trading counts as locked: OpenD may have restarted (a restart
+    forgets the unlock) and no call tells whether it did."""
+
+    severity, timeout = "warning", 12.0
+
+    @property
+    def text(self) -> str:
+        return ("reconnected to OpenD: it may have restarted, which forgets the unlock. "
+                "REAL trading is locked: unlock again with L")
+
+
 class LockAtOpenDFailed(TradingOutcome):
     severity = "warning"
 
@@ -307,3 +384,18 @@ class OrdersReconciled(TradingOutcome):
         if self.lines:
             return f"{self.away}; while away: {'; '.join(self.lines)}"
         return f"{self.away}; nothing changed in the account while away"
+
+
+class OrdersVerified(TradingOutcome):
+    """What a check of OpenD's order list found, with the link up (after a reply that timed
+    out, or an order pushed as TIMEOUT). Each order is told once."""
+
+    severity, timeout = "warning", 12.0
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__()
+        self.lines = list(lines)
+
+    @property
+    def text(self) -> str:
+        return "checked with OpenD: " + "; ".join(self.lines)

@@ -10,8 +10,10 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static, TabbedContent, TabPane
 
-from protocol.codes import ORDER_STATUS, ORDER_TYPES, TRD_SIDES
-from workstation.store import VERIFYING, Store
+from protocol.trade import OrderStatus, OrderType, Side
+from workstation.account_rows import VERIFYING
+from workstation.sessions import local_hms, row_time
+from workstation.store import Store
 from workstation.widgets.common import fmt_big, fmt_price, price_digits, price_styles
 from workstation.widgets.panel import Panel
 from workstation.widgets.table import Cells, Column, LineTable, as_cell
@@ -119,10 +121,12 @@ class AccountPanel(Panel, Vertical):
         self.refresh_orders()
         up, down, flat = price_styles(self.app)
         s = self.store
-        fills = sorted(s.fills.values(), key=lambda f: (f.create_time, f.fill_id), reverse=True)
+        # Sorted on one time line (epoch), shown in one zone (the trader's): HK and US rows mix.
+        when = {f.fill_id: row_time(f.timestamp, f.create_time, f.code) for f in s.fills.values()}
+        fills = sorted(s.fills.values(), key=lambda f: (when[f.fill_id], f.fill_id), reverse=True)
         self.fills.sync({f.fill_id: (
-            f.fill_id, f.order_id, f.code, TRD_SIDES.get(f.side, str(f.side)), f"{f.qty:g}", fmt_price(f.price, price_digits(f.code)),
-            f.create_time[11:19] or f.create_time,
+            f.fill_id, f.order_id, f.code, Side.short_of(f.side), f"{f.qty:g}", fmt_price(f.price, price_digits(f.code)),
+            local_hms(when[f.fill_id]),
         ) for f in fills})
         self.positions.sync({p.code: (
             p.code, Text(p.name), f"{p.qty:g}", f"{p.can_sell_qty:g}", fmt_price(p.cost_price, price_digits(p.code)), fmt_price(p.price, price_digits(p.code)),
@@ -143,11 +147,12 @@ class AccountPanel(Panel, Vertical):
 
     def refresh_orders(self) -> None:
         """Only the orders table: what an order push changes, painted at once."""
-        orders = sorted(self.store.orders.values(), key=lambda o: (o.create_time, o.order_id), reverse=True)
+        created = {o.order_id: row_time(o.create_timestamp, o.create_time, o.code) for o in self.store.orders.values()}
+        orders = sorted(self.store.orders.values(), key=lambda o: (created[o.order_id], o.order_id), reverse=True)
         self.orders.sync({o.order_id: (
-            o.order_id, o.code, TRD_SIDES.get(o.side, str(o.side)), ORDER_TYPES.get(o.order_type, str(o.order_type)),
+            o.order_id, o.code, Side.short_of(o.side), OrderType.short_of(o.order_type),
             f"{o.qty:g}", fmt_price(o.price, price_digits(o.code)), f"{o.fill_qty:g}",
             fmt_price(o.fill_avg_price, price_digits(o.code)) if o.fill_qty else "-",
-            "UNKNOWN?" if o.status == VERIFYING else ORDER_STATUS.get(o.status, str(o.status)),
-            o.update_time[11:19] or o.update_time, Text(o.last_error),
+            "UNKNOWN?" if o.status == VERIFYING else OrderStatus.short_of(o.status),
+            local_hms(row_time(o.update_timestamp, o.update_time, o.code)), Text(o.last_error),
         ) for o in orders})

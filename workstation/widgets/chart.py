@@ -41,6 +41,7 @@ class ChartPanel(Panel, CachedPlot):
         Binding("left", "move(-1)", "Older bar", show=False, id="chart.older"),
         Binding("right", "move(1)", "Newer bar", show=False, id="chart.newer"),
         Binding("end", "latest", "Latest bar", show=False, id="chart.latest"),
+        Binding("e", "extended", "Extended hours", show=False, id="chart.extended"),
     ]
     can_focus = True
     key, title, cell = "chart", "Chart", (0, 1)
@@ -51,6 +52,20 @@ class ChartPanel(Panel, CachedPlot):
         def __init__(self, period: str) -> None:
             super().__init__()
             self.period = period
+
+    class ExtendedToggled(Message):
+        """US intraday bars with (or without) the pre-market and after-hours."""
+
+        def __init__(self, on: bool) -> None:
+            super().__init__()
+            self.on = on
+
+    extended = False  # US pre-market and after-hours bars asked for (setting extended_bars, key e)
+
+    def action_extended(self) -> None:
+        self.extended = not self.extended
+        self.post_message(self.ExtendedToggled(self.extended))
+        self.notify(f"extended-hours bars {'on' if self.extended else 'off'} (US intraday)", timeout=1.5)
 
     def __init__(self, store: Store, **kwargs) -> None:
         super().__init__(**kwargs)

@@ -6,6 +6,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from workstation.sessions import limit_state
 from workstation.store import Store
 from workstation.widgets.common import fmt_big, fmt_price, price_digits, price_styles, set_titles
 from workstation.widgets.panel import FocusedPanel
@@ -29,8 +30,16 @@ class OrderBookPanel(FocusedPanel):
     def redraw(self) -> None:
         self.flushes += 1
         code = self.code
-        set_titles(self, title=f"Book {code}" if code else "Book")
+        q = self.store.quotes.get(code) if code else None
+        mark = ""
+        if q is not None:
+            limit = limit_state(q.code, q.name, q.last, q.prev_close)
+            mark = " HALTED" if q.halted else " LIMIT UP" if limit > 0 else " LIMIT DOWN" if limit < 0 else ""
+        set_titles(self, title=f"Book {code}{mark}" if code else "Book")
         book = self.store.books.get(code) if code else None
+        if q is not None and q.halted and not (book and (book.bids or book.asks)):
+            self.update(Text(f"{code} is halted: trading suspended", style="bold"), layout=False)
+            return
         if book is None:
             self.update(Text("waiting for the order book…", style="dim"), layout=False)
             return

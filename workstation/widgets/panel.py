@@ -14,6 +14,7 @@ from typing import ClassVar
 
 from textual.widget import Widget
 
+from workstation.sessions import MarketHours
 from workstation.store import CHANGE_KINDS, Changes, Store
 from workstation.widgets.common import STALE_AFTER, LinePanel, fmt_age, set_titles
 
@@ -45,6 +46,7 @@ class Panel:
     code: str | None = None  # the code shown, for panels that follow the focused one
     flushes = 0  # redraws so far (burst tests bound them)
     age_label = ""  # what the border shows; "" while the data is fresh or absent
+    hours: MarketHours | None = None  # the markets' sessions (set by the App): quiet is not stale
 
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
@@ -89,10 +91,25 @@ class Panel:
         """Monotonic time the data this panel draws last changed; None if it cannot tell."""
         return None
 
+    def quiet(self) -> str | None:
+        """Why this panel's data stands still on purpose: its market's session ("lunch break",
+        "closed", ...); None while the market trades or for panels of no single market."""
+        if self.hours is None or not self.code:
+            return None
+        return self.hours.quiet(self.code.partition(".")[0])
+
     def show_age(self, now: float, online: bool) -> None:
         """The `-stale` class (dimmed by the theme) when the data is old or the feed is down,
         and the data's age in the border subtitle once it is half that old (a label ticking
-        every second on a live panel would repaint it whole every second)."""
+        every second on a live panel would repaint it whole every second). A market at lunch
+        or closed is quiet, not stale: the subtitle says which."""
+        quiet = self.quiet()
+        if quiet is not None:
+            self.set_class(not online, "-stale")  # type: ignore[attr-defined]
+            if quiet != self.age_label:
+                self.age_label = quiet
+                set_titles(self, subtitle=self.subtitle())
+            return
         at = self.updated_at()
         age = None if at is None else max(0.0, now - at)
         stale = not online or (age is not None and age > self.stale_after)

@@ -1,10 +1,13 @@
-"""Watchlist: one row per code; a flush repaints only the rows whose text changed."""
+"""Watchlist: one row per code; a flush repaints only the rows whose text changed. The Session
+column marks halts and A-share limits, and shows a US code's pre-market, after-hours or
+overnight price while that session runs."""
 
 from __future__ import annotations
 
 from textual.binding import Binding
 from textual.message import Message
 
+from workstation.sessions import EXT_WORDS, limit_state
 from workstation.store import Changes, Quote, Store
 from workstation.widgets.common import direction_style, fmt_big, fmt_change, fmt_pct, fmt_price, price_digits, price_styles
 from workstation.widgets.panel import Panel
@@ -12,13 +15,14 @@ from workstation.widgets.table import Cells, Column, LineTable
 
 COLUMNS = (  # key, label, width, right-aligned
     ("code", "Code", 9, False), ("name", "Name", 10, False), ("last", "Last", 9, True), ("pct", "Chg%", 7, True),
-    ("chg", "Chg", 8, True), ("vol", "Volume", 8, True), ("turn", "Turnover", 9, True), ("bid", "Bid", 9, True),
+    ("chg", "Chg", 8, True), ("state", "Session", 20, False), ("vol", "Volume", 8, True), ("turn", "Turnover", 9, True), ("bid", "Bid", 9, True),
     ("ask", "Ask", 9, True),
 )
 SORT_KEYS = {
     "code": lambda q: q.code, "name": lambda q: q.name, "last": lambda q: _num(q.last),
     "chg": lambda q: _num(q.change), "pct": lambda q: _num(q.change_pct), "vol": lambda q: q.volume,
     "turn": lambda q: q.turnover, "bid": lambda q: _num(q.bid), "ask": lambda q: _num(q.ask),
+    "state": lambda q: (q.halted, sorted(q.ext or ())),
 }
 
 
@@ -79,17 +83,40 @@ class Watchlist(Panel, LineTable):
         style = direction_style(q.last, q.prev_close, styles)
         d = price_digits(q.code)
         tick = direction_style(q.last, q.prev_last, styles) if q.seq > 1 else style
+        opend = self.store.opend
+        name = q.name or self.store.names.get(q.code, "")
+        missing = opend.missing(q.code)
+        if missing:  # said in the row, once, quietly: no warning per code and subtype
+            name = missing
+        elif opend.polls(q.code):
+            name = "≈ " + name  # priced by polling snapshots, not pushes
         return (
-            (q.code, ""),
-            (q.name or self.store.names.get(q.code, ""), ""),
+            (q.code, "italic" if opend.polls(q.code) else ""),
+            (name, "dim italic" if missing else ""),
             (fmt_price(q.last, d), tick),
             (fmt_pct(q.change_pct), style),
             (fmt_change(q.change), style),
+            self._state_cell(q, d, styles),
             (fmt_big(q.volume), ""),
             (fmt_big(q.turnover), ""),
             (fmt_price(q.bid, d), ""),
             (fmt_price(q.ask, d), ""),
         )
+
+    def _state_cell(self, q: Quote, d: int, styles: tuple[str, str, str]) -> tuple[str, str]:
+        """Halted, at an A-share daily limit, or (US, outside regular hours) the session's
+        price and change beside the regular close in Last."""
+        if q.halted:
+            return "HALTED", "bold reverse"
+        limit = limit_state(q.code, q.name, q.last, q.prev_close)
+        if limit:
+            return ("LIMIT UP", f"bold reverse {styles[0]}") if limit > 0 else ("LIMIT DOWN", f"bold reverse {styles[1]}")
+        session = self.hours.us_session() if self.hours is not None and q.ext else None
+        block = q.ext.get(session) if session and q.ext else None
+        if block is None:
+            return "", ""
+        return (f"{EXT_WORDS[session]} {fmt_price(block.price, d)} {fmt_pct(block.change_pct)}",
+                direction_style(block.change, 0.0, styles))
 
     def refresh_codes(self, codes) -> int:
         """Repaint the rows of `codes` whose text or colour changed; returns rows touched."""
