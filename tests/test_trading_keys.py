@@ -243,7 +243,7 @@ async def test_b_on_an_index_is_refused_before_any_form(sim, tmp_path):
     async with app.run_test(size=(160, 45), message_hook=seen.append) as pilot:
         await ready(pilot, app)
         app.choose("HK.800000")
-        await wait_until(pilot, lambda: app.store.quote("HK.800000").sec_type, what="the index's static info")
+        await wait_until(pilot, lambda: app.store.opend.sec_types.get("HK.800000"), what="the index's static info")
         app.watchlist.focus()
         await pilot.press("b")
         await wait_until(pilot, lambda: told(seen, TradingRefused), what="the refusal")
