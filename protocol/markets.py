@@ -24,6 +24,13 @@ UNIT = 10_000  # price units per 1.0 (0.0001 resolution)
 
 # Qot_Common.SecurityType (the ones the rules look at)
 SEC_STOCK, SEC_ETF, SEC_INDEX = 3, 4, 6  # SEC_ETF is "Trust": ETFs and funds
+# What no order can be placed on (Qot_Common.SecurityType -> how the trader is told)
+UNTRADABLE = {SEC_INDEX: "an index", 7: "a sector", 9: "a sector group"}
+
+
+def untradable(sec_type: int) -> str | None:
+    """Why a security of this type cannot be traded ("an index"), or None if it can be."""
+    return UNTRADABLE.get(sec_type)
 
 A_SHARES = frozenset({"SH", "SZ"})
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+from collections import deque
 from collections.abc import Callable
 
 from textual import on, work
@@ -99,6 +100,7 @@ class FutuTui(TradingActions, HoursActions, App):
         self.panels: dict[str, Panel] = {}  # by key, in tab order
         self._outage_reasons: set[str] = set()  # reasons already notified during this outage
         self._plots_timer = None  # pending: the chart and flow catch up with the focused code
+        self.keys_to_main: deque = deque(maxlen=32)  # see TradingActions.on_event
         self.notices = Notices(self)
         self.journal_problem: str | None = None  # why orders cannot be journalled (trading is off)
         self._opend_seen = -1  # store.opend.version last shown

@@ -217,6 +217,9 @@ class Feed:
         if self.client.ready and self.focus_code:
             self.spawn(self._sync_subscriptions())
             self.spawn(self._load_focus(self.focus_code, self.period))
+            code = self.focus_code
+            if code not in self.watch and code not in self.store.opend.sec_types:  # its type decides b and s
+                self.spawn(self._load_names([code]))
 
     def _rights_changed(self) -> None:
         """Rights changed (QotRight Notify) or OpenD is back on Futu's servers: what was

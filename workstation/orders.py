@@ -98,6 +98,13 @@ def _grid_problem(field: str, market: str, price: float, spread: float | None) -
                           f"here; nearest valid prices {fmt(lo)} and {fmt(hi)}")
 
 
+def price_band(market: str, last_price: float, band_pct: float, spread: float | None = None) -> tuple[float, float]:
+    """The limit prices within ±band_pct of the last price, on the tick grid."""
+    lo = round_to_tick(market, last_price * (1 - band_pct / 100), up=True, spread=spread)
+    hi = round_to_tick(market, last_price * (1 + band_pct / 100), up=False, spread=spread)
+    return lo, hi
+
+
 def validate(ticket: Ticket, *, lot_size: int, last_price: float | None, can_sell_qty: float,
              limits: Limits = Limits(), spread: float | None = None) -> list[Problem]:
     """Everything wrong with a ticket, one Problem per rule broken; empty means sendable.
@@ -141,8 +148,7 @@ def validate(ticket: Ticket, *, lot_size: int, last_price: float | None, can_sel
             assert last_price is not None
             move = (t.price / last_price - 1) * 100
             if abs(move) > limits.band_pct + 1e-9:
-                lo = round_to_tick(market, last_price * (1 - limits.band_pct / 100), up=True, spread=spread)
-                hi = round_to_tick(market, last_price * (1 + limits.band_pct / 100), up=False, spread=spread)
+                lo, hi = price_band(market, last_price, limits.band_pct, spread)
                 out.append(Problem("price", f"{fmt(t.price)} is {abs(move):.1f}% {'above' if move > 0 else 'below'} "
                                             f"the last price {fmt(last_price)}; the band is ±{limits.band_pct:g}% "
                                             f"({fmt(lo)} to {fmt(hi)})"))

@@ -34,7 +34,7 @@ from protocol.proto import (
 EXTENDED_SESSIONS = (Session_.ETH, Session_.ALL, Session_.OVERNIGHT)  # US orders that may trade outside RTH
 SUB_KEY = "trd_acc_sub"  # Session.data: account IDs this connection gets pushes for
 MARKET_OF_SEC = {SEC_MARKET_OF[m]: m for m in MARKETS}  # the simulated ones
-RECEIVED_KEPT = 1000  # write requests remembered in TradeService.received
+RECEIVED_KEPT = 1000  # write requests (and max-quantity queries) remembered in TradeService.received
 
 
 def _r(x: float) -> float:
@@ -297,6 +297,7 @@ class TradeService:
 
     def get_max_qtys(self, session: Session, c2s: Message) -> Message:
         acc = self._account(c2s.header)
+        self.received.append((ids.TRD_GET_MAX_TRD_QTYS, c2s))  # tests check the price it is asked with
         self._limit(ids.TRD_GET_MAX_TRD_QTYS, acc.acc_id)
         code = self._code(c2s.secMarket, c2s.code, c2s.header.trdMarket)
         try:

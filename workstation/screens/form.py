@@ -1,11 +1,14 @@
 """What the order and modify forms share: compact one-row fields, Esc to cancel, one tick
-and one lot nudges, and reading numbers typed by hand."""
+and one lot nudges, reading numbers typed by hand, keys typed before the form is drawn, and
+a result given once."""
 
 from __future__ import annotations
 
 import math
 from typing import TypeVar
 
+from textual import events
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.screen import ModalScreen
 from textual.widgets import Input
@@ -15,8 +18,40 @@ from workstation.orders import fmt, nudge_price, nudge_qty
 Result = TypeVar("Result")
 
 
-class PriceQtyForm(ModalScreen[Result]):
-    """Subclasses have #price and #qty inputs and set `code`, `lot_size`, `last_price`."""
+def retyped(key: events.Key, app) -> events.Key:
+    """A fresh copy of a key event, to deliver again (the original may be stopped or spent).
+    Sent by the App, as a driver's key is: it bubbles back up to the App, where Enter's
+    binding (submit) is found; a copy sent by the form would stop at the form."""
+    copy = events.Key(key.key, key.character)
+    copy.time = key.time
+    copy.set_sender(app)
+    return copy
+
+
+class DismissOnce:
+    """Mixed into a modal screen: the first dismiss wins; later ones (a second Enter or y that
+    was already queued, a paste, key repeat) do nothing instead of raising ScreenStackError
+    or calling the result callback twice."""
+
+    dismissed = False
+
+    def dismiss(self, result=None) -> AwaitComplete:
+        if self.dismissed or self is not self.app.screen:
+            return AwaitComplete.nothing()
+        self.dismissed = True
+        return super().dismiss(result)
+
+
+
+class PriceQtyForm(DismissOnce, ModalScreen[Result]):
+    """Subclasses have #price and #qty inputs and set `code`, `lot_size`, `last_price`.
+
+    Keys typed after `b` but before the form is drawn (nothing is focused yet, so the App
+    hands them to the screen) are held, and given to the first field in the order typed once
+    it has focus and its text is selected: `b575<Enter>` sends 575, never the prefilled price.
+    Subclasses call `take_focus(field)` at the end of `on_mount`."""
+
+    AUTO_FOCUS = ""  # the form chooses its field itself, in take_focus
 
     BINDINGS = [
         Binding("escape", "dismiss(None)", "Cancel", id="form.cancel"),
@@ -38,6 +73,37 @@ class PriceQtyForm(ModalScreen[Result]):
     code: str
     lot_size: int
     last_price: float | None
+    typed_ahead: list[events.Key] | None = None  # None once a field has focus
+
+    def _forward_event(self, event: events.Event) -> None:
+        """Keys arrive here only while no field has focus: keep them."""
+        if not (isinstance(event, events.Key) and self.hold(event)):
+            super()._forward_event(event)
+
+    def hold(self, key: events.Key) -> bool:
+        """Keep a key typed before a field has focus; False once one has."""
+        if self.typed_ahead is None:
+            return False
+        self.typed_ahead.append(key)
+        return True
+
+    def take_key(self, key: events.Key) -> None:
+        """A key typed after `b` that reached the main screen before this form existed (the App
+        hands it over when it bubbles back): held, or given to the focused field."""
+        if not self.hold(key) and self.focused is not None:
+            self.focused._forward_event(retyped(key, self.app))
+
+    def take_focus(self, field: Input) -> None:
+        """Focus `field` (Input selects its text on focus) and give it the keys typed so far,
+        in the order they were typed. Synchronous: later keys reach the field after these."""
+        self.set_focus(field)
+        held, self.typed_ahead = sorted(self.typed_ahead or [], key=lambda k: k.time), None
+        for key in held:
+            field._forward_event(retyped(key, self.app))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.typed_ahead = []
 
     def number(self, field: str) -> float | None:
         """The field as a number: None when empty, NaN when it is not a number."""

@@ -1,8 +1,14 @@
 """Order entry: a keyboard-first modal that returns a validated `Ticket` (or None).
 
 Nothing is sent from here: the form validates locally (lot, tick grid, price band, notional,
-can-sell quantity, trigger side) and shows each problem next to the form; only a clean
-ticket is returned to the app, which sends it.
+can-sell quantity, trigger side, buying power when known) and shows each problem next to
+the form; only a clean ticket is returned to the app, which sends it. Whether the account
+may trade at all (REAL re-locked while the form was open) is asked again at Enter; the form
+stays open with the reason.
+
+The preview is live: the last price and band each second from the store, buying power from
+the store (the active account) or from OpenD (another account), max quantities from OpenD
+within its rate limit. Every look-up fills in after the form is on screen.
 """
 
 from __future__ import annotations
@@ -19,8 +25,8 @@ from textual.containers import Grid, Vertical
 from textual.widgets import Input, Label, Select, Static
 
 from protocol.fees import schedule_for
-from protocol.trade import OrderType, Session, Side, TimeInForce
-from workstation.orders import Limits, Problem, Ticket, fmt, validate
+from protocol.trade import CURRENCY_OF, OrderType, Session, Side, TimeInForce
+from workstation.orders import Limits, Problem, Ticket, fmt, price_band, validate
 from workstation.screens.form import PriceQtyForm
 
 TYPES = [("Limit", OrderType.NORMAL), ("Market", OrderType.MARKET), ("Absolute limit", OrderType.ABSOLUTE_LIMIT),
@@ -28,9 +34,27 @@ TYPES = [("Limit", OrderType.NORMAL), ("Market", OrderType.MARKET), ("Absolute l
 TIFS = [("Day", TimeInForce.DAY), ("Good till cancelled", TimeInForce.GTC)]
 SESSIONS = [("Regular hours", Session.RTH), ("Extended hours", Session.ETH)]
 FIELDS = ("price", "aux", "qty", "remark")
-MAX_QTY_EVERY = 3.5  # s between Trd_GetMaxTrdQtys calls (OpenD allows 10 per 30 s)
+MAX_QTY_EVERY = 3.5  # s between Trd_GetMaxTrdQtys calls of one account (OpenD allows 10 per 30 s)
+MAX_QTY_STALE = 6.0  # s: asked again at the same price, since fills and orders change them
+POWER_EVERY = 3.0  # s between Trd_GetFunds calls for another account's buying power (no refreshCache)
 MaxQtys = Callable[[Ticket], Awaitable[object]]
 PowerOf = Callable[[int], Awaitable[tuple[float, str]]]  # account ID -> (buying power, currency)
+Live = Callable[[], float | None]  # the code's last price now
+PowerNow = Callable[[], tuple[float, str]]  # the active account's buying power now, from the store
+CanSend = Callable[[Ticket], str | None]  # why this ticket may not be sent now, or None
+_max_asked: dict[int, float] = {}  # account ID -> when the last form asked OpenD for max quantities
+
+
+def _same(a: float, b: float) -> bool:
+    return a == b or (a != a and b != b)
+
+
+def order_currency(ticket: Ticket) -> str:
+    """The currency the order is priced in: its code's market's."""
+    try:
+        return CURRENCY_OF[ticket.market].name
+    except (KeyError, ValueError):
+        return ""
 
 
 class OrderForm(PriceQtyForm[Ticket | None]):
@@ -47,7 +71,9 @@ class OrderForm(PriceQtyForm[Ticket | None]):
     def __init__(self, ticket: Ticket, *, name: str, lot_size: int, last_price: float | None,
                  can_sell_qty: float, limits: Limits, env_label: str, position_qty: float = 0.0,
                  buying_power: float = math.nan, currency: str = "", max_qtys: MaxQtys | None = None,
-                 power_of: PowerOf | None = None, spread: float | None = None, no_quote: str = "") -> None:
+                 power_of: PowerOf | None = None, spread: float | None = None, no_quote: str = "",
+                 last_of: Live | None = None, power_now: PowerNow | None = None,
+                 can_send: CanSend | None = None) -> None:
         super().__init__()
         self.no_quote = no_quote  # why there is no live quote for this code ("" if there is one)
         if ticket.market == "US" and ticket.session == Session.NONE:
@@ -58,9 +84,13 @@ class OrderForm(PriceQtyForm[Ticket | None]):
         self.currency = currency
         self.max_qtys = max_qtys
         self.power_of = power_of  # asks OpenD for the buying power when the caller has none
+        self.power_now = power_now  # reads it from the store (the active account's funds)
+        self.last_of = last_of
+        self.can_send = can_send
         self.max_text = "max qty …" if max_qtys else ""
         self._max_for: float | None = None  # the price the shown max quantities are for
         self._max_at = -math.inf
+        self._power_at = -math.inf
         self.ticket = ticket
         self.code = ticket.code
         self.sec_name = name
@@ -99,18 +129,38 @@ class OrderForm(PriceQtyForm[Ticket | None]):
     def on_mount(self) -> None:
         self._refresh_title()
         self._refresh_preview()
-        self._ask_max_qtys()
-        self.set_interval(1.0, self._ask_max_qtys)
-        self.query_one("#price" if self.ticket.has_price else "#qty", Input).focus()
-        if self.power_of is not None and self.buying_power != self.buying_power:
+        self.take_focus(self.query_one("#price" if self.ticket.has_price else "#qty", Input))
+        self.call_after_refresh(self._live)  # look-ups once the form is on screen
+        self.set_interval(1.0, self._live, name="refresh the order preview")
+
+    def _live(self) -> None:
+        """Each second: last price and band, buying power, max quantities."""
+        changed = False
+        if self.last_of is not None:
+            last = self.last_of()
+            if last is not None and last == last and last != self.last_price:
+                self.last_price, changed = last, True
+        if self.power_now is not None:
+            power, currency = self.power_now()
+            if currency != self.currency or not _same(power, self.buying_power):
+                self.buying_power, self.currency, changed = power, currency, True
+        elif self.power_of is not None and time.monotonic() - self._power_at >= POWER_EVERY:
+            self._power_at = time.monotonic()
             self.run_worker(self._fetch_power(), group="power", exclusive=True)
+        self._ask_max_qtys()
+        if changed:
+            self._refresh_preview()
+            if self.problems:
+                self._show(self.read()[1])
 
     async def _fetch_power(self) -> None:
         try:
-            self.buying_power, self.currency = await self.power_of(self.ticket.acc_id)
+            power = await self.power_of(self.ticket.acc_id)
         except Exception:  # a preview must never break the form; "-" stays
             return
-        self._refresh_preview()
+        if power != (self.buying_power, self.currency):
+            self.buying_power, self.currency = power
+            self._refresh_preview()
 
     # -- reading the form ------------------------------------------------------------------
 
@@ -140,7 +190,24 @@ class OrderForm(PriceQtyForm[Ticket | None]):
             if self.no_quote and self.last_price is None and ticket.has_price:
                 # No quote is coming: the typed limit price stands, without a band to check it against.
                 problems = [p for p in problems if "band against" not in p.message]
+            if (power := self.power_problem(ticket)) is not None:
+                problems.append(power)
         return ticket, problems
+
+    def notional(self, ticket: Ticket) -> float:
+        """At the limit price, or at the last price for an order without one (0 if unknown)."""
+        price = ticket.price if ticket.has_price else (self.last_price or 0.0)
+        return price * (ticket.qty if ticket.qty == ticket.qty else 0.0)
+
+    def power_problem(self, ticket: Ticket) -> Problem | None:
+        """A buy over the buying power, when it is known and in the order's currency."""
+        power, currency = self.buying_power, order_currency(ticket)
+        if ticket.side != Side.BUY or power != power or not currency or self.currency != currency:
+            return None
+        notional = self.notional(ticket)
+        if notional <= power:
+            return None
+        return Problem("qty", f"notional {notional:,.2f} {currency} is over the buying power {power:,.2f} {currency}")
 
     # -- display -----------------------------------------------------------------------------
 
@@ -158,17 +225,22 @@ class OrderForm(PriceQtyForm[Ticket | None]):
         """Notional, estimated fees (and whose schedule), buying power, max quantities, position
         after a full fill."""
         ticket, _ = self.read()
-        price = ticket.price if ticket.has_price else (self.last_price or 0.0)
         qty = ticket.qty if ticket.qty == ticket.qty else 0.0
-        notional = price * qty
+        notional = self.notional(ticket)
         schedule = schedule_for(ticket.market)
         is_sell = ticket.side != Side.BUY
         fees = schedule.total(qty, notional, is_sell) if schedule is not None and notional > 0 else 0.0
         after = self.position_qty + (qty if ticket.side == Side.BUY else -qty)
         last = "-" if self.last_price is None else fmt(self.last_price)
-        power = "-" if self.buying_power != self.buying_power else f"{self.buying_power:,.2f}"
+        band = ""
+        if self.last_price:
+            lo, hi = price_band(ticket.market, self.last_price, self.limits.band_pct, self.spread)
+            band = f"  band {fmt(lo)}–{fmt(hi)}"
+        power = "-" if self.buying_power != self.buying_power else f"{self.buying_power:,.2f} {self.currency}".rstrip()
+        currency = order_currency(ticket) or self.currency
         self.query_one("#preview", Static).update(Text(
-            f"notional {notional:,.2f} {self.currency}  fees ≈ {fees:,.2f}  last {last}  lot {self.lot_size}\n"
+            f"notional {notional:,.2f} {currency}  fees ≈ {fees:,.2f}  lot {self.lot_size}\n"
+            f"last {last}{band}\n"
             f"buying power {power}  {self.max_text}\n"
             f"position {fmt(self.position_qty)} → {fmt(after)}  can sell {fmt(self.can_sell_qty)}\n"
             f"fees are an estimate: {schedule.name if schedule is not None else 'no schedule for this market'}"
@@ -176,15 +248,24 @@ class OrderForm(PriceQtyForm[Ticket | None]):
                f"{self.limits.band_pct:g}% band check, the notional uses your price" if self.no_quote else "")))
 
     def _ask_max_qtys(self) -> None:
-        """Trd_GetMaxTrdQtys for the price on the form, at most every MAX_QTY_EVERY s."""
+        """Trd_GetMaxTrdQtys for the price on the form (market and stop orders: the last price),
+        when it changed or the answer is MAX_QTY_STALE s old; at most every MAX_QTY_EVERY s
+        per account, across forms."""
         if self.max_qtys is None:
             return
         ticket, _ = self.read()
-        price = ticket.price if ticket.has_price else 0.0
-        if price == self._max_for or time.monotonic() - self._max_at < MAX_QTY_EVERY:
+        price = ticket.price if ticket.has_price else (self.last_price or 0.0)
+        if not price:
+            self.max_text = "max qty: no price yet"
             return
-        self._max_for, self._max_at = price, time.monotonic()
-        self.run_worker(self._fetch_max_qtys(ticket), group="max-qtys", exclusive=True)
+        now = time.monotonic()
+        if price == self._max_for and now - self._max_at < MAX_QTY_STALE:
+            return
+        if now - _max_asked.get(ticket.acc_id, -math.inf) < MAX_QTY_EVERY:
+            return
+        self._max_for, self._max_at = price, now
+        _max_asked[ticket.acc_id] = now
+        self.run_worker(self._fetch_max_qtys(replace(ticket, price=price)), group="max-qtys", exclusive=True)
 
     async def _fetch_max_qtys(self, ticket: Ticket) -> None:
         try:
@@ -215,7 +296,11 @@ class OrderForm(PriceQtyForm[Ticket | None]):
 
     @on(Input.Submitted)
     def submit(self) -> None:
+        if self.dismissed:  # a second Enter: the first one already gave the ticket
+            return
         ticket, problems = self.read()
+        if not problems and self.can_send is not None and (why := self.can_send(ticket)):
+            problems = [Problem("account", why)]
         self._show(problems)
         if not problems:
             self.dismiss(ticket)

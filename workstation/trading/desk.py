@@ -71,6 +71,16 @@ class OrderDesk:
         return [(self.accounts.require(a.acc_id), m) for a in self.accounts.book_accounts()
                 for m in sorted(set(a.markets))]
 
+    def cancel_all_plan(self) -> list[tuple[Account, list[OrderRow]]]:
+        """What cancel-all will cancel, as its confirmation lists it: every book account (each
+        gets a request, open orders or not) with its changeable orders."""
+        plan = []
+        for acc in self.accounts.book_accounts():
+            orders = [o for key, o in self.store.orders.items()
+                      if o.acc_id == acc.acc_id and self.changeable(key) is not None]
+            plan.append((acc, orders))
+        return plan
+
     def form_account(self, code: str) -> Account | None:
         """The account a new order on this code would go to, if it may trade now; else says why."""
         acc = self.accounts.account_for(code)
@@ -140,17 +150,26 @@ class OrderDesk:
 
     # -- open orders ---------------------------------------------------------------------
 
-    async def modify(self, order_id: str, qty: float, price: float) -> TradingOutcome:
+    async def modify(self, order_id: str, qty: float, price: float, aux_price: float | None = None) -> TradingOutcome:
+        """A new quantity and price (and trigger, for stops: `aux_price`). An order without a
+        limit price (market, stop) is told as "qty, trigger X", never "@ 0"."""
         what = f"modify {order_id}"
-        return await self._change(what, order_id, ModifyOp.NORMAL, qty, price,
-                                  sent=lambda: ChangeSent(what, order_id, f": {fmt(qty)} @ {fmt(price)}"))
+        order = self.store.orders.get(order_id)
+        priced = order is None or Ticket(code=order.code, side=order.side, qty=qty,
+                                         order_type=order.order_type).has_price
+        detail = f": {fmt(qty)}" + (f" @ {fmt(price)}" if priced else "")
+        if aux_price is not None:
+            detail += f", trigger {fmt(aux_price)}"
+        return await self._change(what, order_id, ModifyOp.NORMAL, qty, price, aux_price,
+                                  sent=lambda: ChangeSent(what, order_id, detail))
 
     async def cancel(self, order_id: str) -> TradingOutcome:
         what = f"cancel {order_id}"
         return await self._change(what, order_id, ModifyOp.CANCEL, sent=lambda: ChangeSent(what, order_id))
 
     async def _change(self, what: str, order_id: str, op: ModifyOp, qty: float | None = None,
-                      price: float | None = None, *, sent: Callable[[], TradingOutcome]) -> TradingOutcome:
+                      price: float | None = None, aux_price: float | None = None, *,
+                      sent: Callable[[], TradingOutcome]) -> TradingOutcome:
         order = self.changeable(order_id)
         if order is None:
             return self._tell(ChangeRefused(what, "the order is not open"))
@@ -171,8 +190,11 @@ class OrderDesk:
                 c2s.qty = float(qty if qty is not None else order.qty)
                 c2s.price = float(price if price is not None else order.price)
                 c2s.adjustPrice, c2s.adjustSideAndLimit = False, 0.0
+                extra = {}
+                if aux_price is not None:
+                    c2s.auxPrice = extra["aux_price"] = float(aux_price)
                 self.journal.request(MODIFY_OP, ref, acc_id=acc.acc_id, order_id=order.order_id, qty=c2s.qty,
-                                     price=c2s.price)
+                                     price=c2s.price, **extra)
             else:
                 self.journal.request(CANCEL, ref, acc_id=acc.acc_id, order_id=order.order_id)
         except JournalError as exc:
