@@ -30,6 +30,7 @@ from workstation.screens.help import HelpScreen
 from workstation.screens.rights import RightsScreen
 from workstation.screens.symbol import SymbolSearch
 from workstation import panels as registry
+from workstation.panels import PanelRef
 from workstation.store import Store
 from workstation.trading.messages import TradingLocked, TradingOutcome, TradingUnlocked, UnlockForgotten
 from workstation.widgets.chart import ChartPanel
@@ -40,16 +41,6 @@ from workstation.widgets.watchlist import Watchlist
 NARROW_WIDTH, NARROW_HEIGHT = 110, 32
 FREEZE_AFTER = 5.0  # s after start-up: the long-lived heap is built by then
 PLOTS_SETTLE = 0.1  # s the focused code must rest before the chart and capital flow follow it
-
-
-class PanelRef:
-    """`app.chart` and the like: the panel registered under the attribute's name."""
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.key = name
-
-    def __get__(self, app: FutuTui | None, owner: type | None = None):
-        return self if app is None else app.panels[self.key]
 
 
 class FutuTui(TradingActions, HoursActions, App):

@@ -22,3 +22,13 @@ PANELS: list[type[Panel]] = [
     FlowPanel,
     TapePanel,
 ]
+
+
+class PanelRef:
+    """`app.chart` and the like: the panel registered under the attribute's name."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.key = name
+
+    def __get__(self, app, owner: type | None = None):
+        return self if app is None else app.panels[self.key]
