@@ -157,3 +157,28 @@ async def test_quota_figures_on_screen_equal_the_simulators(opend, tmp_path):
         await wait_until(pilot, lambda: app.feed.has_history("HK.800000", app.chart.kl_type), what="index history")
         await wait_until(pilot, lambda: app.feed.idle, what="requests to finish")
         assert sim.sim.gateway.received.get(ids.QOT_GET_CAPITAL_FLOW, 0) == flows
+
+
+async def test_an_order_on_a_code_with_no_quote_says_why_and_takes_a_typed_price(opend, tmp_path):
+    from workstation.screens.order import OrderForm
+    from tests.test_trading import received
+
+    sim = opend(quote_rights=QuoteRights.parse("US=NO"))
+    app = make_app(sim, tmp_path, codes=["US.AAPL", "HK.00700"])
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_until(pilot, lambda: app.trading.ready and app.store.opend.known and priced(app, "HK.00700"),
+                         what="accounts and rights")
+        app.choose("US.AAPL")
+        await wait_until(pilot, lambda: app.focus_code == "US.AAPL" and app.check_action("order", (1,)),
+                         what="US.AAPL focused and tradable")
+        before = len(received(sim, ids.TRD_PLACE_ORDER))
+        await pilot.press("b")
+        await wait_until(pilot, lambda: isinstance(app.screen, OrderForm), what="the order form")
+        form = app.screen
+        await wait_until(pilot, lambda: "no quote" in text_of(form.query_one("#preview"), 200), what="the reason")
+        assert "needs US LV1" in text_of(form.query_one("#preview"), 200)
+        assert not form.query_one("#price").value  # nothing prefilled from a price that is not there
+        await pilot.press(*"230.5", "enter")
+        await wait_until(pilot, lambda: len(received(sim, ids.TRD_PLACE_ORDER)) > before, what="the order sent")
+        sent = received(sim, ids.TRD_PLACE_ORDER)[-1]
+        assert (sent.code, sent.price) == ("AAPL", 230.5)
