@@ -56,11 +56,11 @@ def early_today() -> float:
     return min(hk.replace(hour=0, minute=1, second=0, microsecond=0).timestamp(), time.time())
 
 
-def make_app(port: int, tmp_path, codes=CODES) -> FutuTui:
+def make_app(port: int, tmp_path, codes=CODES, backoff: tuple[float, float] = BACKOFF) -> FutuTui:
     wl = WatchlistFile(tmp_path / "watchlist.json")
     wl.save(codes)
     return FutuTui(Config(port=port),
-                   lambda: OpenDClient("127.0.0.1", port, backoff=BACKOFF, request_timeout=TIMEOUT),
+                   lambda: OpenDClient("127.0.0.1", port, backoff=backoff, request_timeout=TIMEOUT),
                    watchlist_file=wl, journal=Journal(tmp_path))
 
 
@@ -353,7 +353,8 @@ def broker_fills(sim: SimThread, acc_id: int, order_id: str) -> list[tuple[str, 
 
 async def test_panels_show_their_age_and_dim_when_stale(tmp_path):
     sim = start_sim()
-    app = make_app(sim.sim.port, tmp_path)
+    # A reconnect 2 s after the loss: long enough to look at the offline screen.
+    app = make_app(sim.sim.port, tmp_path, backoff=(2.0, 2.0))
     try:
         async with app.run_test(size=(160, 45)) as pilot:
             await settled(pilot, app)
