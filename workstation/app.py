@@ -418,7 +418,9 @@ class FutuTui(TradingActions, HoursActions, App):
     @on(FeedStateChanged)
     def _feed_state(self, event: FeedStateChanged) -> None:
         was_ready = self.status.state is ConnState.READY
-        self.status.state, self.status.reason = event.state, event.reason
+        # While reconnecting, the bar keeps saying why the link was lost.
+        keep = event.state is ConnState.CONNECTING and self.status.down_since is not None
+        self.status.state, self.status.reason = event.state, self.status.reason if keep else event.reason
         if event.state is ConnState.READY:
             self.status.down_since = None
         elif was_ready or (event.state is ConnState.LOST and self.status.down_since is None):
