@@ -202,6 +202,7 @@ async def test_the_form_stays_open_when_real_relocks_while_it_is_open(sim, tmp_p
         await pilot.press("b")
         await wait_until(pilot, lambda: isinstance(app.screen, OrderForm), what="the order form")
         form = app.screen
+        await wait_until(pilot, lambda: form.query_one("#price").has_focus, what="the form taking keys")
         await accounts.lock("locked by a test")
         await pilot.press("enter")
         await wait_until(pilot, lambda: form.problems, what="the form's answer")
