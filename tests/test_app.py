@@ -40,7 +40,7 @@ def make_app(sim, tmp_path, codes=CODES, **settings) -> FutuTui:
                    journal=Journal(tmp_path))
 
 
-async def wait_until(pilot, predicate, timeout: float = 15.0, what: str = "condition") -> None:
+async def wait_until(pilot, predicate, timeout: float = 45.0, what: str = "condition") -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
