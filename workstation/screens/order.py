@@ -133,8 +133,15 @@ class OrderForm(PriceQtyForm[Ticket | None]):
         self.call_after_refresh(self._live)  # look-ups once the form is on screen
         self.set_interval(1.0, self._live, name="refresh the order preview")
 
+    @property
+    def closing(self) -> bool:
+        """Dismissed or taken down: a late look-up or tick must not touch its fields."""
+        return self.dismissed or not self.is_attached
+
     def _live(self) -> None:
         """Each second: last price and band, buying power, max quantities."""
+        if self.closing:
+            return
         changed = False
         if self.last_of is not None:
             last = self.last_of()
@@ -146,7 +153,7 @@ class OrderForm(PriceQtyForm[Ticket | None]):
                 self.buying_power, self.currency, changed = power, currency, True
         elif self.power_of is not None and time.monotonic() - self._power_at >= POWER_EVERY:
             self._power_at = time.monotonic()
-            self.run_worker(self._fetch_power(), group="power", exclusive=True)
+            self.run_worker(self._fetch_power(), group="power", exclusive=True, exit_on_error=False)
         self._ask_max_qtys()
         if changed:
             self._refresh_preview()
@@ -157,6 +164,8 @@ class OrderForm(PriceQtyForm[Ticket | None]):
         try:
             power = await self.power_of(self.ticket.acc_id)
         except Exception:  # a preview must never break the form; "-" stays
+            return
+        if self.closing:  # the answer came after the form closed
             return
         if power != (self.buying_power, self.currency):
             self.buying_power, self.currency = power
@@ -265,7 +274,8 @@ class OrderForm(PriceQtyForm[Ticket | None]):
             return
         self._max_for, self._max_at = price, now
         _max_asked[ticket.acc_id] = now
-        self.run_worker(self._fetch_max_qtys(replace(ticket, price=price)), group="max-qtys", exclusive=True)
+        self.run_worker(self._fetch_max_qtys(replace(ticket, price=price)), group="max-qtys", exclusive=True,
+                        exit_on_error=False)
 
     async def _fetch_max_qtys(self, ticket: Ticket) -> None:
         try:
@@ -276,7 +286,8 @@ class OrderForm(PriceQtyForm[Ticket | None]):
             self.max_text = f"max buy {m.maxCashBuy:g}  max sell {m.maxPositionSell:g}"
             if m.HasField("maxSellShort") and m.maxSellShort:
                 self.max_text += f"  short {m.maxSellShort:g}"
-        self._refresh_preview()
+        if not self.closing:  # the answer may come after the form closed
+            self._refresh_preview()
 
     def _show(self, problems: list[Problem]) -> None:
         self.problems = problems
