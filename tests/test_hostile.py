@@ -150,7 +150,8 @@ async def test_markup_in_a_rejection_is_shown_as_text(sim, tmp_path):
         await wait_until(pilot, lambda: settled(app) and app.trading.ready, what="prices and accounts")
         sim.call(sim.sim.faults.reject_next_order, hostile.MARKUP)
         await pilot.press("b")
-        await wait_until(pilot, lambda: app.screen.id != "_default" and app.screen.query("Input"), what="the order form")
+        await wait_until(pilot, lambda: app.screen.query("#price") and app.screen.query_one("#price").has_focus,
+                         what="the order form taking keys")
         await pilot.press("enter")
         await wait_until(pilot, lambda: any(isinstance(m, OrderRejected) for m in seen), what="the rejection")
         await wait_until(pilot, lambda: any("[code=1001]" in n and "[@click=app.quit]" in n for n in notes(seen)),

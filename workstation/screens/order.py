@@ -158,7 +158,7 @@ class OrderForm(PriceQtyForm[Ticket | None]):
         if changed:
             self._refresh_preview()
             if self.problems:
-                self._show(self.read()[1])
+                self._show(self.checked()[1])
 
     async def _fetch_power(self) -> None:
         try:
@@ -172,6 +172,14 @@ class OrderForm(PriceQtyForm[Ticket | None]):
             self._refresh_preview()
 
     # -- reading the form ------------------------------------------------------------------
+
+    def checked(self) -> tuple[Ticket, list[Problem]]:
+        """`read()`, and whether it may be sent now (REAL may have re-locked while the form was
+        open): the re-checks after a refused Enter keep saying why until it no longer holds."""
+        ticket, problems = self.read()
+        if not problems and self.can_send is not None and (why := self.can_send(ticket)):
+            problems = [Problem("account", why)]
+        return ticket, problems
 
     def read(self) -> tuple[Ticket, list[Problem]]:
         """The ticket the form describes and what is wrong with it (typos included)."""
@@ -301,7 +309,7 @@ class OrderForm(PriceQtyForm[Ticket | None]):
     def _changed(self) -> None:
         self._refresh_preview()
         if self.problems:  # re-check live once the trader has seen problems
-            self._show(self.read()[1])
+            self._show(self.checked()[1])
 
     # -- actions -----------------------------------------------------------------------------
 
@@ -309,9 +317,7 @@ class OrderForm(PriceQtyForm[Ticket | None]):
     def submit(self) -> None:
         if self.dismissed:  # a second Enter: the first one already gave the ticket
             return
-        ticket, problems = self.read()
-        if not problems and self.can_send is not None and (why := self.can_send(ticket)):
-            problems = [Problem("account", why)]
+        ticket, problems = self.checked()
         self._show(problems)
         if not problems:
             self.dismiss(ticket)
@@ -328,4 +334,4 @@ class OrderForm(PriceQtyForm[Ticket | None]):
         self._refresh_title()
         self._refresh_preview()
         if self.problems:
-            self._show(self.read()[1])
+            self._show(self.checked()[1])
