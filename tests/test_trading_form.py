@@ -238,3 +238,31 @@ async def test_a_us_order_in_simulate_previews_the_us_accounts_buying_power(sim,
                          what="the US account's buying power")
         assert "USD" in text_of(form.query_one("#preview"))  # the US account's currency, not HKD
         await pilot.press("escape")
+
+
+async def test_a_hostile_name_cannot_reshape_the_real_confirmation(sim, tmp_path):
+    """40 newlines and fake rows in the security's name: the confirmation still has exactly its
+    own rows, the name is one capped line, and the question line states the true order."""
+    from tests.hostile import NAMES
+
+    sim.call(sim.sim.faults.rename, CODE, NAMES["HK.03690"])
+    try:
+        app = make_app(sim, tmp_path)
+        async with app.run_test(size=(160, 45)) as pilot:
+            await ready(pilot, app)
+            await wait_until(pilot, lambda: "Notional 100.00" in app.store.names.get(CODE, ""), what="the hostile name")
+            await app.feed.trading.accounts.unlock(password_md5(PASSWORD))
+            await pilot.press("E")
+            await wait_until(pilot, lambda: app.feed.trading.accounts.active.is_real, what="the REAL account")
+            form = await open_form(pilot, app)
+            price = float(form.query_one("#price").value)
+            form.query_one("#qty").value = "500"
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the REAL confirmation")
+            rows = [line for line in text_of(app.screen.query_one("#details"), 200).splitlines() if line.strip()]
+            assert [r.split(None, 1)[0] for r in rows] == ["Env", "Account", "Side", "Code", "Name", "Qty", "Price",
+                                                          "Notional"]
+            assert rows[5].split() == ["Qty", "500"] and rows[6].split() == ["Price", fmt(price)]
+            await pilot.press("n")
+    finally:
+        sim.call(sim.sim.faults.rename, CODE, "腾讯控股")
