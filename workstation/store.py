@@ -251,7 +251,8 @@ class Store:
             q.open, q.high, q.low = op, hi, lo
             q.volume = int(hp) or volume  # hpVolume: the precise one, when sent
             q.turnover = turnover
-            q.update_time = wire.stamp(item.updateTime) if len(item.updateTime) > 32 else item.updateTime
+            t = item.updateTime  # cleaned only when it needs it: this runs for every quote push
+            q.update_time = t if len(t) <= 32 and t.isprintable() else wire.stamp(t)
             q.halted = is_halted(item)
             q.ext = ext_prices(item) if code[:3] == "US." else None
             q.seq += 1
