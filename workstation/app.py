@@ -20,6 +20,7 @@ from protocol.codes import valid_code
 from workstation.config import Config, Watchlist as WatchlistFile
 from workstation.feed import Feed, load_universe
 from workstation.journal import Journal
+from workstation.prefs import Prefs
 from workstation.hours_actions import HoursActions
 from workstation.trading_actions import TradingActions
 from workstation.commands import WorkstationCommands
@@ -72,9 +73,10 @@ class FutuTui(TradingActions, HoursActions, App):
 
     def __init__(self, config: Config, client_factory: Callable[[], OpenDClient],
                  watchlist_file: WatchlistFile | None = None, start_sim: Callable[[], int] | None = None,
-                 journal: Journal | None = None) -> None:
+                 journal: Journal | None = None, prefs: Prefs | None = None) -> None:
         super().__init__()
         self.config = config
+        self.prefs = prefs or Prefs()  # in memory unless the caller gives it a file
         self.store = Store()
         self.client_factory = client_factory
         self.start_sim = start_sim

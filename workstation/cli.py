@@ -52,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     from protocol.gateway.sim import SimThread
     from workstation.app import FutuTui
     from workstation.logs import setup_logging
+    from workstation.prefs import Prefs
 
     setup_logging()
 
@@ -63,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     def client_factory() -> OpenDClient:
         return OpenDClient(host, port, rsa=rsa)
 
-    app = FutuTui(config, client_factory, start_sim=sim.start)
+    app = FutuTui(config, client_factory, start_sim=sim.start, prefs=Prefs.default())
     try:
         app.run()
     finally:
