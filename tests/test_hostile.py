@@ -10,7 +10,7 @@ import pytest
 from textual.notifications import Notify
 
 from protocol import ids
-from protocol.client import OpenDClient
+from protocol.client import ConnState, OpenDClient
 from protocol.codes import KL_SUBTYPES
 from protocol.gateway.sim import SimThread
 from tests import hostile
@@ -68,14 +68,28 @@ def row_text(app, code: str) -> str:
     return " ".join(cell.plain for cell in app.watchlist.get_row(code))
 
 
+def connections(sim) -> frozenset[int]:
+    """The simulator's live connections past InitConnect."""
+    return sim.call(lambda: frozenset(c for c, s in sim.sim.gateway.sessions.items() if s.initialized))
+
+
 async def still_live(app, pilot, sim, code: str = "HK.00700") -> None:
     """A push after the hostile ones still reaches the screen: the app neither died nor froze.
-    The market is paused first, so no tick of its own can overwrite ours before it is drawn."""
+    The market is paused first, so no tick of its own can overwrite ours before it is drawn.
+    On a starved machine the simulator may cut off an app that read nothing for 10 s; a push sent
+    while it reconnects reaches nobody, so the check is made again on the new connection."""
     sim.call(sim.sim.pause)
-    price = round(app.store.quote(code).last + 1.5, 1)
-    hostile.push(sim, ids.QOT_UPDATE_BASIC_QOT, hostile.quote(code, price))
-    shown = fmt_price(price, price_digits(code))
-    await wait_until(pilot, lambda: shown in row_text(app, code), what=f"{code} at {shown} on screen")
+    for _ in range(3):
+        await wait_until(pilot, lambda: app.status.state is ConnState.READY and app.feed.idle, what="READY and settled")
+        before = connections(sim)
+        price = round(app.store.quote(code).last + 1.5, 1)
+        sent = hostile.push(sim, ids.QOT_UPDATE_BASIC_QOT, hostile.quote(code, price))
+        shown = fmt_price(price, price_digits(code))
+        await wait_until(pilot, lambda: shown in row_text(app, code) or connections(sim) != before,
+                         what=f"{code} at {shown} on screen")
+        if sent and shown in row_text(app, code):
+            return
+    raise AssertionError(f"the app lost its connection three times: {code} never showed a pushed price")
 
 
 async def test_hostile_names_become_one_short_plain_line(sim, tmp_path):
