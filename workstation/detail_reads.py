@@ -167,10 +167,13 @@ class DetailReads:
         """Seconds before a snapshot fits this share (0.0: now)."""
         return self.limiter.wait(ids.QOT_GET_SECURITY_SNAPSHOT, SNAPSHOT_SHARE)
 
-    async def snapshot(self, code: str) -> SnapshotView | None:
-        """The code's snapshot; None if the share is spent (a poll just skips a round)."""
-        if self.limiter.hit(ids.QOT_GET_SECURITY_SNAPSHOT, SNAPSHOT_SHARE):
-            return None
+    async def snapshot(self, code: str, wait: bool = False) -> SnapshotView | None:
+        """The code's snapshot. If the share is spent: None (a poll skips a round), or with
+        `wait` (the first figures of a screen) once it has room again. Raises Unavailable."""
+        while delay := self.limiter.hit(ids.QOT_GET_SECURITY_SNAPSHOT, SNAPSHOT_SHARE):
+            if not wait:
+                return None
+            await asyncio.sleep(delay)
         market, symbol = security(code)
         c2s = Qot_GetSecuritySnapshot_pb2.C2S()
         c2s.securityList.add(market=market, code=symbol)
@@ -185,7 +188,7 @@ class DetailReads:
     async def short_interest(self, code: str, key: str | None = None, num: int = SHORT_PAGE,
                              waiting: Callable[[float], object] = lambda s: None) -> ShortPage:
         """One page, newest first; `key` from the previous page. Waits (telling `waiting`
-        how long) rather than be refused when the share is spent."""
+        how long) rather than be refused when the share is spent. Raises Unavailable."""
         while wait := self.limiter.hit(ids.QOT_GET_SHORT_INTEREST, SHORT_SHARE):
             waiting(wait)
             await asyncio.sleep(wait)

@@ -276,7 +276,10 @@ def short_interest(inst: Instrument, seed: int, daily: list[DayBar]) -> list[Sho
     """Short interest at the end of each completed reporting period (a period still running
     has no record yet), newest first."""
     rng = rng_for(seed, inst.code, "short")
-    base = {"US": 0.015, "HK": 0.008}.get(inst.market, 0.01) * rng.uniform(0.5, 2.0)
+    us = inst.market == "US"
+    # US: the level walked is days to cover (large caps: 1-5 days), so shares short follow the
+    # stock's own volume; HK: the share of the float held short
+    base = rng.uniform(1.5, 4.0) if us else 0.008 * rng.uniform(0.5, 2.0)
     ends: list[int] = []
     for k, bar in enumerate(daily):
         nxt = daily[k + 1].day if k + 1 < len(daily) else _next_trading_day(bar.day, inst.market)
@@ -290,7 +293,7 @@ def short_interest(inst: Instrument, seed: int, daily: list[DayBar]) -> list[Sho
         bar = daily[k]
         window = daily[max(0, k - 19):k + 1]
         avg = int(sum(b.volume for b in window) / len(window))
-        short = int(inst.float_shares * level)
-        out.append(ShortItem(bar.day, short, round(level * 100, 2), avg, bar.close, bar.prev_close))
+        short = int(avg * level) if us else int(inst.float_shares * level)
+        out.append(ShortItem(bar.day, short, round(short / inst.float_shares * 100, 2), avg, bar.close, bar.prev_close))
     out.reverse()
     return out

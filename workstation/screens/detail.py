@@ -151,7 +151,7 @@ class QuoteDetail(ModalScreen[None]):
     async def poll_snapshots(self) -> None:
         while True:
             try:
-                snap = await self.reads.snapshot(self.code)
+                snap = await self.reads.snapshot(self.code, wait=self.snap is None)
                 if snap is not None:
                     self.snap, self.snap_problem = snap, ""
                     if snap.name and not self.store.names.get(self.code):
@@ -278,15 +278,14 @@ class QuoteDetail(ModalScreen[None]):
             self.table.add_row(Text(r.day), *(Text(c, justify="right") for c in cells), key=r.day)
 
     def draw_short(self, rows: bool = True) -> None:
-        what = ("US short interest: shares sold short, % of shares, days to cover" if self.market == "US"
-                else "HK short positions: aggregated reportable short, % of float")
+        what = "US short interest" if self.market == "US" else "HK short positions"
         if self.rows:
             more = "n: older" if self.next_key else "oldest record reached"
-            count = f"{len(self.rows)} records ({self.rows[-1].day} to {self.rows[0].day}) · {more}"
+            count = f"{len(self.rows)} records, {self.rows[-1].day} to {self.rows[0].day} · {more}"
         else:
             count = ""
         tail = self.short_state or count
-        self.head.update(Text.assemble((what, "bold"), "  ", (tail, "dim")))
+        self.head.update(Text.assemble((what, "bold"), "  ", (tail, "dim"), no_wrap=True, overflow="ellipsis"))
         if not rows:
             return
         plt = self.plot.plt
