@@ -38,12 +38,12 @@ async def open_detail(pilot, app) -> QuoteDetail:
     return screen
 
 
-async def test_detail_shows_hk_and_us_figures_follows_the_quote_and_pages_through_short_interest(tmp_path, monkeypatch):
+async def test_detail_shows_hk_figures_follows_the_quote_and_pages_older_short_interest(tmp_path, monkeypatch):
     monkeypatch.setattr(detail, "SNAPSHOT_EVERY", 1.0)
     thread = SimThread(seed=5)
     thread.start()
     try:
-        app = make_app(thread, tmp_path, codes=["HK.00700", "US.AAPL", "SH.600519"])
+        app = make_app(thread, tmp_path, codes=["HK.00700"])
         async with app.run_test(size=(120, 40)) as pilot:
             await wait_until(pilot, lambda: priced(app, "HK.00700"), what="HK.00700 priced")
             screen = await open_detail(pilot, app)
@@ -82,10 +82,17 @@ async def test_detail_shows_hk_and_us_figures_follows_the_quote_and_pages_throug
             assert "60 records" in screen.text()
             await pilot.press("escape")
             assert not isinstance(app.screen, QuoteDetail)
+    finally:
+        thread.stop()
 
-            await pilot.press("down")  # US.AAPL
-            await wait_until(pilot, lambda: app.focus_code == "US.AAPL" and priced(app, "US.AAPL"), what="US.AAPL")
-            thread.call(thread.sim.resume)
+
+async def test_detail_shows_us_fields_pages_to_the_oldest_record_and_asks_nothing_for_a_shares(tmp_path):
+    thread = SimThread(seed=5)
+    thread.start()
+    try:
+        app = make_app(thread, tmp_path, codes=["US.AAPL", "SH.600519"])
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_until(pilot, lambda: priced(app, "US.AAPL"), what="US.AAPL priced")
             screen = await open_detail(pilot, app)
             text = screen.text()
             for label in LABELS:
@@ -107,7 +114,7 @@ async def test_detail_shows_hk_and_us_figures_follows_the_quote_and_pages_throug
             screen = app.screen
             await wait_until(pilot, lambda: screen.snap is not None, what="the SH snapshot")
             assert "HK and US stocks and funds, not SH" in screen.text()
-            assert app.detail_reads.short_requests == asked and app.detail_reads.snapshots >= 4
+            assert app.detail_reads.short_requests == asked and app.detail_reads.snapshots >= 2
     finally:
         thread.stop()
 
