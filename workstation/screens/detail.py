@@ -193,13 +193,11 @@ class QuoteDetail(ModalScreen[None]):
             ("Lot size", Text(f"{lot:,}" if lot else "-")), ("Market cap", Text(fmt_big(f["market_cap"]))),
             ("P/E", Text(_plain(f["pe"]))), ("P/E TTM", Text(_plain(f["pe_ttm"]))),
         ]
-        pairs = 3 if self.fields.size.width >= 80 or not self.fields.size.width else 2
+        pairs = 3 if self.fields.size.width >= 72 or not self.fields.size.width else 2
         grid = Table.grid(padding=(0, 1))
-        for n in range(pairs):
+        for _ in range(pairs):
             grid.add_column(style="bold", no_wrap=True)
-            grid.add_column(justify="right", no_wrap=True, min_width=10)
-            if n < pairs - 1:
-                grid.add_column(width=2)  # a gap between pairs
+            grid.add_column(justify="right", no_wrap=True, min_width=9)
         sign = "-" if math.isnan(change) else f"{change:+,.{digits}f}"
         head = Text.assemble(("Last ", "bold"), (fmt_price(last, digits), direction_style(last, base, styles)),
                              "  ", (f"{sign}  {fmt_pct(pct)}", direction_style(last, base, styles)))
@@ -211,9 +209,9 @@ class QuoteDetail(ModalScreen[None]):
         grid_head.add_row(head, Text(note, style="dim"))
         for i in range(0, len(cells), pairs):
             row: list[Text] = []
-            for label, value in cells[i:i + pairs]:
-                row += [Text(label), value, Text("")]
-            grid.add_row(*row[:3 * pairs - 1])
+            for n, (label, value) in enumerate(cells[i:i + pairs]):
+                row += [Text(("  " if n else "") + label), value]  # two spaces between pairs
+            grid.add_row(*row)
         outer = Table.grid(expand=True)
         outer.add_row(grid_head)
         outer.add_row(grid)
