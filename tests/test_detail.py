@@ -192,6 +192,11 @@ async def test_a_hostile_opend_detail_shows_dashes_plain_text_and_stops_paging(t
             await wait_until(pilot, lambda: "WIPE" in screen.text(), what="the refusal shown")
             text = screen.text()
             assert "\x1b" not in text and "[bold red]WIPE[/]" in text  # shown as typed, never as markup
+            asked = app.detail_reads.short_requests
+            await pilot.press("n")  # a refused first page can be asked for again
+            await wait_until(pilot, lambda: app.detail_reads.short_requests == asked + 1 and not screen.busy,
+                             what="the first page asked again")
+            assert "WIPE" in screen.text() and not screen.rows
             assert app.is_running
     finally:
         thread.stop()

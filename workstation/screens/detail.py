@@ -231,7 +231,10 @@ class QuoteDetail(ModalScreen[None]):
             self.action_older()
 
     def action_older(self) -> None:
-        if self.next_key is not None and not self.busy:
+        """The next older page; or the first again, if OpenD refused it or the link was down."""
+        if self.busy or self.market not in SHORT_MARKETS:
+            return
+        if self.next_key is not None or not self.pages:
             self.load_older()
 
     @work(group="detail-short", exclusive=True, exit_on_error=False, description="load a page of short interest")
