@@ -111,8 +111,9 @@ class QuoteDetail(ModalScreen[None]):
         self.pages = 0
         self.next_key: str | None = None
         self.short_state = "loading short interest…"  # what the short section says beside its rows
-        self.busy = False
-        self._seen_seq = -1
+        self.busy = False  # a short-interest page is on its way
+        self._seen_seq = -1  # the pushed quote's update count last drawn
+        self._pairs = 0  # figure pairs a row last drawn
         self.fields = Static(id="detail-fields")
         self.head = Static(id="short-head")
         self.plot = CachedPlot(id="short-plot")
@@ -215,7 +216,9 @@ class QuoteDetail(ModalScreen[None]):
         outer = Table.grid(expand=True)
         outer.add_row(grid_head)
         outer.add_row(grid)
-        self.fields.update(outer)
+        # the number of lines changes only with the width: a tick repaints, no layout pass
+        self.fields.update(outer, layout=pairs != self._pairs)
+        self._pairs = pairs
 
     def on_resize(self) -> None:
         self.redraw()
