@@ -292,9 +292,13 @@ def test_a_share_history_respects_limits():
 
 def test_short_interest_and_flows_history():
     m = Market(seed=4, start=at("US", 2025, 3, 4, 10))
-    items = m.short_interest("US.AAPL")
-    assert len(items) >= 50 and items[0].day > items[-1].day
-    assert all((a.day - b.day).days == 7 or a.day.weekday() < 4 for a, b in zip(items, items[1:]))
+    items = m.short_interest("US.AAPL")  # FINRA: twice a month, at the 15th and the month's end
+    assert len(items) == 48 and items[0].day > items[-1].day
+    assert all(11 <= it.day.day <= 15 or it.day.day >= 26 for it in items)
+    assert len({(it.day.year, it.day.month, it.day.day > 15) for it in items}) == 48
     assert all(0 < it.ratio < 20 and it.short > 0 for it in items)
+    hk = m.short_interest("HK.00700")  # weekly, completed weeks only: none for the week under way
+    assert len(hk) == 104 and all((a.day - b.day).days == 7 or a.day.weekday() < 4 for a, b in zip(hk, hk[1:]))
+    assert hk[0].day.isocalendar()[:2] != m.trading_day("HK.00700").isocalendar()[:2]
     daily_flows = m.capital_flow_daily("US.AAPL")
     assert len(daily_flows) >= 250 and all(f.time.endswith("00:00:00") for f in daily_flows)

@@ -22,6 +22,7 @@ from workstation.feed import Feed, load_universe
 from workstation.journal import Journal
 from workstation.prefs import Prefs
 from workstation.hours_actions import HoursActions
+from workstation.detail_actions import DetailActions
 from workstation.trading_actions import TradingActions
 from workstation.commands import WorkstationCommands
 from workstation.notices import Notices
@@ -44,7 +45,7 @@ FREEZE_AFTER = 5.0  # s after start-up: the long-lived heap is built by then
 PLOTS_SETTLE = 0.1  # s the focused code must rest before the chart and capital flow follow it
 
 
-class FutuTui(TradingActions, HoursActions, App):
+class FutuTui(TradingActions, HoursActions, DetailActions, App):
     CSS_PATH = themes.CSS_PATH
     TITLE = "futu-tui"
     COMMANDS = App.COMMANDS | {WorkstationCommands}
@@ -52,6 +53,7 @@ class FutuTui(TradingActions, HoursActions, App):
         Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit"),
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("slash", "search", "Symbol", id="app.search"),
+        Binding("i", "detail", "Detail", show=False, id="app.detail"),  # in help and the palette
         Binding("b", "order(1)", "Buy", id="app.buy"),
         Binding("s", "order(2)", "Sell", id="app.sell"),
         Binding("ctrl+k", "cancel_all", "Cancel all", priority=True, id="app.cancel_all"),

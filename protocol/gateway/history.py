@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from random import Random
 from typing import NamedTuple
 
 from protocol.gateway.instruments import Instrument, grid_market, limit_units
-from protocol.markets import UNIT, ceil_units, floor_units, session_minutes, to_units
+from protocol.markets import UNIT, ceil_units, floor_units, is_trading_day, session_minutes, to_units
 
 HISTORY_DAYS = 1300  # trading days of daily bars (about five years)
 MINUTE_DAYS = 30  # trading days of 1-minute bars before the live day
@@ -255,24 +255,45 @@ class ShortItem(NamedTuple):
     last_close: float
 
 
+SHORT_RECORDS = {"US": 48, "HK": 104}  # two years of records
+
+
+def _short_period(market: str, day: date) -> tuple:
+    """The reporting period a trading day falls in: HK weekly (the SFC's aggregated reportable
+    short positions, as at each week's last trading day); US twice a month (FINRA's
+    settlement dates: the 15th and the month's end)."""
+    return (day.year, day.month, day.day > 15) if market == "US" else tuple(day.isocalendar()[:2])
+
+
+def _next_trading_day(day: date, market: str) -> date:
+    day += timedelta(days=1)
+    while not is_trading_day(day, "real", market):
+        day += timedelta(days=1)
+    return day
+
+
 def short_interest(inst: Instrument, seed: int, daily: list[DayBar]) -> list[ShortItem]:
-    """Weekly short interest (last trading day of each week), newest first."""
+    """Short interest at the end of each completed reporting period (a period still running
+    has no record yet), newest first."""
     rng = rng_for(seed, inst.code, "short")
-    base = {"US": 0.015, "HK": 0.008}.get(inst.market, 0.01) * rng.uniform(0.5, 2.0)
-    weekly: list[int] = []
+    us = inst.market == "US"
+    # US: the level walked is days to cover (large caps: 1-5 days), so shares short follow the
+    # stock's own volume; HK: the share of the float held short
+    base = rng.uniform(1.5, 4.0) if us else 0.008 * rng.uniform(0.5, 2.0)
+    ends: list[int] = []
     for k, bar in enumerate(daily):
-        nxt = daily[k + 1].day if k + 1 < len(daily) else None
-        if nxt is None or nxt.isocalendar()[:2] != bar.day.isocalendar()[:2]:
-            weekly.append(k)
-    weekly = weekly[-104:]
+        nxt = daily[k + 1].day if k + 1 < len(daily) else _next_trading_day(bar.day, inst.market)
+        if _short_period(inst.market, nxt) != _short_period(inst.market, bar.day):
+            ends.append(k)
+    ends = ends[-SHORT_RECORDS.get(inst.market, 104):]
     out: list[ShortItem] = []
     level = base
-    for k in weekly:
+    for k in ends:
         level = max(0.001, level * math.exp(rng.gauss(0, 0.08)) + 0.1 * (base - level))
         bar = daily[k]
         window = daily[max(0, k - 19):k + 1]
         avg = int(sum(b.volume for b in window) / len(window))
-        short = int(inst.float_shares * level)
-        out.append(ShortItem(bar.day, short, round(level * 100, 2), avg, bar.close, bar.prev_close))
+        short = int(avg * level) if us else int(inst.float_shares * level)
+        out.append(ShortItem(bar.day, short, round(short / inst.float_shares * 100, 2), avg, bar.close, bar.prev_close))
     out.reverse()
     return out

@@ -1,0 +1,43 @@
+"""Layout snapshots of the quote detail (`i`) at 80x24, 120x40 and 200x60: a paused market at
+a fixed instant, a frozen clock (see tests/test_snapshots.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from protocol.client import OpenDClient
+from tests.test_app import wait_until
+from tests.test_snapshots import CODES, START, frozen_sim, ready  # noqa: F401  (a fixture)
+from workstation.app import FutuTui
+from workstation.config import Config, Watchlist as WatchlistFile
+from workstation.journal import Journal
+from workstation.screens.detail import QuoteDetail
+
+pytestmark = pytest.mark.snapshot
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (200, 60)], ids=["80x24", "120x40", "200x60"])
+def test_detail_layout(size, frozen_sim, tmp_path, snap_compare):  # noqa: F811
+    wl = WatchlistFile(tmp_path / "watchlist.json")
+    wl.save(CODES)
+    port = frozen_sim.sim.port
+    app = FutuTui(Config(port=port), lambda: OpenDClient("127.0.0.1", port), watchlist_file=wl,
+                  journal=Journal(tmp_path))
+
+    async def settle(pilot) -> None:
+        await wait_until(pilot, lambda: ready(app), what="every panel filled")
+        app.status.wall_clock = lambda: START
+        app.status.mono_clock = lambda: app.store.last_push
+        await pilot.press("i")
+        screen = app.screen
+        assert isinstance(screen, QuoteDetail)
+        await wait_until(pilot, lambda: screen.snap is not None and screen.pages == 1, what="the detail filled")
+        await pilot.press("n")
+        await wait_until(pilot, lambda: screen.pages == 2, what="a second page")
+        app.action_dismiss_toasts()
+        app.flush()
+        app.refresh_all()
+        app.tick_status()
+        await wait_until(pilot, lambda: not app.screen.query("Toast"), what="no toast")
+
+    assert snap_compare(app, terminal_size=size, run_before=settle)

@@ -1,0 +1,24 @@
+"""The App's side of the quote detail (`i`): a mixin of FutuTui, like HoursActions."""
+
+from __future__ import annotations
+
+from workstation.detail_reads import DetailReads
+from workstation.screens.detail import QuoteDetail
+
+
+class DetailActions:
+    """Mixed into FutuTui (workstation/app.py)."""
+
+    _detail_reads: DetailReads | None = None
+
+    @property
+    def detail_reads(self) -> DetailReads:
+        """One reader for the session: its rate-limit share outlives each opening of the screen."""
+        if self._detail_reads is None:
+            self._detail_reads = DetailReads(lambda: self.feed.client)  # type: ignore[attr-defined]
+        return self._detail_reads
+
+    def action_detail(self) -> None:
+        code = self.focus_code  # type: ignore[attr-defined]
+        if code:
+            self.push_screen(QuoteDetail(code, self.store, self.detail_reads))  # type: ignore[attr-defined]
