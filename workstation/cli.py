@@ -7,7 +7,7 @@ import sys
 
 from protocol.client import OpenDClient
 from protocol.crypto import CryptoError, RsaCipher
-from workstation import config as cfg
+from workstation import config as cfg, exports
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--colors", help="red-up (HK / mainland, default) or green-up (US)")
     p.add_argument("--config", metavar="FILE", help="config file to read")
     p.add_argument("--print-config", action="store_true", help="print the merged settings and exit")
+    exports.add_parser(p.add_subparsers(dest="command", metavar="{export}", help="export: orders, fills or positions to CSV"))
     return p
 
 
@@ -64,6 +65,11 @@ def main(argv: list[str] | None = None) -> int:
     def client_factory() -> OpenDClient:
         return OpenDClient(host, port, rsa=rsa)
 
+    if args.command == "export":
+        try:
+            return exports.run(args, config, client_factory)
+        finally:
+            sim.stop()
     app = FutuTui(config, client_factory, start_sim=sim.start, prefs=Prefs.default())
     try:
         app.run()
