@@ -113,45 +113,31 @@ async def test_a_remapped_key_runs_its_action_and_the_old_key_no_longer_does(sim
         assert any(line.split()[:1] == ["^u"] and "Price +1 tick" in line for line in text.splitlines())
 
 
-async def test_theme_and_colours_come_back_from_prefs_unless_the_config_gives_them(sim, tmp_path):
+async def test_theme_colours_and_the_narrow_panel_come_back_from_prefs_unless_the_config_gives_them(sim, tmp_path):
     prefs_path = tmp_path / "prefs.json"
     app = make_app(sim, tmp_path, load(tmp_path / "none.toml"), prefs_path)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("t", "t", "u")  # dark -> light -> contrast; red-up -> green-up
-        await wait_until(pilot, lambda: (app.palette, app.convention) == ("contrast", "green-up"), what="t t u")
+    async with app.run_test(size=(80, 24)) as pilot:  # narrow: one panel at a time
+        await pilot.press("t", "t", "u", "2")  # dark -> light -> contrast; red-up -> green-up; the chart
+        await wait_until(pilot, lambda: (app.palette, app.convention, app.active_panel) == ("contrast", "green-up", "chart"),
+                         what="t t u 2")
     saved = json.loads(prefs_path.read_text())
-    assert (saved["theme"], saved["colors"]) == ("contrast", "green-up")
+    assert (saved["theme"], saved["colors"], saved["layout"]) == ("contrast", "green-up", "chart")
 
-    again = make_app(sim, tmp_path, load(tmp_path / "none.toml"), prefs_path)
-    async with again.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        assert (again.palette, again.convention) == ("contrast", "green-up")
-        assert again.theme == "contrast-green-up"
-
-    # The config file names a theme: it wins; colours it does not name still come from prefs.
-    explicit = load(write_config(tmp_path, 'theme = "dark"\n'))
-    third = make_app(sim, tmp_path, explicit, prefs_path)
-    async with third.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        assert (third.palette, third.convention) == ("dark", "green-up")
-    # ...and so does a flag, over both.
-    flagged = make_app(sim, tmp_path, cfg.load({"colors": "red-up"}, env={}, path=tmp_path / "none.toml"), prefs_path)
-    async with flagged.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        assert (flagged.palette, flagged.convention) == ("contrast", "red-up")
-
-
-async def test_the_narrow_panel_on_screen_is_remembered(sim, tmp_path):
-    prefs_path = tmp_path / "prefs.json"
-    app = make_app(sim, tmp_path, load(tmp_path / "none.toml"), prefs_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("2")
-        await wait_until(pilot, lambda: app.active_panel == "chart", what="the chart tab")
     again = make_app(sim, tmp_path, load(tmp_path / "none.toml"), prefs_path)
     async with again.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: again.panel_tabs.active == "tab-chart", what="the chart tab restored")
+        assert (again.palette, again.convention, again.theme) == ("contrast", "green-up", "contrast-green-up")
         assert again.active_panel == "chart" and again.chart.has_class("-active")
         assert not again.watchlist.has_class("-active") and again.focused is again.chart.focus_target
+
+    # The config file names a theme: it wins; colours it does not name still come from prefs.
+    explicit = make_app(sim, tmp_path, load(write_config(tmp_path, 'theme = "dark"\n')), prefs_path)
+    async with explicit.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert (explicit.palette, explicit.convention, explicit.theme) == ("dark", "green-up", "dark-green-up")
+    # ...and so does a flag (resolved when the app is built).
+    flagged = make_app(sim, tmp_path, cfg.load({"colors": "red-up"}, env={}, path=tmp_path / "none.toml"), prefs_path)
+    assert (flagged.palette, flagged.convention) == ("contrast", "red-up")
 
 
 async def test_help_lists_every_declared_key_the_forms_the_palette_and_the_sub_tabs(sim, tmp_path):
