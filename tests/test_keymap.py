@@ -156,7 +156,7 @@ async def test_help_lists_every_declared_key_the_forms_the_palette_and_the_sub_t
             assert b.description in text, f"{cls.__name__}: {b.description}"
     row = {line.split(maxsplit=1)[1].strip() if len(line.split(maxsplit=1)) > 1 else "": line.split()[0]
            for line in lines if line.strip()}
-    assert row.get("Command palette") == "^p"  # the command palette, ctrl+p
+    assert row.get("palette") == "^p"  # the command palette, ctrl+p
     assert row.get("Send") == "enter"  # the forms' Enter
     # the account sub-tabs: their Tabs widget's keys, read from its BINDINGS
     account = text[text.index("Account"):text.index("Capital") if "Capital" in text else None]

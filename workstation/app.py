@@ -64,7 +64,8 @@ class FutuTui(TradingActions, HoursActions, SettingsActions, App):
         Binding("u", "toggle_convention", "Up colour", id="app.colors"),
         Binding("Q", "rights", "Rights/quota", id="app.rights"),
         Binding("X", "export", "Export CSV", show=False, id="app.export"),
-        Binding("ctrl+p", "command_palette", "Command palette", show=False, priority=True, id="app.palette"),
+        Binding("ctrl+p", "command_palette", "palette", show=False, priority=True, id="app.palette",
+                tooltip="Open the command palette"),  # Textual's own, given an id so [keys] can move it
         Binding("S", "use_simulator", "Simulator", show=False, id="app.simulator"),
         *[Binding(str(i + 1), f"show_panel('{p.key}')", p.title, show=False, id=f"app.panel.{p.key}")
           for i, p in enumerate(registry.PANELS[:9])],
