@@ -16,7 +16,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Terminal trading workstation for Futu / moomoo OpenD.",
         epilog=("Settings come from flags, then environment variables (FUTU_TUI_HOST, FUTU_TUI_PORT, "
                 "FUTU_TUI_RSA_KEY, FUTU_TUI_SEED, FUTU_TUI_THEME, FUTU_TUI_COLORS, FUTU_TUI_SIM, FUTU_TUI_CONFIG), "
-                f"then the TOML config file (default {cfg.config_dir() / 'config.toml'}), then defaults."),
+                f"then the TOML config file (default {cfg.config_dir() / 'config.toml'}), then defaults. "
+                "Its [keys] table remaps keys by binding id (\"app.theme\" = \"T\"). Theme and colours chosen "
+                f"on screen are remembered in {cfg.data_dir() / 'prefs.json'} and used unless set above."),
     )
     p.add_argument("--host", help="OpenD host (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="OpenD port (default 11111)")

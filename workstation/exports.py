@@ -109,7 +109,8 @@ def add_parser(sub) -> None:
     p.add_argument("--real", action="store_true", help="the REAL account instead of the SIMULATE ones")
     for flag, kwargs in (("--host", {}), ("--port", {"type": int}), ("--rsa-key", {"metavar": "FILE"}),
                          ("--config", {"metavar": "FILE"}), ("--seed", {"type": int})):
-        p.add_argument(flag, default=argparse.SUPPRESS, **kwargs)  # SUPPRESS: never hide the same flag given before
+        # SUPPRESS: a flag given before `export` is not reset by this one's default
+        p.add_argument(flag, default=argparse.SUPPRESS, help="as for futu-tui", **kwargs)
     p.add_argument("--sim", action="store_const", const=True, default=argparse.SUPPRESS,
                    help="start the simulated OpenD in-process and read it")
 
