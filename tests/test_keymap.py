@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from textual.widgets import Input
 
 from protocol.client import OpenDClient
 from protocol.gateway.sim import SimThread
@@ -16,7 +17,9 @@ from workstation.app import FutuTui
 from workstation.config import Watchlist as WatchlistFile
 from workstation.journal import Journal
 from workstation.keymap import own_bindings, workstation_classes
+from workstation.orders import fmt, nudge_price
 from workstation.prefs import Prefs
+from workstation.screens.order import OrderForm
 from workstation.screens.help import HelpScreen
 from tests.test_app import text_of, wait_until
 
@@ -92,7 +95,7 @@ def test_explicit_names_what_a_flag_the_environment_or_the_file_gave(tmp_path):
 
 
 async def test_a_remapped_key_runs_its_action_and_the_old_key_no_longer_does(sim, tmp_path):
-    config = load(write_config(tmp_path, '[keys]\n"app.theme" = "T"\n"app.help" = "f1"\n"form.price_up" = "ctrl+u"\n'))
+    config = load(write_config(tmp_path, '[keys]\n"app.theme" = "T"\n"app.help" = "f1"\n"form.price_up" = "f7"\n'))
     app = make_app(sim, tmp_path, config)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
@@ -110,7 +113,20 @@ async def test_a_remapped_key_runs_its_action_and_the_old_key_no_longer_does(sim
         text = text_of(app.screen.query_one("Static"), width=110)
         theme_line = next(line for line in text.splitlines() if "Theme" in line)
         assert theme_line.split()[0] == "T"  # the help shows the key as remapped
-        assert any(line.split()[:1] == ["^u"] and "Price +1 tick" in line for line in text.splitlines())
+        assert any(line.split()[:1] == ["f7"] and "Price +1 tick" in line for line in text.splitlines())
+        await pilot.press("escape")
+        # a screen's binding moves too: f7 nudges the order form's price, ctrl+up no longer does
+        await wait_until(pilot, lambda: app.trading_ready() and app.store.quote(CODES[0]).ask > 0, what="trading ready")
+        await pilot.press("b")
+        await wait_until(pilot, lambda: isinstance(app.screen, OrderForm) and app.screen.query("#price"), what="the form")
+        price = app.screen.query_one("#price", Input)
+        await wait_until(pilot, lambda: price.value not in ("", "0"), what="a prefilled price")
+        before = price.value
+        await pilot.press("ctrl+up")
+        await pilot.pause()
+        assert price.value == before
+        await pilot.press("f7")
+        await wait_until(pilot, lambda: price.value == fmt(nudge_price(CODES[0], float(before), 1)), what="one tick up")
 
 
 async def test_theme_colours_and_the_narrow_panel_come_back_from_prefs_unless_the_config_gives_them(sim, tmp_path):
