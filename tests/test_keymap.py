@@ -64,6 +64,7 @@ def sim():
     ('"app.theme" = 5', ["keys.app.theme must be keys as text"]),
     ('"app.theme" = "t,,T"', ["keys.app.theme must be 1 to 8 keys"]),
     ('"app.unlock" = "U"', ["keys.app.unlock shares its key with app.lock"]),
+    ('"app.theme" = "b"', ["keys.app.theme 'b' is already the key of app.buy"]),
 ])
 def test_a_bad_keys_entry_stops_the_start_naming_the_entry_and_the_file(tmp_path, capsys, entry, words):
     path = write_config(tmp_path, f"[keys]\n{entry}\n")

@@ -6,9 +6,11 @@ BINDINGS (the help screen lists them the same way, so a new key shows up by itse
     "app.theme" = "T"             # one key
     "orders.cancel" = "c,ctrl+x"  # or several, comma-separated
 
-Checked when the file is read: an unknown id, a key Textual cannot name, or a remap that
-splits keys bound together (app.unlock and app.lock share L) is a SettingError naming the
-file, before anything starts."""
+Checked when the file is read: an unknown id, a key Textual cannot name, a key another
+binding of the same class already has (Textual would drop that one silently), or a remap
+that splits keys bound together (app.unlock and app.lock share L) is a SettingError naming
+the file, before anything starts. A panel's key may still shadow an app key while that panel
+has focus, as the defaults do (the chart's `e`)."""
 
 from __future__ import annotations
 
@@ -71,16 +73,20 @@ def own_bindings(cls: type) -> list:
 
 
 @cache
-def binding_groups() -> tuple[tuple[str, ...], ...]:
+def class_bindings() -> tuple[tuple[tuple[str, str], ...], ...]:
+    """Per class, its (id, keys) pairs: what one keymap must keep apart."""
+    return tuple(tuple((b.id, b.key) for b in own_bindings(cls) if b.id) for cls in workstation_classes())
+
+
+def binding_groups() -> list[tuple[str, ...]]:
     """Ids declared on the same key in the same class: Textual rebinds a key as a whole."""
     groups = []
-    for cls in workstation_classes():
+    for pairs in class_bindings():
         by_key: dict[str, list[str]] = {}
-        for b in own_bindings(cls):
-            if b.id:
-                by_key.setdefault(b.key, []).append(b.id)
+        for binding_id, key in pairs:
+            by_key.setdefault(key, []).append(binding_id)
         groups += [tuple(ids) for ids in by_key.values()]
-    return tuple(groups)
+    return groups
 
 
 def binding_ids() -> frozenset[str]:
@@ -89,6 +95,8 @@ def binding_ids() -> frozenset[str]:
 
 def check_keymap(table: object, source: str) -> dict[str, str]:
     """The [keys] table as a keymap, or a SettingError naming the entry and `source`."""
+    from textual.keys import _character_to_key
+
     if not isinstance(table, dict):
         raise SettingError("keys", source, "must be a table: [keys] then lines like \"app.theme\" = \"T\"")
     known = binding_ids()
@@ -113,4 +121,12 @@ def check_keymap(table: object, source: str) -> dict[str, str]:
         if remapped and len(remapped) < len(group):
             rest = ", ".join(i for i in group if i not in keymap)
             raise SettingError(f"keys.{remapped[0]}", source, f"shares its key with {rest}: remap them together")
+    for pairs in class_bindings():  # a key taken from a neighbour would silently drop the neighbour
+        default_of, owner = dict(pairs), {}
+        for binding_id, default in pairs:
+            for key in keymap.get(binding_id, default).split(","):
+                other = owner.setdefault(_character_to_key(key) if len(key) == 1 else key, binding_id)
+                if default_of[other] != default and (binding_id in keymap or other in keymap):
+                    moved, kept = (binding_id, other) if binding_id in keymap else (other, binding_id)
+                    raise SettingError(f"keys.{moved}", source, f"{key!r} is already the key of {kept}")
     return keymap
