@@ -53,15 +53,23 @@ def rows_of(store: Store, kind: str) -> list:
     raise ValueError(f"nothing to export called {kind!r}; choose one of {', '.join(KINDS)}")
 
 
-def frame(store: Store, kind: str) -> pd.DataFrame:
-    """One row per order, fill or position; columns are the row's fields, in order."""
-    import pandas as pd  # here: the app starts without it
+Table = tuple[list[str], list[dict]]  # column names, rows of safe cells
 
+
+def table(store: Store, kind: str) -> Table:
+    """One row per order, fill or position, columns the row's fields in order: a plain copy,
+    so the file can be written off the UI thread while the store moves on."""
     rows = rows_of(store, kind)
     row_type = type(rows[0]) if rows else None
     names = [f.name for f in fields(row_type)] if row_type else _columns(kind)
-    table = [{n: safe_cell(WORDS[n](getattr(r, n)) if n in WORDS else getattr(r, n)) for n in names} for r in rows]
-    return pd.DataFrame(table, columns=names)
+    return names, [{n: safe_cell(WORDS[n](getattr(r, n)) if n in WORDS else getattr(r, n)) for n in names} for r in rows]
+
+
+def frame(tab: Table) -> pd.DataFrame:
+    import pandas as pd  # here: the app starts without it
+
+    names, rows = tab
+    return pd.DataFrame(rows, columns=names)
 
 
 def _columns(kind: str) -> list[str]:
@@ -70,9 +78,9 @@ def _columns(kind: str) -> list[str]:
     return [f.name for f in fields({"orders": OrderRow, "fills": FillRow, "positions": PositionRow}[kind])]
 
 
-def write(store: Store, kind: str, path: Path) -> int:
+def write(tab: Table, path: Path) -> int:
     """Write the CSV (atomically, 0600); returns the number of rows."""
-    df = frame(store, kind)
+    df = frame(tab)
     if not path.parent.exists():
         private_dir(path.parent)  # account data: a folder we create is the user's alone
     tmp = path.with_name(path.name + ".tmp")
@@ -91,10 +99,14 @@ def default_path(kind: str, folder: Path, now: float | None = None) -> Path:
     return folder / f"{kind}-{time.strftime('%Y%m%d-%H%M%S', time.localtime(now))}.csv"
 
 
-def export_all(store: Store, folder: Path) -> list[tuple[Path, int]]:
+def tables(store: Store) -> dict[str, Table]:
+    return {kind: table(store, kind) for kind in KINDS}
+
+
+def write_all(tabs: dict[str, Table], folder: Path) -> list[tuple[Path, int]]:
     """Orders, fills and positions, one file each, stamped with the same time."""
     now = time.time()
-    return [(path, write(store, kind, path)) for kind in KINDS for path in [default_path(kind, folder, now)]]
+    return [(path, write(tab, path)) for kind, tab in tabs.items() for path in [default_path(kind, folder, now)]]
 
 
 # -- the command line ----------------------------------------------------------------------
@@ -146,11 +158,11 @@ def run(args, config, client_factory) -> int:
               file=sys.stderr)
         return 1
     if args.out == "-":
-        frame(store, args.what).to_csv(sys.stdout, index=False)
+        frame(table(store, args.what)).to_csv(sys.stdout, index=False)
         return 0
     path = Path(args.out) if args.out else default_path(args.what, exports_dir(config.exports_dir))
     try:
-        n = write(store, args.what, path)
+        n = write(table(store, args.what), path)
     except OSError as exc:
         print(f"futu-tui export: cannot write {path}: {exc}", file=sys.stderr)
         return 1

@@ -4,6 +4,8 @@ CSV export key. A mixin of FutuTui, like TradingActions."""
 
 from __future__ import annotations
 
+from textual import work
+
 import themes
 from workstation import exports
 from workstation.screens.help import HelpScreen, sections
@@ -54,12 +56,17 @@ class SettingsActions:
         self.push_screen(HelpScreen(sections(self)))  # type: ignore[attr-defined]
 
     def action_export(self) -> None:
-        """Orders, fills and positions as shown, to CSV files in exports_dir; a toast says where."""
-        folder = exports.exports_dir(self.config.exports_dir)  # type: ignore[attr-defined]
+        """Orders, fills and positions as shown, to CSV files in exports_dir; a toast says where.
+        The rows are copied now; pandas and the disk work in a thread, off the screen's way."""
+        tabs = exports.tables(self.store)  # type: ignore[attr-defined]
+        self.write_exports(tabs, exports.exports_dir(self.config.exports_dir))  # type: ignore[attr-defined]
+
+    @work(thread=True, group="exports", exit_on_error=False, name="write CSV exports")
+    def write_exports(self, tabs: dict, folder) -> None:
         try:
-            written = exports.export_all(self.store, folder)  # type: ignore[attr-defined]
-        except OSError as exc:
-            self.notify(f"export failed: {exc}", severity="error", timeout=8)  # type: ignore[attr-defined]
+            written = exports.write_all(tabs, folder)
+        except Exception as exc:  # a full disk, a folder we may not write: said, never a crash
+            self.call_from_thread(self.notify, f"export failed: {exc}", severity="error", timeout=8)  # type: ignore[attr-defined]
             return
-        counts = ", ".join(f"{n} {path.name.split('-')[0]}" for path, n in written)
-        self.notify(f"exported {counts} to {folder}", timeout=8)  # type: ignore[attr-defined]
+        counts = ", ".join(f"{n} {kind}" for kind, (_path, n) in zip(tabs, written))
+        self.call_from_thread(self.notify, f"exported {counts} to {folder}", timeout=8)  # type: ignore[attr-defined]
