@@ -44,6 +44,7 @@ def sim():
     thread.stop()
 
 
+@pytest.mark.slow
 async def test_x_writes_orders_fills_and_positions_as_the_app_holds_them(sim, tmp_path):
     folder = tmp_path / "exports"
     app = make_app(sim, tmp_path, exports_dir=str(folder))
@@ -88,10 +89,10 @@ async def test_x_writes_orders_fills_and_positions_as_the_app_holds_them(sim, tm
         assert not any(ord(ch) < 32 and ch not in "\n\r" for ch in raw)
 
 
-futu = pytest.importorskip("futu")
-
-
+@pytest.mark.sdk
+@pytest.mark.slow
 def test_futu_tui_export_writes_what_the_broker_holds(sim, tmp_path, capsys):
+    pytest.importorskip("futu")
     from futu import RET_OK, OpenQuoteContext, OpenSecTradeContext, OrderType, SysConfig, TrdEnv, TrdMarket, TrdSide
 
     SysConfig.set_all_thread_daemon(True)

@@ -95,6 +95,7 @@ def test_explicit_names_what_a_flag_the_environment_or_the_file_gave(tmp_path):
 # -- through the app ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_a_remapped_key_runs_its_action_and_the_old_key_no_longer_does(sim, tmp_path):
     config = load(write_config(tmp_path, '[keys]\n"app.theme" = "T"\n"app.help" = "f1"\n"form.price_up" = "f7"\n'))
     app = make_app(sim, tmp_path, config)
@@ -130,6 +131,7 @@ async def test_a_remapped_key_runs_its_action_and_the_old_key_no_longer_does(sim
         await wait_until(pilot, lambda: price.value == fmt(nudge_price(CODES[0], float(before), 1)), what="one tick up")
 
 
+@pytest.mark.slow
 async def test_theme_colours_and_the_narrow_panel_come_back_from_prefs_unless_the_config_gives_them(sim, tmp_path):
     prefs_path = tmp_path / "prefs.json"
     app = make_app(sim, tmp_path, load(tmp_path / "none.toml"), prefs_path)
@@ -157,6 +159,7 @@ async def test_theme_colours_and_the_narrow_panel_come_back_from_prefs_unless_th
     assert (flagged.palette, flagged.convention) == ("contrast", "red-up")
 
 
+@pytest.mark.slow
 async def test_help_lists_every_declared_key_the_forms_the_palette_and_the_sub_tabs(sim, tmp_path):
     app = make_app(sim, tmp_path, load(tmp_path / "none.toml"))
     async with app.run_test(size=(120, 40)) as pilot:
