@@ -23,12 +23,12 @@ from workstation.journal import Journal
 from workstation.prefs import Prefs
 from workstation.hours_actions import HoursActions
 from workstation.detail_actions import DetailActions
+from workstation.settings_actions import SettingsActions
 from workstation.trading_actions import TradingActions
 from workstation.commands import WorkstationCommands
 from workstation.notices import Notices
 from workstation.secrets import core_dumps_off, core_dumps_restored
 from workstation.messages import AccountChanged, FeedNotice, FeedStateChanged, FillReceived, OrderUpdated
-from workstation.screens.help import HelpScreen
 from workstation.screens.rights import RightsScreen
 from workstation.screens.symbol import SymbolSearch
 from workstation import panels as registry
@@ -45,7 +45,7 @@ FREEZE_AFTER = 5.0  # s after start-up: the long-lived heap is built by then
 PLOTS_SETTLE = 0.1  # s the focused code must rest before the chart and capital flow follow it
 
 
-class FutuTui(TradingActions, HoursActions, DetailActions, App):
+class FutuTui(TradingActions, HoursActions, DetailActions, SettingsActions, App):
     CSS_PATH = themes.CSS_PATH
     TITLE = "futu-tui"
     COMMANDS = App.COMMANDS | {WorkstationCommands}
@@ -65,6 +65,9 @@ class FutuTui(TradingActions, HoursActions, DetailActions, App):
         Binding("t", "cycle_palette", "Theme", id="app.theme"),
         Binding("u", "toggle_convention", "Up colour", id="app.colors"),
         Binding("Q", "rights", "Rights/quota", id="app.rights"),
+        Binding("X", "export", "Export CSV", show=False, id="app.export"),
+        Binding("ctrl+p", "command_palette", "palette", show=False, priority=True, id="app.palette",
+                tooltip="Open the command palette"),  # Textual's own, given an id so [keys] can move it
         Binding("S", "use_simulator", "Simulator", show=False, id="app.simulator"),
         *[Binding(str(i + 1), f"show_panel('{p.key}')", p.title, show=False, id=f"app.panel.{p.key}")
           for i, p in enumerate(registry.PANELS[:9])],
@@ -86,8 +89,7 @@ class FutuTui(TradingActions, HoursActions, DetailActions, App):
         self.feed = self._new_feed(client_factory())
         self.watchlist_file = watchlist_file or WatchlistFile()
         self.watchlist_codes = self.watchlist_file.load()
-        self.palette = config.theme
-        self.convention = config.colors
+        self.palette, self.convention = self.remembered_theme()
         self.focus_code: str | None = None
         self.active_panel = "watchlist"
         self.universe: list[tuple[str, str]] = []
@@ -133,6 +135,8 @@ class FutuTui(TradingActions, HoursActions, DetailActions, App):
             self.choose(self.watchlist_codes[0])
         self.watchlist.focus()
         self._layout_for(self.size.width, self.size.height)
+        self.restore_panel()
+        self.apply_keymap()
         self.set_interval(1 / self.config.flush_hz, self.flush, name="flush")
         self.set_interval(1.0, self.tick_status, name="status")
         self.set_timer(FREEZE_AFTER, self._freeze_heap, name="freeze the start-up heap")
@@ -330,14 +334,6 @@ class FutuTui(TradingActions, HoursActions, DetailActions, App):
 
     # -- actions -------------------------------------------------------------------------
 
-    def action_help(self) -> None:
-        sections = [("Workstation", [b for b in self.BINDINGS if isinstance(b, Binding)])]
-        for panel in self.panels.values():
-            bindings = [b for b in getattr(type(panel), "BINDINGS", []) if isinstance(b, Binding)]
-            if bindings:
-                sections.append((panel.title, bindings))
-        self.push_screen(HelpScreen(sections))
-
     def action_rights(self) -> None:
         self.push_screen(RightsScreen(self.store.opend, lambda: (self.feed.quota_used, self.feed.quota_total)))
 
@@ -356,6 +352,8 @@ class FutuTui(TradingActions, HoursActions, DetailActions, App):
 
     def action_show_panel(self, key: str) -> None:
         self.active_panel = key
+        if self.narrow:
+            self.prefs.set("layout", key)  # the panel on screen when there is room for one
         self._layout_for(self.size.width, self.size.height)
         self.panel_tabs.active = f"tab-{key}"
         target = self.panels[key].focus_target
@@ -386,21 +384,6 @@ class FutuTui(TradingActions, HoursActions, DetailActions, App):
         key = event.tab.id.removeprefix("tab-") if event.tab and event.tab.id else None
         if key and key != self.active_panel:
             self.action_show_panel(key)
-
-    def set_theme(self, palette: str | None = None, convention: str | None = None) -> None:
-        self.palette = palette or self.palette
-        self.convention = convention or self.convention
-        self.theme = themes.theme_name(self.palette, self.convention)
-        self.refresh_all()
-
-    def action_cycle_palette(self) -> None:
-        i = themes.PALETTES.index(self.palette)
-        self.set_theme(palette=themes.PALETTES[(i + 1) % len(themes.PALETTES)])
-        self.notify(f"theme {self.palette}", timeout=1.5)
-
-    def action_toggle_convention(self) -> None:
-        self.set_theme(convention="green-up" if self.convention == "red-up" else "red-up")
-        self.notify(f"prices: {self.convention.replace('-', ' ')}", timeout=1.5)
 
     async def action_use_simulator(self) -> None:
         """One key when OpenD is unreachable: switch to the built-in simulator."""

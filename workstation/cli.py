@@ -7,7 +7,7 @@ import sys
 
 from protocol.client import OpenDClient
 from protocol.crypto import CryptoError, RsaCipher
-from workstation import config as cfg
+from workstation import config as cfg, exports
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -16,7 +16,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Terminal trading workstation for Futu / moomoo OpenD.",
         epilog=("Settings come from flags, then environment variables (FUTU_TUI_HOST, FUTU_TUI_PORT, "
                 "FUTU_TUI_RSA_KEY, FUTU_TUI_SEED, FUTU_TUI_THEME, FUTU_TUI_COLORS, FUTU_TUI_SIM, FUTU_TUI_CONFIG), "
-                f"then the TOML config file (default {cfg.config_dir() / 'config.toml'}), then defaults."),
+                f"then the TOML config file (default {cfg.config_dir() / 'config.toml'}), then defaults. "
+                "Its [keys] table remaps keys by binding id (\"app.theme\" = \"T\"). Theme and colours chosen "
+                f"on screen are remembered in {cfg.data_dir() / 'prefs.json'} and used unless set above."),
     )
     p.add_argument("--host", help="OpenD host (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="OpenD port (default 11111)")
@@ -27,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--colors", help="red-up (HK / mainland, default) or green-up (US)")
     p.add_argument("--config", metavar="FILE", help="config file to read")
     p.add_argument("--print-config", action="store_true", help="print the merged settings and exit")
+    exports.add_parser(p.add_subparsers(dest="command", metavar="{export}", help="export: orders, fills or positions to CSV"))
     return p
 
 
@@ -64,6 +67,11 @@ def main(argv: list[str] | None = None) -> int:
     def client_factory() -> OpenDClient:
         return OpenDClient(host, port, rsa=rsa)
 
+    if args.command == "export":
+        try:
+            return exports.run(args, config, client_factory)
+        finally:
+            sim.stop()
     app = FutuTui(config, client_factory, start_sim=sim.start, prefs=Prefs.default())
     try:
         app.run()

@@ -7,7 +7,7 @@ import math
 import os
 import sys
 import tomllib
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 from protocol.sanitize import valid_code
@@ -49,6 +49,7 @@ RANGES: dict[str, tuple[float, float]] = {
 
 
 CLOCK_ZONES = ("local", "market", "both")
+TABLES = ("keys", "explicit")  # not plain settings: checked on their own
 
 
 class SettingError(ValueError):
@@ -81,11 +82,18 @@ class Config:
     allow_short: bool = False
     clock_zones: str = "both"  # the status-bar clock: local time, the focused market's time, or both
     extended_bars: bool = False  # US charts: pre-market and after-hours bars too (key: e)
+    exports_dir: str = ""  # where X writes its CSV files; empty: "exports" in the data dir
     config_file: str = ""
+    keys: dict[str, str] = field(default_factory=dict)  # [keys]: binding id -> keys (workstation/keymap.py)
+    # The settings given by a flag, an environment variable or the file, not by the defaults:
+    # those win over what the trader last chose on screen (prefs.json); the others do not.
+    explicit: tuple[str, ...] = ()
 
     def validate(self, sources: dict[str, str] | None = None) -> Config:
         """Every setting of the right type and in range; `sources` names where each came from."""
         for f in fields(self):
+            if f.name in TABLES:
+                continue
             where = (sources or {}).get(f.name, "the defaults")
             _check(f.name, getattr(self, f.name), where)
         return self
@@ -160,9 +168,14 @@ def load(flags: dict, env: dict | None = None, path: Path | None = None) -> Conf
                 data = tomllib.load(fh)
         except tomllib.TOMLDecodeError as exc:
             raise ValueError(f"{path}: not a valid TOML file: {exc}") from None
-        known = {f.name for f in fields(Config)} - {"config_file"}
+        known = {f.name for f in fields(Config)} - {"config_file", "explicit"}
         for key, value in data.items():
             key = key.replace("-", "_")
+            if key == "keys":
+                from workstation.keymap import check_keymap  # knows every binding: imports the app
+
+                values["keys"] = check_keymap(value, f"the config file {path}")
+                continue
             if key not in known:
                 raise ValueError(f"{path}: unknown setting {key!r:.60}")
             if _kind(key) == "float" and isinstance(value, int) and not isinstance(value, bool):
@@ -177,8 +190,9 @@ def load(flags: dict, env: dict | None = None, path: Path | None = None) -> Conf
         if name != "config" and value is not None:
             values[name], sources[name] = value, f"the flag --{name.replace('_', '-')}"
     for name, value in values.items():
-        _check(name, value, sources.get(name, "the defaults"))
-    return replace(Config(), **values)
+        if name not in TABLES:
+            _check(name, value, sources.get(name, "the defaults"))
+    return replace(Config(), **values, explicit=tuple(sorted(sources)))
 
 
 def describe(cfg: Config) -> str:

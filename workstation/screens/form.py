@@ -52,6 +52,7 @@ class PriceQtyForm(DismissOnce, ModalScreen[Result]):
     Subclasses call `take_focus(field)` at the end of `on_mount`."""
 
     AUTO_FOCUS = ""  # the form chooses its field itself, in take_focus
+    HELP_ORDER, HELP_KEYS = 1, [("enter", "Send"), ("tab, shift+tab", "Next / previous field")]  # for `?`
 
     BINDINGS = [
         Binding("escape", "dismiss(None)", "Cancel", id="form.cancel"),
