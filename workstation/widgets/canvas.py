@@ -1,0 +1,125 @@
+"""A small character canvas for the chart: candles and bars in (half-)block characters, lines
+in braille dots, one colour per cell, rendered straight to Rich lines.
+
+Plotext builds a 200x60 chart with indicator panes in hundreds of milliseconds; this draws
+only what the chart needs, one column per bar, in a few. Values must be finite (the store
+guarantees it; NaN points of an indicator are skipped here).
+"""
+
+from __future__ import annotations
+
+import math
+
+from rich.text import Span, Text
+
+# braille dot bits by (sub-column, sub-row)
+_DOTS = ((0x01, 0x02, 0x04, 0x40), (0x08, 0x10, 0x20, 0x80))
+
+
+class Canvas:
+    """`width` columns x `rows` rows showing values from `lo` (bottom) to `hi` (top)."""
+
+    def __init__(self, width: int, rows: int, lo: float, hi: float) -> None:
+        if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
+            mid = lo if math.isfinite(lo) else 0.0
+            lo, hi = mid - 1, mid + 1
+        self.width, self.rows, self.lo, self.hi = max(1, width), max(1, rows), lo, hi
+        self.chars: list[list[str | None]] = [[None] * self.width for _ in range(self.rows)]
+        self.masks = [[0] * self.width for _ in range(self.rows)]
+        self.styles: list[list[str]] = [[""] * self.width for _ in range(self.rows)]
+
+    def _sub(self, value: float, per_row: int) -> int:
+        """Sub-row of a value, 0 at the top, `rows * per_row - 1` at the bottom."""
+        n = self.rows * per_row
+        y = round((self.hi - value) / (self.hi - self.lo) * (n - 1))
+        return max(0, min(n - 1, y))
+
+    def line(self, xs: list[float], values: list[float], style: str, slots: float | None = None) -> None:
+        """A braille line through (x, value); x in columns, or in `slots` spread over the width.
+        NaN values break the line."""
+        scale = (2 * self.width - 1) / max(1.0, slots - 1) if slots else 2.0
+        last: tuple[int, int] | None = None
+        for x, v in zip(xs, values):
+            if not math.isfinite(v):
+                last = None
+                continue
+            sx, sy = round(x * scale), self._sub(v, 4)
+            if last is None:
+                self._dot(sx, sy, style)
+            else:
+                lx, ly = last
+                span = max(1, sx - lx)
+                prev = ly
+                for step in range(1, span + 1):
+                    y = round(ly + (sy - ly) * step / span)
+                    lo, hi = (prev, y) if prev <= y else (y, prev)
+                    for yy in range(lo, hi + 1):
+                        self._dot(lx + step, yy, style)
+                    prev = y
+            last = (sx, sy)
+
+    def _dot(self, sx: int, sy: int, style: str) -> None:
+        col, row = sx >> 1, sy >> 2
+        if 0 <= col < self.width and 0 <= row < self.rows:
+            self.masks[row][col] |= _DOTS[sx & 1][sy & 3]
+            if self.chars[row][col] is None:
+                self.styles[row][col] = style
+
+    def hline(self, value: float, style: str) -> None:
+        if self.lo <= value <= self.hi:
+            self.line([0, self.width - 0.5], [value, value], style)
+
+    def block(self, col: int, a: float, b: float, style: str, wick: tuple[float, float] | None = None) -> None:
+        """A solid column from a to b in half-row steps (a candle body, a histogram bar), with
+        an optional thin wick from wick[0] to wick[1]."""
+        if not 0 <= col < self.width:
+            return
+        top, bottom = self._sub(max(a, b), 2), self._sub(min(a, b), 2)
+        w_top, w_bottom = (self._sub(max(wick), 2), self._sub(min(wick), 2)) if wick else (top, bottom)
+        for row in range(min(top, w_top) // 2, max(bottom, w_bottom) // 2 + 1):
+            upper, lower = top <= 2 * row <= bottom, top <= 2 * row + 1 <= bottom
+            if upper and lower:
+                ch = "█"
+            elif upper:
+                ch = "▀"
+            elif lower:
+                ch = "▄"
+            elif w_top <= 2 * row + 1 and 2 * row <= w_bottom:
+                ch = "│"
+            else:
+                continue
+            self.chars[row][col] = ch
+            self.styles[row][col] = style
+
+    def text(self, row: int, gutter: str = "") -> Text:
+        chars, masks, styles = self.chars[row], self.masks[row], self.styles[row]
+        out = [gutter]
+        spans, start, current = [], len(gutter), None
+        pos = len(gutter)
+        for ch, mask, style in zip(chars, masks, styles):
+            out.append(ch if ch is not None else chr(0x2800 + mask) if mask else " ")
+            if style != current:
+                if current:
+                    spans.append(Span(start, pos, current))
+                start, current = pos, style
+            pos += 1
+        if current:
+            spans.append(Span(start, pos, current))
+        return Text("".join(out), spans=spans)
+
+    def lines(self, labels: dict[int, str] | None = None, gutter: int = 0) -> list[Text]:
+        """Every row, with `labels` (row -> text) right-aligned in a gutter of that width."""
+        labels = labels or {}
+        out = []
+        for r in range(self.rows):
+            line = self.text(r, labels.get(r, "")[:gutter - 1].rjust(gutter - 1) + " " if gutter else "")
+            if r in labels:
+                line.stylize("dim", 0, gutter)
+            out.append(line)
+        return out
+
+    def ticks(self, digits: int, fmt=None) -> dict[int, str]:
+        """Labels for the top, middle and bottom rows: the value at each row's centre."""
+        fmt = fmt or (lambda v: f"{v:,.{digits}f}")
+        rows = {0, self.rows - 1} | ({self.rows // 2} if self.rows >= 5 else set())
+        return {r: fmt(self.hi - (r + 0.5) / self.rows * (self.hi - self.lo)) for r in sorted(rows)}
