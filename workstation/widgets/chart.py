@@ -216,14 +216,14 @@ class ChartPanel(Panel, Widget):
         if self.view == "kline":
             bars = self._bars()
             if bars and width > 0 and height > 0:
-                self._lines, self.visible_bars = draw_candles(bars, self.back, width, height, self.indicators, look)
+                self._lines, self.visible_bars, self.readout = draw_candles(bars, self.back, width, height, self.indicators, look)
         else:
             days = self._days()
             if days and width > 0 and height > 0:
-                self._lines, self.visible_minutes = draw_timeshare(days, self.back, width, height, self.code or "", look)
+                self._lines, self.visible_minutes, self.readout = draw_timeshare(days, self.back, width, height, self.code or "", look)
         if not (self.visible_bars or self.visible_minutes):
             self._lines = [Text(f"{self.code or 'no symbol'} {name}: loading…", style="dim")]
-        self.readout = self._lines[0].plain
+            self.readout = ""
         self.bar_line = "" if self.back else "latest"
         set_titles(self, subtitle=self.subtitle())
 

@@ -50,6 +50,17 @@ def _label(x: float, digits: int) -> str:
     return text if len(text) < GUTTER else fmt_big(x)
 
 
+def _wrap(parts: list[Text], width: int) -> list[Text]:
+    """Parts packed into lines no wider than `width`, one space apart (a part is never split)."""
+    lines: list[Text] = []
+    for part in parts:
+        if lines and lines[-1].cell_len + 1 + part.cell_len <= width:
+            lines[-1].append(" ").append_text(part)
+        else:
+            lines.append(part.copy())
+    return lines or [Text()]
+
+
 def _finite(*series) -> list[float]:
     return [v for s in series for v in s if math.isfinite(v)]
 
@@ -91,8 +102,9 @@ def _fit(n_rows: int, lower: list[str]) -> tuple[int, list[str]]:
 
 
 def draw_candles(bars: list[Bar], back: int, width: int, height: int, indicators: tuple[str, ...],
-                 look: Look) -> tuple[list[Text], list[Bar]]:
-    """(lines, bars shown): candles using every column, the bar `back` from the newest in focus."""
+                 look: Look) -> tuple[list[Text], list[Bar], str]:
+    """(lines, bars shown, readout): candles using every column, the bar `back` from the newest
+    in focus and described in the readout (OHLC, volume, change from the bar before)."""
     room = max(5, width - GUTTER)
     end = max(1, len(bars) - back)
     start = max(0, end - room)
@@ -108,23 +120,25 @@ def draw_candles(bars: list[Bar], back: int, width: int, height: int, indicators
     colour = look.up if change > 0 else look.down if change < 0 else ""
     d = look.digits
     stamp = focus.time[:10] if look.daily else focus.time[5:16]
-    head = Text(f"{stamp} ", style="bold")
-    for name, value in (("O", focus.open), ("H", focus.high), ("L", focus.low), ("C", focus.close)):
-        head.append(f"{name} ", style="dim").append(f"{fmt_price(value, d)} ", style=colour)
-    head.append("V ", style="dim").append(f"{fmt_big(focus.volume)} ")
     pct = change / prev * 100 if prev else 0.0
-    head.append(f"{change:+,.{d}f} ({pct:+.2f}%)", style=colour)
-    legend = Text()
+    head = [Text(stamp, style="bold")]
+    for name, value in (("O", focus.open), ("H", focus.high), ("L", focus.low), ("C", focus.close)):
+        head.append(Text.assemble((name + " ", "dim"), (fmt_price(value, d), colour)))
+    head.append(Text.assemble(("V ", "dim"), fmt_big(focus.volume)))
+    head.append(Text(f"{change:+,.{d}f} ({pct:+.2f}%)", style=colour))
+    legend = []
     mas = {n_: ind.sma(closes, n_)[skip:] for n_, _ in MAS}
     for n_, c in MAS:
-        legend.append(f"MA{n_} ", style=c).append(f"{_num(mas[n_][-1], d)} ", style=c)
+        legend.append(Text(f"MA{n_} {_num(mas[n_][-1], d)}", style=c))
     boll = ind.boll(closes)
     boll = tuple(s[skip:] for s in boll) if "BOLL" in indicators else None
     if boll:
-        legend.append(f"BOLL {_num(boll[0][-1], d)} {_num(boll[1][-1], d)} {_num(boll[2][-1], d)}", style=BOLL_COLOUR)
+        legend.append(Text(f"BOLL {_num(boll[0][-1], d)} {_num(boll[1][-1], d)} {_num(boll[2][-1], d)}",
+                           style=BOLL_COLOUR))
+    readout, legend = _wrap(head, width), _wrap(legend, width)
     lower = [k for k in ind.LOWER if k in indicators]
-    price_rows, panes = _fit(height - 2, lower)
-    lines = [head, legend]
+    price_rows, panes = _fit(height - len(readout) - len(legend), lower)
+    lines = [*readout, *legend]
 
     xs = list(range(n))
     lo, hi = min(b.low for b in shown), max(b.high for b in shown)
@@ -147,7 +161,7 @@ def draw_candles(bars: list[Bar], back: int, width: int, height: int, indicators
                        room, n - 1))
     for name in panes:
         lines += _pane(name, bars[lead:end], skip, room, look)
-    return lines, shown
+    return lines, shown, " ".join(line.plain for line in readout)
 
 
 def _tick_values(cv: Canvas) -> dict[int, float]:
@@ -193,8 +207,9 @@ def session_minutes(code: str) -> int:
 
 
 def draw_timeshare(days: list[list[Minute]], back: int, width: int, height: int, code: str,
-                   look: Look) -> tuple[list[Text], list[Minute]]:
-    """(lines, minutes shown): price and average lines, volume; one day or several side by side."""
+                   look: Look) -> tuple[list[Text], list[Minute], str]:
+    """(lines, minutes up to the focus one, readout): price and average lines and volume, one
+    day or several side by side."""
     room = max(5, width - GUTTER)
     points = [m for day in days for m in day]
     per_day = max(session_minutes(code), max((len(day) for day in days), default=1))
@@ -202,27 +217,28 @@ def draw_timeshare(days: list[list[Minute]], back: int, width: int, height: int,
     d = look.digits
     last_close = next((m.last_close for m in reversed(days[-1]) if m.last_close > 0), math.nan) if days and days[-1] else math.nan
     if not points:
-        return [Text("no time-share data yet", style="dim")], []
+        return [Text("no time-share data yet", style="dim")], [], ""
     focus_i = max(0, len(points) - 1 - back)
     focus = points[focus_i]
     base = last_close if math.isfinite(last_close) else points[0].price
     change = focus.price - base
     colour = look.up if change > 0 else look.down if change < 0 else ""
-    head = Text(f"{focus.time[5:16]} ", style="bold")
-    head.append("Price ", style="dim").append(f"{fmt_price(focus.price, d)} ", style=colour)
-    head.append("Avg ", style=AVG_COLOUR).append(f"{fmt_price(focus.avg, d)} ", style=AVG_COLOUR)
-    head.append("V ", style="dim").append(f"{fmt_big(focus.volume)} ")
-    head.append(f"{change:+,.{d}f} ({(change / base * 100 if base else 0):+.2f}%)", style=colour)
-    legend = Text("Price", style=PRICE_COLOUR).append("  Avg", style=AVG_COLOUR)
-    legend.append(f"  Prev close {fmt_price(last_close, d)}" if math.isfinite(last_close) else "", style="dim")
-    legend.append(f"  {len(days)} days" if len(days) > 1 else "  today", style="dim")
+    head = [Text(focus.time[5:16], style="bold"),
+            Text.assemble(("Price ", "dim"), (fmt_price(focus.price, d), colour)),
+            Text(f"Avg {fmt_price(focus.avg, d)}", style=AVG_COLOUR), Text.assemble(("V ", "dim"), fmt_big(focus.volume)),
+            Text(f"{change:+,.{d}f} ({(change / base * 100 if base else 0):+.2f}%)", style=colour)]
+    legend = [Text("Price", style=PRICE_COLOUR), Text("Avg", style=AVG_COLOUR)]
+    if math.isfinite(last_close):
+        legend.append(Text(f"Prev close {fmt_price(last_close, d)}", style="dim"))
+    legend.append(Text(f"{len(days)} days" if len(days) > 1 else "today", style="dim"))
+    readout, legend = _wrap(head, width), _wrap(legend, width)
     # x of each point: its day's slot block, then its index within the day
     xs, col_of = [], []
     for k, day in enumerate(days):
         xs += [k * per_day + j for j in range(len(day))]
     for x in xs:
         col_of.append(min(room - 1, x * room // slots))
-    price_rows = max(3, height - 2 - VOLUME_ROWS - 1)
+    price_rows = max(3, height - len(readout) - len(legend) - VOLUME_ROWS - 1)
     values = _finite([m.price for m in points], [m.avg for m in points], [base])
     lo, hi = min(values), max(values)
     pad = (hi - lo) * 0.02
@@ -239,7 +255,7 @@ def draw_timeshare(days: list[list[Minute]], back: int, width: int, height: int,
         col = k * per_day * room // slots
         for r in range(cv.rows):
             cv.chars[r][col], cv.styles[r][col] = "┊", "grey42"
-    lines = [head, legend, *cv.lines({r: _label(v, d) for r, v in _tick_values(cv).items()}, GUTTER)]
+    lines = [*readout, *legend, *cv.lines({r: _label(v, d) for r, v in _tick_values(cv).items()}, GUTTER)]
     volumes, colours = [0.0] * room, [look.up] * room
     prev = base
     for m, col in zip(points, col_of):
@@ -252,4 +268,4 @@ def draw_timeshare(days: list[list[Minute]], back: int, width: int, height: int,
     if len(days) == 1:
         labels.append((col_of[-1] - 4, points[-1].time[11:16]))
     lines.append(_axis(labels, room, col_of[focus_i]))
-    return lines, points[:focus_i + 1]
+    return lines, points[:focus_i + 1], " ".join(line.plain for line in readout)
