@@ -35,7 +35,8 @@ def minute_of(row) -> Minute:
     if not 0 <= volume < wire.AMOUNT_MAX:
         raise BadData(f"time-share volume {volume!r} out of range")
     price = p(row.price, "time-share price")
-    avg = p(row.avgPrice, "time-share average") if row.HasField("avgPrice") and row.avgPrice > 0 else price
+    avg = p(row.avgPrice, "time-share average") if row.HasField("avgPrice") else price
+    avg = avg if avg > 0 else price  # an index has no average price
     return Minute(wire.stamp(row.time), price, avg, int(volume), p(row.lastClosePrice, "previous close"))
 
 

@@ -93,12 +93,16 @@ def _axis(labels: list[tuple[int, str]], width: int, focus: int | None) -> Text:
     return line
 
 
-def _fit(n_rows: int, lower: list[str]) -> tuple[int, list[str]]:
-    """Price rows and the lower panes that fit under them."""
+def volume_rows(height: int) -> int:
+    return VOLUME_ROWS if height >= 20 else 2 if height >= 12 else 1
+
+
+def _fit(n_rows: int, lower: list[str], vol: int) -> tuple[int, list[str]]:
+    """Price rows and the lower panes that fit under them (with `vol` volume rows and the axis)."""
     panes = list(lower)
-    while panes and n_rows - VOLUME_ROWS - 1 - len(panes) * (PANE_ROWS + 1) < MIN_PRICE_ROWS:
+    while panes and n_rows - vol - 1 - len(panes) * (PANE_ROWS + 1) < MIN_PRICE_ROWS:
         panes.pop()
-    return max(3, n_rows - VOLUME_ROWS - 1 - len(panes) * (PANE_ROWS + 1)), panes
+    return max(3, n_rows - vol - 1 - len(panes) * (PANE_ROWS + 1)), panes
 
 
 def draw_candles(bars: list[Bar], back: int, width: int, height: int, indicators: tuple[str, ...],
@@ -137,7 +141,8 @@ def draw_candles(bars: list[Bar], back: int, width: int, height: int, indicators
                            style=BOLL_COLOUR))
     readout, legend = _wrap(head, width), _wrap(legend, width)
     lower = [k for k in ind.LOWER if k in indicators]
-    price_rows, panes = _fit(height - len(readout) - len(legend), lower)
+    vol = volume_rows(height)
+    price_rows, panes = _fit(height - len(readout) - len(legend), lower, vol)
     lines = [*readout, *legend]
 
     xs = list(range(n))
@@ -155,7 +160,7 @@ def draw_candles(bars: list[Bar], back: int, width: int, height: int, indicators
         cv.block(x, b.open, b.close, look.up if b.close >= b.open else look.down, (b.low, b.high))
     lines += cv.lines({r: _label(v, d) for r, v in _tick_values(cv).items()}, GUTTER)
     colours = [look.up if b.close >= b.open else look.down for b in shown]
-    lines += _volume_rows([b.volume for b in shown], colours, VOLUME_ROWS, n - 1 if back else None)
+    lines += _volume_rows([b.volume for b in shown], colours, vol, n - 1 if back else None)
     step = max(12, n // 3)
     lines.append(_axis([(i, (b.time[:10] if look.daily else b.time[5:16])) for i, b in list(enumerate(shown))[::step]],
                        room, n - 1))
@@ -238,7 +243,8 @@ def draw_timeshare(days: list[list[Minute]], back: int, width: int, height: int,
         xs += [k * per_day + j for j in range(len(day))]
     for x in xs:
         col_of.append(min(room - 1, x * room // slots))
-    price_rows = max(3, height - len(readout) - len(legend) - VOLUME_ROWS - 1)
+    vol = volume_rows(height)
+    price_rows = max(3, height - len(readout) - len(legend) - vol - 1)
     values = _finite([m.price for m in points], [m.avg for m in points], [base])
     lo, hi = min(values), max(values)
     pad = (hi - lo) * 0.02
@@ -262,7 +268,7 @@ def draw_timeshare(days: list[list[Minute]], back: int, width: int, height: int,
         volumes[col] += m.volume
         colours[col] = look.up if m.price >= prev else look.down
         prev = m.price
-    lines += _volume_rows(volumes, colours, VOLUME_ROWS, col_of[focus_i] if back else None)
+    lines += _volume_rows(volumes, colours, vol, col_of[focus_i] if back else None)
     labels = [(k * per_day * room // slots, day[0].time[5:10] if len(days) > 1 else day[0].time[11:16])
               for k, day in enumerate(days) if day]
     if len(days) == 1:
