@@ -121,3 +121,10 @@ def test_short_series_do_not_raise():
         closes = [10.0 + i for i in range(n)]
         assert len(ind.rsi(closes)) == n and len(ind.macd(closes)[0]) == n
         assert len(ind.kdj(closes, closes, closes)[2]) == n and len(ind.boll(closes)[0]) == n
+
+
+def test_moving_averages_equal_reference():
+    _, _, closes = fixed_bars()
+    for n in (5, 10, 20):
+        want = [sum(closes[max(0, i - n + 1):i + 1]) / min(i + 1, n) for i in range(len(closes))]
+        same(ind.sma(closes, n), want)

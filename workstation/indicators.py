@@ -17,66 +17,78 @@ INDICATORS = ("BOLL", "MACD", "RSI", "KDJ")  # what a chart can show; BOLL sits 
 LOWER = ("MACD", "RSI", "KDJ")  # each in its own pane below the price
 
 
-def _series(values: Sequence[float]) -> pd.Series:
+def _series(values) -> pd.Series:
     return pd.Series(np.asarray(values, dtype=float))
 
 
-def _out(s: pd.Series) -> list[float]:
-    return s.to_numpy(dtype=float).tolist()
+def _ewm(values, **kwargs) -> np.ndarray:
+    return _series(values).ewm(adjust=False, **kwargs).mean().to_numpy()
+
+
+# pandas does the windows and the recursive averages; the arithmetic between them is numpy
+# (a pandas operator costs ~50 us of bookkeeping, and the chart rebuilds these every second).
 
 
 def ema(values: Sequence[float], n: int) -> list[float]:
     """Exponential average with alpha 2/(n+1), seeded with the first value."""
-    return _out(_series(values).ewm(span=n, adjust=False).mean())
+    return _ewm(values, span=n).tolist()
 
 
 def sma(values: Sequence[float], n: int) -> list[float]:
-    """Simple average over n values; over what there is for the first n-1 (the chart's MA lines)."""
-    return _out(_series(values).rolling(n, min_periods=1).mean())
+    """Simple average over n values; over what there is for the first n-1 (the chart's MA lines).
+    A running sum in numpy: three of these per redraw cost less than one pandas window."""
+    c = np.asarray(values, dtype=float)
+    total = np.cumsum(c)
+    total[n:] = total[n:] - total[:-n]
+    return (total / np.minimum(np.arange(1, len(c) + 1), n)).tolist()
 
 
 def macd(closes: Sequence[float], fast: int = 12, slow: int = 26, signal: int = 9) -> tuple[list[float], list[float], list[float]]:
     """(DIF, DEA, MACD histogram)."""
-    c = _series(closes)
-    dif = c.ewm(span=fast, adjust=False).mean() - c.ewm(span=slow, adjust=False).mean()
-    dea = dif.ewm(span=signal, adjust=False).mean()
-    return _out(dif), _out(dea), _out(2 * (dif - dea))
+    dif = _ewm(closes, span=fast) - _ewm(closes, span=slow)
+    dea = _ewm(dif, span=signal)
+    return dif.tolist(), dea.tolist(), (2 * (dif - dea)).tolist()
 
 
-def _wilder(x: pd.Series, n: int) -> pd.Series:
+def _wilder(x: np.ndarray, n: int) -> np.ndarray:
     """Wilder's smoothing: the first value is the mean of x[1..n], then (prev*(n-1) + x)/n."""
-    seeded = pd.Series(np.nan, index=x.index)
+    seeded = np.full(len(x), np.nan)
     if len(x) > n:
-        seeded.iloc[n] = x.iloc[1:n + 1].mean()
-        seeded.iloc[n + 1:] = x.iloc[n + 1:]
-    return seeded.ewm(alpha=1 / n, adjust=False, ignore_na=True).mean()
+        seeded[n] = x[1:n + 1].mean()
+        seeded[n + 1:] = x[n + 1:]
+    return _ewm(seeded, alpha=1 / n, ignore_na=True)
 
 
 def rsi(closes: Sequence[float], n: int = 14) -> list[float]:
     """Wilder's RSI; NaN for the first n bars. 100 when nothing fell, 50 when nothing moved."""
-    diff = _series(closes).diff()
-    gain, loss = _wilder(diff.clip(lower=0), n), _wilder((-diff).clip(lower=0), n)
+    c = np.asarray(closes, dtype=float)
+    diff = np.diff(c, prepend=np.nan)
+    gain, loss = _wilder(np.clip(diff, 0, None), n), _wilder(np.clip(-diff, 0, None), n)
     total = gain + loss
-    out = (100 * gain / total.where(total > 0)).where(total > 0, 50.0).clip(0, 100)
-    return _out(out.where(gain.notna()))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(total > 0, 100 * gain / np.where(total > 0, total, 1), 50.0)
+    out = np.clip(out, 0, 100)
+    out[np.isnan(gain)] = np.nan
+    return out.tolist()
 
 
 def kdj(highs: Sequence[float], lows: Sequence[float], closes: Sequence[float],
         n: int = 9, k_n: int = 3, d_n: int = 3) -> tuple[list[float], list[float], list[float]]:
     """(K, D, J): RSV over the last n bars (fewer at the start); K and D start at 50."""
-    h, low, c = _series(highs), _series(lows), _series(closes)
-    hh, ll = h.rolling(n, min_periods=1).max(), low.rolling(n, min_periods=1).min()
+    c = np.asarray(closes, dtype=float)
+    hh = _series(highs).rolling(n, min_periods=1).max().to_numpy()
+    ll = _series(lows).rolling(n, min_periods=1).min().to_numpy()
     span = hh - ll
-    rsv = (100 * (c - ll) / span.where(span > 0)).fillna(50.0)
-    k = pd.concat([pd.Series([50.0]), rsv], ignore_index=True).ewm(alpha=1 / k_n, adjust=False).mean()
-    d = k.ewm(alpha=1 / d_n, adjust=False).mean()
-    k, d = k.iloc[1:].reset_index(drop=True), d.iloc[1:].reset_index(drop=True)
-    return _out(k), _out(d), _out(3 * k - 2 * d)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rsv = np.where(span > 0, 100 * (c - ll) / np.where(span > 0, span, 1), 50.0)
+    k = _ewm(np.concatenate(([50.0], rsv)), alpha=1 / k_n)
+    d = _ewm(k, alpha=1 / d_n)
+    k, d = k[1:], d[1:]
+    return k.tolist(), d.tolist(), (3 * k - 2 * d).tolist()
 
 
 def boll(closes: Sequence[float], n: int = 20, width: float = 2.0) -> tuple[list[float], list[float], list[float]]:
     """(middle, upper, lower): SMA n +- width population standard deviations; NaN before n bars."""
-    c = _series(closes)
-    mid = c.rolling(n).mean()
-    sd = c.rolling(n).std(ddof=0)
-    return _out(mid), _out(mid + width * sd), _out(mid - width * sd)
+    window = _series(closes).rolling(n)
+    mid, sd = window.mean().to_numpy(), window.std(ddof=0).to_numpy()
+    return mid.tolist(), (mid + width * sd).tolist(), (mid - width * sd).tolist()

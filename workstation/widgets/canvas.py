@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from rich.text import Span, Text
 
 # braille dot bits by (sub-column, sub-row)
 _DOTS = ((0x01, 0x02, 0x04, 0x40), (0x08, 0x10, 0x20, 0x80))
+# _RUNS[sub-column][first][last]: the bits of sub-rows first..last of one cell
+_RUNS = tuple(tuple(tuple(sum(d[a:b + 1]) for b in range(4)) for a in range(4)) for d in _DOTS)
 
 
 class Canvas:
@@ -38,32 +41,39 @@ class Canvas:
         """A braille line through (x, value); x in columns, or in `slots` spread over the width.
         NaN values break the line."""
         scale = (2 * self.width - 1) / max(1.0, slots - 1) if slots else 2.0
-        last: tuple[int, int] | None = None
-        for x, v in zip(xs, values):
-            if not math.isfinite(v):
-                last = None
-                continue
-            sx, sy = round(x * scale), self._sub(v, 4)
-            if last is None:
-                self._dot(sx, sy, style)
-            else:
-                lx, ly = last
-                span = max(1, sx - lx)
-                prev = ly
-                for step in range(1, span + 1):
-                    y = round(ly + (sy - ly) * step / span)
-                    lo, hi = (prev, y) if prev <= y else (y, prev)
-                    for yy in range(lo, hi + 1):
-                        self._dot(lx + step, yy, style)
-                    prev = y
-            last = (sx, sy)
+        n = self.rows * 4 - 1
+        v = np.asarray(values, dtype=float)
+        ok = np.isfinite(v)
+        sxs = np.rint(np.asarray(xs, dtype=float)[:len(v)] * scale).astype(int).tolist()
+        sys_ = np.where(ok, np.clip(np.rint((self.hi - np.where(ok, v, 0)) * (n / (self.hi - self.lo))), 0, n), -1)
+        width, rows = self.width, self.rows
+        masks, styles, chars = self.masks, self.styles, self.chars
 
-    def _dot(self, sx: int, sy: int, style: str) -> None:
-        col, row = sx >> 1, sy >> 2
-        if 0 <= col < self.width and 0 <= row < self.rows:
-            self.masks[row][col] |= _DOTS[sx & 1][sy & 3]
-            if self.chars[row][col] is None:
-                self.styles[row][col] = style
+        def put(px: int, y0: int, y1: int) -> None:
+            col = px >> 1
+            if 0 <= col < width:
+                run = _RUNS[px & 1]
+                r0, r1 = y0 >> 2, min(y1 >> 2, rows - 1)
+                for row in range(r0, r1 + 1):
+                    masks[row][col] |= run[y0 & 3 if row == r0 else 0][y1 & 3 if row == r1 else 3]
+                    if chars[row][col] is None:
+                        styles[row][col] = style
+
+        last_x = last_y = -1
+        for sx, sy in zip(sxs, sys_.astype(int).tolist()):
+            if sy < 0:
+                last_x = -1
+                continue
+            if last_x < 0:
+                put(sx, sy, sy)
+            else:  # one sub-column at a time, each with the vertical run that joins it to the last
+                span = max(1, sx - last_x)
+                prev = last_y
+                for step in range(1, span + 1):
+                    y = last_y + ((sy - last_y) * step + span // 2) // span
+                    put(last_x + step, min(prev, y), max(prev, y))
+                    prev = y
+            last_x, last_y = sx, sy
 
     def hline(self, value: float, style: str) -> None:
         if self.lo <= value <= self.hi:
