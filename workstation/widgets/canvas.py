@@ -76,8 +76,16 @@ class Canvas:
             last_x, last_y = sx, sy
 
     def hline(self, value: float, style: str) -> None:
-        if self.lo <= value <= self.hi:
-            self.line([0, self.width - 0.5], [value, value], style)
+        """A faint dotted level (previous close, 30/70): a dot every other column, only where
+        nothing else is drawn."""
+        if not self.lo <= value <= self.hi:
+            return
+        sy = self._sub(value, 4)
+        row, bit = sy >> 2, _DOTS[0][sy & 3]
+        for col in range(0, self.width, 2):
+            if not self.masks[row][col] and self.chars[row][col] is None:
+                self.masks[row][col] = bit
+                self.styles[row][col] = style
 
     def block(self, col: int, a: float, b: float, style: str, wick: tuple[float, float] | None = None) -> None:
         """A solid column from a to b in half-row steps (a candle body, a histogram bar), with

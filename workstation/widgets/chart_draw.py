@@ -195,14 +195,14 @@ def _pane(name: str, bars: list[Bar], skip: int, room: int, look: Look) -> list[
         lo, hi = 0.0, 100.0
     cv = Canvas(room, PANE_ROWS, lo, hi)
     xs = list(range(len(series[0])))
-    for level in {"RSI": (30, 70), "KDJ": (20, 80)}.get(name, ()):
-        cv.hline(level, "grey42")
     if hist is not None:
         for x, v in zip(xs, hist):
             if math.isfinite(v) and v:
                 cv.block(x, 0.0, v, look.up if v > 0 else look.down)
     for (_, colour), s in zip(PANE_LINES[name], series):
         cv.line(xs, s, colour)
+    for level in {"RSI": (30, 70), "KDJ": (20, 80)}.get(name, ()):
+        cv.hline(level, "grey42")
     return [legend, *cv.lines({r: _label(v, 0 if name != "MACD" else 2) for r, v in _tick_values(cv).items()}, GUTTER)]
 
 
@@ -249,14 +249,14 @@ def draw_timeshare(days: list[list[Minute]], back: int, width: int, height: int,
     lo, hi = min(values), max(values)
     pad = (hi - lo) * 0.02
     cv = Canvas(room, price_rows, lo - pad, hi + pad)
-    if math.isfinite(base):
-        cv.hline(base, "grey42")
     start = 0
     for day in days:  # each day its own line: no stroke across the night
         seg = xs[start:start + len(day)]
         cv.line(seg, [m.avg for m in day], AVG_COLOUR, slots)
         cv.line(seg, [m.price for m in day], PRICE_COLOUR, slots)
         start += len(day)
+    if math.isfinite(base):
+        cv.hline(base, "grey42")
     for k in range(1, len(days)):
         col = k * per_day * room // slots
         for r in range(cv.rows):
