@@ -409,8 +409,7 @@ class FutuTui(TradingActions, HoursActions, App):
         client.host, client.port, client.rsa = "127.0.0.1", port, None
         self.feed = self._new_feed(client)
         self.feed.set_watchlist(self.watchlist_codes)
-        if self.focus_code:
-            self.feed.focus(self.focus_code, self.chart.period)
+        self._period_changed(ChartPanel.PeriodChanged(self.chart.period, self.chart.view))  # the code, period and view
         self.start_feed()
         self.notify("switched to the simulated OpenD", timeout=3)
 

@@ -129,8 +129,9 @@ class ChartPanel(Panel, Widget):
 
     def show(self, code: str | None, period: str | None = None) -> None:
         self.code = code
-        if period:
+        if period:  # chosen in the palette
             self.period = period
+            self._remember("period", period)
         self.back = 0
         self.refresh_chart(force=True)
 
@@ -190,9 +191,13 @@ class ChartPanel(Panel, Widget):
         return five_days(self.store.bars.get((self.code, RT_DAYS), []), today)
 
     def _count(self) -> int:
+        """How many bars or minutes there are (cheap: asked at every flush)."""
         if self.view == "kline":
             return len(self._bars())
-        return sum(len(d) for d in self._days())
+        if not self.code:
+            return 0
+        today = len(self.store.rt.get(self.code, ()))
+        return today + (len(self.store.bars.get((self.code, RT_DAYS), ())) if self.view == "timeshare5" else 0)
 
     def refresh_chart(self, force: bool = False) -> None:
         """Redraw when a bar closed, the view changed, or (throttled) the forming bar moved."""
@@ -219,6 +224,7 @@ class ChartPanel(Panel, Widget):
                 self._lines, self.visible_bars, self.readout = draw_candles(bars, self.back, width, height, self.indicators, look)
         else:
             days = self._days()
+            self.back = max(0, min(self.back, sum(len(d) for d in days) - 1))
             if days and width > 0 and height > 0:
                 self._lines, self.visible_minutes, self.readout = draw_timeshare(days, self.back, width, height, self.code or "", look)
         if not (self.visible_bars or self.visible_minutes):

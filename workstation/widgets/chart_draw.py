@@ -196,8 +196,9 @@ def _pane(name: str, bars: list[Bar], skip: int, room: int, look: Look) -> list[
     cv = Canvas(room, PANE_ROWS, lo, hi)
     xs = list(range(len(series[0])))
     if hist is not None:
+        tiny = (cv.hi - cv.lo) / (PANE_ROWS * 4)  # under a quarter row: no bar, or the zero line turns solid
         for x, v in zip(xs, hist):
-            if math.isfinite(v) and v:
+            if math.isfinite(v) and abs(v) >= tiny:
                 cv.block(x, 0.0, v, look.up if v > 0 else look.down)
     for (_, colour), s in zip(PANE_LINES[name], series):
         cv.line(xs, s, colour)
