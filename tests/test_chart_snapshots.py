@@ -38,6 +38,8 @@ def settle_for(app: FutuTui):
     async def settle(pilot) -> None:
         chart = app.chart
         await wait_until(pilot, lambda: ready(app), what="every panel filled")
+        if app.narrow:
+            await pilot.press("2")  # the chart's tab: a hidden panel is not drawn
         if chart.view == "kline":
             await wait_until(pilot, lambda: len(chart.visible_bars) > 20, what="candles")
         else:
@@ -47,8 +49,6 @@ def settle_for(app: FutuTui):
         await feed.client.request(ids.GET_GLOBAL_STATE, GetGlobalState_pb2.C2S(userID=0))
         app.status.wall_clock = lambda: START
         app.status.mono_clock = lambda: app.store.last_push
-        if app.narrow:
-            await pilot.press("2")  # the chart's tab
         app.action_dismiss_toasts()
         app.flush()
         app.refresh_all()

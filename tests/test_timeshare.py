@@ -69,7 +69,6 @@ def test_text_from_the_wire_is_plain_and_short():
 def test_five_days_take_four_from_history_and_today_from_rt():
     history = [Bar(f"2026-11-{day:02d} 09:{30 + i}:00", 10, 10, 10, 10 + i / 10, 100, 1000.0 + i)
                for day in (20, 23, 24, 25, 26, 27) for i in range(3)]
-    today = [m for m in Store().rt.get(CODE, [])]
     store = Store()
     set_rt(store, CODE, [row("2026-11-27 09:30:00", 12.0, 12.0)])
     today = store.rt[CODE]

@@ -29,11 +29,6 @@ def _ewm(values, **kwargs) -> np.ndarray:
 # (a pandas operator costs ~50 us of bookkeeping, and the chart rebuilds these every second).
 
 
-def ema(values: Sequence[float], n: int) -> list[float]:
-    """Exponential average with alpha 2/(n+1), seeded with the first value."""
-    return _ewm(values, span=n).tolist()
-
-
 def sma(values: Sequence[float], n: int) -> list[float]:
     """Simple average over n values; over what there is for the first n-1 (the chart's MA lines).
     A running sum in numpy: three of these per redraw cost less than one pandas window."""

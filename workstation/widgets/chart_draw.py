@@ -139,11 +139,11 @@ def draw_candles(bars: list[Bar], back: int, width: int, height: int, indicators
     if boll:
         legend.append(Text(f"BOLL {_num(boll[0][-1], d)} {_num(boll[1][-1], d)} {_num(boll[2][-1], d)}",
                            style=BOLL_COLOUR))
-    readout, legend = _wrap(head, width), _wrap(legend, width)
+    header = _wrap(head + legend, width)  # the readout, then the legend, as few lines as the width allows
     lower = [k for k in ind.LOWER if k in indicators]
     vol = volume_rows(height)
-    price_rows, panes = _fit(height - len(readout) - len(legend), lower, vol)
-    lines = [*readout, *legend]
+    price_rows, panes = _fit(height - len(header), lower, vol)
+    lines = list(header)
 
     xs = list(range(n))
     lo, hi = min(b.low for b in shown), max(b.high for b in shown)
@@ -166,7 +166,7 @@ def draw_candles(bars: list[Bar], back: int, width: int, height: int, indicators
                        room, n - 1))
     for name in panes:
         lines += _pane(name, bars[lead:end], skip, room, look)
-    return lines, shown, " ".join(line.plain for line in readout)
+    return lines, shown, " ".join(part.plain for part in head)
 
 
 def _tick_values(cv: Canvas) -> dict[int, float]:
@@ -237,7 +237,7 @@ def draw_timeshare(days: list[list[Minute]], back: int, width: int, height: int,
     if math.isfinite(last_close):
         legend.append(Text(f"Prev close {fmt_price(last_close, d)}", style="dim"))
     legend.append(Text(f"{len(days)} days" if len(days) > 1 else "today", style="dim"))
-    readout, legend = _wrap(head, width), _wrap(legend, width)
+    header = _wrap(head + legend, width)  # the readout, then the legend, as few lines as the width allows
     # x of each point: its day's slot block, then its index within the day
     xs, col_of = [], []
     for k, day in enumerate(days):
@@ -245,7 +245,7 @@ def draw_timeshare(days: list[list[Minute]], back: int, width: int, height: int,
     for x in xs:
         col_of.append(min(room - 1, x * room // slots))
     vol = volume_rows(height)
-    price_rows = max(3, height - len(readout) - len(legend) - vol - 1)
+    price_rows = max(3, height - len(header) - vol - 1)
     values = _finite([m.price for m in points], [m.avg for m in points], [base])
     lo, hi = min(values), max(values)
     pad = (hi - lo) * 0.02
@@ -262,7 +262,7 @@ def draw_timeshare(days: list[list[Minute]], back: int, width: int, height: int,
         col = k * per_day * room // slots
         for r in range(cv.rows):
             cv.chars[r][col], cv.styles[r][col] = "┊", "grey42"
-    lines = [*readout, *legend, *cv.lines({r: _label(v, d) for r, v in _tick_values(cv).items()}, GUTTER)]
+    lines = [*header, *cv.lines({r: _label(v, d) for r, v in _tick_values(cv).items()}, GUTTER)]
     volumes, colours = [0.0] * room, [look.up] * room
     prev = base
     for m, col in zip(points, col_of):
@@ -275,4 +275,4 @@ def draw_timeshare(days: list[list[Minute]], back: int, width: int, height: int,
     if len(days) == 1:
         labels.append((col_of[-1] - 4, points[-1].time[11:16]))
     lines.append(_axis(labels, room, col_of[focus_i]))
-    return lines, points[:focus_i + 1], " ".join(line.plain for line in readout)
+    return lines, points[:focus_i + 1], " ".join(part.plain for part in head)
