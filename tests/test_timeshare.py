@@ -85,3 +85,13 @@ def test_drawing_fits_any_size_and_never_needs_more_than_a_few_bars():
         lines, shown, _ = draw_candles(bars, 0, width, height, ("BOLL", "MACD", "RSI", "KDJ"), Look())
         assert shown and (width < 20 or all(line.cell_len <= width for line in lines)), (width, height)
         assert width < 20 or len(lines) <= height
+
+
+def test_the_canvas_skips_what_it_cannot_place():
+    from workstation.widgets.canvas import Canvas
+
+    cv = Canvas(10, 4, math.nan, math.inf)  # no usable range: a default one
+    cv.block(1, math.nan, 1.0, "red", (0.0, math.inf))
+    cv.line([0, 1, 2, 3], [math.nan, 1e308, -math.inf, 0.5], "red")
+    cv.hline(math.nan, "grey42")
+    assert len(cv.lines({0: "x"}, 9)) == 4

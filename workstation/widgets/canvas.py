@@ -45,7 +45,8 @@ class Canvas:
         v = np.asarray(values, dtype=float)
         ok = np.isfinite(v)
         sxs = np.rint(np.asarray(xs, dtype=float)[:len(v)] * scale).astype(int).tolist()
-        sys_ = np.where(ok, np.clip(np.rint((self.hi - np.where(ok, v, 0)) * (n / (self.hi - self.lo))), 0, n), -1)
+        with np.errstate(over="ignore", invalid="ignore"):  # far off the canvas: clipped to its edge
+            sys_ = np.where(ok, np.clip(np.rint((self.hi - np.where(ok, v, 0)) * (n / (self.hi - self.lo))), 0, n), -1)
         width, rows = self.width, self.rows
         masks, styles, chars = self.masks, self.styles, self.chars
 
@@ -90,8 +91,8 @@ class Canvas:
     def block(self, col: int, a: float, b: float, style: str, wick: tuple[float, float] | None = None) -> None:
         """A solid column from a to b in half-row steps (a candle body, a histogram bar), with
         an optional thin wick from wick[0] to wick[1]."""
-        if not 0 <= col < self.width:
-            return
+        if not 0 <= col < self.width or not all(map(math.isfinite, (a, b, *(wick or ())))):
+            return  # the store lets nothing non-finite through; a drawing never depends on it
         top, bottom = self._sub(max(a, b), 2), self._sub(min(a, b), 2)
         w_top, w_bottom = (self._sub(max(wick), 2), self._sub(min(wick), 2)) if wick else (top, bottom)
         for row in range(min(top, w_top) // 2, max(bottom, w_bottom) // 2 + 1):
