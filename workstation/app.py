@@ -268,6 +268,7 @@ class FutuTui(TradingActions, HoursActions, DetailActions, SettingsActions, App)
 
     @on(ChartPanel.PeriodChanged)
     def _period_changed(self, event: ChartPanel.PeriodChanged) -> None:
+        self.feed.charts.view = event.view  # its subscriptions and reads follow the chart's view
         if self.focus_code:
             self.feed.focus(self.focus_code, event.period)
 
@@ -363,7 +364,7 @@ class FutuTui(TradingActions, HoursActions, DetailActions, SettingsActions, App)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Trading keys are shown dimmed while there is no connection or no account."""
-        if action in ("order", "cancel_all", "switch_env"):
+        if action in ("order", "cancel_all", "switch_env", "accounts"):
             return True if self.trading_ready() else None
         if action == "unlock":  # False while unlocked: hidden, and L falls through to "lock"
             if self.trading.accounts.unlocked:
@@ -371,8 +372,6 @@ class FutuTui(TradingActions, HoursActions, DetailActions, SettingsActions, App)
             return True if self.trading_ready() and self.trading.accounts.real() else None
         if action == "lock":
             return True if self.trading.accounts.unlocked else False
-        if action == "accounts":
-            return True if self.trading_ready() else None
         return True
 
     def action_next_panel(self) -> None:
@@ -395,8 +394,7 @@ class FutuTui(TradingActions, HoursActions, DetailActions, SettingsActions, App)
         client.host, client.port, client.rsa = "127.0.0.1", port, None
         self.feed = self._new_feed(client)
         self.feed.set_watchlist(self.watchlist_codes)
-        if self.focus_code:
-            self.feed.focus(self.focus_code, self.chart.period)
+        self._period_changed(ChartPanel.PeriodChanged(self.chart.period, self.chart.view))  # the code, period and view
         self.start_feed()
         self.notify("switched to the simulated OpenD", timeout=3)
 

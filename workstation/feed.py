@@ -26,12 +26,12 @@ from protocol.proto import (
     Qot_GetCapitalFlow_pb2,
     Qot_GetStaticInfo_pb2,
     Qot_GetSubInfo_pb2,
-    Qot_GetUserSecurity_pb2,
-    Qot_GetUserSecurityGroup_pb2,
+    Qot_GetUserSecurity_pb2, Qot_GetUserSecurityGroup_pb2,
     Qot_RequestHistoryKL_pb2,
     Qot_Sub_pb2,
 )
 from protocol.markets import trading_days_before
+from workstation.chart_reads import ChartReads
 from workstation.journal import Journal
 from workstation.sessions import MarketHours
 from workstation.messages import FeedNotice, FeedStateChanged
@@ -93,6 +93,7 @@ class Feed:
         client.on_push(ids.QOT_UPDATE_TICKER, lambda r: store.apply_tickers(r.s2c))
         client.on_push(ids.QOT_UPDATE_KL, lambda r: store.apply_kl(r.s2c))
         client.on_push(ids.QOT_UPDATE_BROKER, lambda r: store.apply_broker(r.s2c))
+        self.charts = ChartReads(self)  # the time-share line and its five days
         client.on_push(ids.TRD_UPDATE_ORDER, self.trading.book.on_order_push)
         client.on_push(ids.TRD_UPDATE_ORDER_FILL, self.trading.book.on_fill_push)
 
@@ -107,11 +108,7 @@ class Feed:
         try:
             await self.client.run()
         finally:
-            flows.cancel()
-            hours.cancel()
-            subs.cancel()
-            polls.cancel()
-            for task in list(self._tasks):
+            for task in [flows, hours, subs, polls, *self._tasks]:
                 task.cancel()
             self.trading.stop()
 
@@ -249,6 +246,7 @@ class Feed:
             want |= {(code, SUB_QUOTE), (code, SUB_ORDER_BOOK), (code, SUB_TICKER), (code, KL_SUBTYPES[self.period][0])}
             if code.startswith("HK."):
                 want.add((code, SUB_BROKER))
+            want |= self.charts.wants(code)
         opend = self.store.opend
         self.want = {key for key in want if opend.allows(*key)}  # what the rights refuse is never asked
         self.store.admit(c for c, _ in want)  # pushes for anything else are dropped
@@ -375,7 +373,8 @@ class Feed:
             self.store.apply_basic_qots(s2c.basicQotList)
 
     async def _load_focus(self, code: str, period: str) -> None:
-        await asyncio.gather(self._quiet(self._load_history(code, period)), self._quiet(self._load_flow(code)))
+        reads = (self._load_history(code, period), self._load_flow(code), self.charts.load(code))
+        await asyncio.gather(*(self._quiet(read) for read in reads))
 
     async def _quiet(self, coro) -> None:
         """Browsing never raises pop-ups: a refused or rate-limited read is logged; the next

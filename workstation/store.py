@@ -147,6 +147,7 @@ class Store:
     books: dict[str, BookSnap] = field(default_factory=dict)
     tapes: dict[str, deque[Tick]] = field(default_factory=dict)
     bars: dict[tuple[str, int], list[Bar]] = field(default_factory=dict)
+    rt: dict[str, list] = field(default_factory=dict)  # code -> today's time-share minutes (timeshare.py)
     brokers: dict[str, BrokerSnap] = field(default_factory=dict)
     flows: dict[str, FlowSnap] = field(default_factory=dict)
     dists: dict[str, DistSnap] = field(default_factory=dict)

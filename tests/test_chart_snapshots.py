@@ -1,0 +1,70 @@
+"""Layout snapshots of the chart: candles with Bollinger bands and the MACD pane, and the
+time-share line, at 80x24 (the chart tab), 120x40 and 200x60. Fixed seed, a paused market
+at a fixed instant, a frozen clock; the view comes from the prefs, as on a restart.
+
+Regenerate after an intended change with
+`pytest tests/test_chart_snapshots.py --snapshot-update` and look at the SVGs."""
+
+from __future__ import annotations
+
+import pytest
+
+from protocol import ids
+from protocol.client import OpenDClient
+from protocol.proto import GetGlobalState_pb2
+from tests.test_app import wait_until
+from tests.test_snapshots import CODES, START, frozen_sim, ready  # noqa: F401 (a fixture)
+from workstation.app import FutuTui
+from workstation.config import Config, Watchlist as WatchlistFile
+from workstation.journal import Journal
+from workstation.prefs import Prefs
+
+pytestmark = pytest.mark.snapshot
+SIZES = [(80, 24), (120, 40), (200, 60)]
+
+
+def chart_app(sim, tmp_path, view: str, indicators: list[str]) -> FutuTui:
+    wl = WatchlistFile(tmp_path / "watchlist.json")
+    wl.save(CODES)
+    prefs = Prefs()
+    prefs.set("chart_view", view)
+    prefs.set("indicators", indicators)
+    port = sim.sim.port
+    return FutuTui(Config(port=port), lambda: OpenDClient("127.0.0.1", port), watchlist_file=wl,
+                   journal=Journal(tmp_path), prefs=prefs)
+
+
+def settle_for(app: FutuTui):
+    async def settle(pilot) -> None:
+        chart = app.chart
+        await wait_until(pilot, lambda: ready(app), what="every panel filled")
+        if app.narrow:
+            await pilot.press("2")  # the chart's tab: a hidden panel is not drawn
+        if chart.view == "kline":
+            await wait_until(pilot, lambda: len(chart.visible_bars) > 20, what="candles")
+        else:
+            await wait_until(pilot, lambda: len(chart.visible_minutes) > 20, what="the time-share")
+        feed = app.feed
+        await wait_until(pilot, lambda: feed.want <= feed.have.keys() | feed.failed, what="every subscription answered")
+        await feed.client.request(ids.GET_GLOBAL_STATE, GetGlobalState_pb2.C2S(userID=0))
+        app.status.wall_clock = lambda: START
+        app.status.mono_clock = lambda: app.store.last_push
+        app.action_dismiss_toasts()
+        app.flush()
+        app.refresh_all()
+        app.tick_status()
+        await wait_until(pilot, lambda: not app.screen.query("Toast"), what="no toast")
+
+    return settle
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_candles_with_indicators(size, frozen_sim, tmp_path, snap_compare):  # noqa: F811
+    app = chart_app(frozen_sim, tmp_path, "kline", ["BOLL", "MACD"] if size[1] < 60 else ["BOLL", "MACD", "RSI", "KDJ"])
+    assert snap_compare(app, terminal_size=size, run_before=settle_for(app))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_time_share(size, frozen_sim, tmp_path, snap_compare):  # noqa: F811
+    app = chart_app(frozen_sim, tmp_path, "timeshare", ["BOLL", "MACD"])
+    assert snap_compare(app, terminal_size=size, run_before=settle_for(app))
