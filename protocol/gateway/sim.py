@@ -108,7 +108,7 @@ class Simulator:
         trades = self.market.advance(now)
         quiet = self.market.extended.moved(now) | self._quiet
         self._quiet.clear()
-        self.quotes.publish(trades, quiet)
+        self.quotes.publish(trades, quiet, self.market.extended.take_prints())
         self.trade.publish(self.broker.on_trades(trades, now))
 
 
