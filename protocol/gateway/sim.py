@@ -38,6 +38,7 @@ class Simulator:
             for code in codes:
                 self.market.pin(code, side)
         self.market.advance(self.market.start)  # backfill the live day now, not on the first step
+        self.market.extended.moved(self.market.start)  # extended prints before `start` are history, not pushes
         self._offset = self.market.start - time.time()  # the market clock runs on from `start`
         self._paused_at: float | None = time.time() if s.paused else None
         self.gateway.clock = self.now
