@@ -27,9 +27,9 @@ from protocol.gateway import klines as kl
 from protocol.gateway.extended import ExtTrade
 from protocol.gateway.history import Bar
 from protocol.gateway.market import Market, Trade, local_time
+from protocol.hours import TICKER_OVERNIGHT, TICKER_PRE_AFTER
+from protocol.trade import Session
 
-SESSION_RTH, SESSION_ETH, SESSION_ALL, SESSION_OVERNIGHT = 1, 2, 3, 4  # Common.Session
-TICKER_T, TICKER_EXTENDED_HOURS = 21, 22  # Qot_Common.TickerType of extended-hours prints
 PRE_AFTER = frozenset({"pre", "after"})
 EVERY = frozenset({"pre", "after", "overnight"})
 MAX_MINUTES = 60  # extended hours only for K-lines of 60 minutes or finer (seed 004)
@@ -40,9 +40,9 @@ def sessions_wanted(c2s: Message) -> frozenset[str]:
     """The extended sessions a Qot_Sub or Qot_RequestHistoryKL request asks for."""
     session = c2s.session if c2s.HasField("session") else 0
     wanted: set[str] = set()
-    if (c2s.HasField("extendedTime") and c2s.extendedTime) or session in (SESSION_ETH, SESSION_ALL):
+    if (c2s.HasField("extendedTime") and c2s.extendedTime) or session in (Session.ETH, Session.ALL):
         wanted |= PRE_AFTER
-    if session in (SESSION_ALL, SESSION_OVERNIGHT):
+    if session in (Session.ALL, Session.OVERNIGHT):
         wanted.add("overnight")
     return frozenset(wanted)
 
@@ -52,7 +52,7 @@ def ticker_type(tr: Trade | ExtTrade) -> int | None:
     session = getattr(tr, "session", None)
     if session is None:
         return None
-    return TICKER_EXTENDED_HOURS if session == "overnight" else TICKER_T
+    return TICKER_OVERNIGHT if session == "overnight" else TICKER_PRE_AFTER
 
 
 def applies(market: Market, code: str) -> bool:
