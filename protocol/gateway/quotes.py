@@ -384,11 +384,12 @@ class QuoteService(QuoteReads):
         for code, subtype in keys:
             if self.subs.pushes_to(session.conn_id, (code, subtype)):
                 wanted = self._wanted(session, (code, subtype))
-                bar = xq.current_bar(self.market, code, SUBTYPE_KL[subtype], wanted) if subtype in SUBTYPE_KL else None
+                kl_type = SUBTYPE_KL.get(subtype)
+                bar = xq.current_bar(self.market, code, kl_type, wanted) if kl_type else None
                 if wanted and subtype == SUB_TICKER:  # the cached ticks this subscriber may see
                     ticks = xq.merged_ticks(self.market, code, FIRST_PUSH_TICKS, wanted)
                     body = self._ext_body(code, subtype, ticks, qm.PUSH_CACHE) if ticks else None
-                elif bar is not None and bar.t > getattr(self.market.current_kline(code, SUBTYPE_KL[subtype]), "t", 0):
+                elif bar is not None and bar.t > getattr(self.market.current_kline(code, kl_type), "t", 0):
                     body = self._ext_body(code, subtype, [], bar=bar)  # an extended session's bar is the latest
                 else:
                     body = self._body(code, subtype, None, first=True)

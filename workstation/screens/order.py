@@ -244,7 +244,7 @@ class OrderForm(PriceQtyForm[Ticket | None]):
         self.query_one("#title", Static).update(Text.assemble(
             (f" {side} ", "bold reverse"), " ", (t.code, "bold"), " ", self.sec_name, "   ",
             (f" {self.env_label} ", "bold white on #ff2d55" if self.env_label == "REAL" else "bold white on #3d8bfd"),
-            *((("  "), (" HALTED ", "bold reverse")) if self.halted else ()),
+            *(("  ", (" HALTED ", "bold reverse")) if self.halted else ()),
         ))
 
     def _refresh_preview(self) -> None:
