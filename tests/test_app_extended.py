@@ -8,7 +8,7 @@ import math
 
 import pytest
 
-from protocol.hours import TICKER_PRE_AFTER
+from protocol.hours import TICKER_OVERNIGHT, TICKER_PRE_AFTER
 from tests.test_app import make_app, text_of, wait_until
 from tests.test_app_hours import at, sim_at, trading_ready  # noqa: F401  (sim_at is a fixture)
 from workstation.screens.order import OrderForm
@@ -16,19 +16,21 @@ from workstation.screens.order import OrderForm
 pytestmark = pytest.mark.slow
 
 
-async def test_the_tape_marks_us_pre_market_prints(sim_at, tmp_path):  # noqa: F811
-    sim = sim_at("2026-12-01T05:00-05:00")
+async def test_the_tape_marks_us_after_hours_and_overnight_prints(sim_at, tmp_path):  # noqa: F811
+    sim = sim_at("2026-12-01T20:01-05:00")  # a minute into the overnight session, after the after-hours
     app = make_app(sim, tmp_path, codes=["US.AAPL"])
     async with app.run_test(size=(200, 50)) as pilot:
         await wait_until(pilot, lambda: app.focus_code == "US.AAPL" and len(app.store.tapes.get("US.AAPL", ())) >= 5,
-                         what="pre-market prints on the tape")
+                         what="extended-hours prints on the tape")
         tape = list(app.store.tapes["US.AAPL"])
-        assert all(t.kind == TICKER_PRE_AFTER and t.time.startswith("2026-12-01 0") for t in tape)
+        kinds = {t.kind: t.time[11:19] for t in tape}
+        assert set(kinds) == {TICKER_PRE_AFTER, TICKER_OVERNIGHT}  # the after-hours' last prints, then the night's
+        assert all((t.kind == TICKER_OVERNIGHT) == (t.time[11:19] >= "20:00:00") for t in tape)
         await wait_until(pilot, lambda: "waiting" not in text_of(app.tape, width=60), what="the tape drawn")
-        rows = [line.rstrip() for line in text_of(app.tape, width=60).splitlines() if line.strip()]
-        newest = tape[-1]
-        assert rows[0].startswith(newest.time[11:19]) and rows[0].endswith(" e")  # the marker closes the row
-        assert all(row.endswith(" e") for row in rows)
+        rows = [line.strip() for line in text_of(app.tape, width=60).splitlines() if line.strip()]
+        assert rows[0].startswith(tape[-1].time[11:19])  # newest first
+        for row in rows:
+            assert row.endswith(" n" if row[:8] >= "20:00:00" else " e"), row
 
 
 async def test_a_halt_while_the_form_is_open_shows_on_it_and_refuses_enter(sim_at, tmp_path):  # noqa: F811

@@ -33,7 +33,7 @@ from protocol.proto import (
 )
 from protocol.markets import trading_days_before
 from workstation.journal import Journal
-from workstation.sessions import MarketHours
+from workstation.sessions import TAPE_SUB, MarketHours
 from workstation.messages import FeedNotice, FeedStateChanged
 from workstation.trading import Trading
 from workstation.trading.messages import OrdersReconciled
@@ -291,7 +291,7 @@ class Feed:
         for i in range(0, len(codes), 100):
             chunk = codes[i:i + 100]
             c2s = Qot_Sub_pb2.C2S(isSubOrUnSub=on, isRegOrUnRegPush=on, isFirstPush=on, subTypeList=subs,
-                                  extendedTime=subs == [SUB_TICKER])  # the tape: US extended hours too
+                                  **(TAPE_SUB if subs == [SUB_TICKER] else {}))
             for code in chunk:
                 market, symbol = security(code)
                 c2s.securityList.add(market=market, code=symbol)
