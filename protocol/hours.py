@@ -33,6 +33,9 @@ ST_NONE, ST_AUCTION, ST_WAITING_OPEN, ST_MORNING, ST_REST, ST_AFTERNOON, ST_CLOS
 ST_PRE_MARKET, ST_AFTER_HOURS, ST_HK_CAS, ST_OVERNIGHT = 8, 10, 19, 37
 TRADING_STATES = frozenset({ST_MORNING, ST_AFTERNOON})  # continuous regular trading
 EXTENDED_STATES = frozenset({ST_PRE_MARKET, ST_AFTER_HOURS, ST_OVERNIGHT})  # US extended hours
+# Qot_Common.TickerType of US extended-hours prints: T ("pre-market and after-hours trade") and
+# EXTENDED_TRADING_HOURS, which the simulator uses for the overnight session
+TICKER_PRE_AFTER, TICKER_OVERNIGHT = 21, 22
 
 # What a trader calls each state (the status bar's words).
 PHASE_WORDS = {

@@ -33,7 +33,7 @@ from protocol.proto import (
 from protocol.markets import trading_days_before
 from workstation.chart_reads import ChartReads
 from workstation.journal import Journal
-from workstation.sessions import MarketHours
+from workstation.sessions import TAPE_SUB, MarketHours
 from workstation.messages import FeedNotice, FeedStateChanged
 from workstation.trading import Trading
 from workstation.trading.messages import OrdersReconciled
@@ -285,11 +285,11 @@ class Feed:
         return (0 if key[0] == self.focus_code else 1, key[0])
 
     async def _subscribe(self, codes: list[str], subs: list[int], on: bool, epoch: int) -> bool:
-        """Qot_Sub in chunks; False as soon as the connection it was meant for is gone
-        (its outcome then says nothing about the next connection)."""
+        """Qot_Sub in chunks; False once the connection it was meant for is gone (the next starts afresh)."""
         for i in range(0, len(codes), 100):
             chunk = codes[i:i + 100]
-            c2s = Qot_Sub_pb2.C2S(isSubOrUnSub=on, isRegOrUnRegPush=on, isFirstPush=on, subTypeList=subs)
+            c2s = Qot_Sub_pb2.C2S(isSubOrUnSub=on, isRegOrUnRegPush=on, isFirstPush=on, subTypeList=subs,
+                                  **(TAPE_SUB if subs == [SUB_TICKER] else {}))
             for code in chunk:
                 market, symbol = security(code)
                 c2s.securityList.add(market=market, code=symbol)

@@ -25,6 +25,9 @@ LABEL = {"HK": "HK", "US": "US", "SH": "CN", "SZ": "CN"}
 EXT_NAMES = {mkt.ST_PRE_MARKET: "pre", mkt.ST_AFTER_HOURS: "after", mkt.ST_OVERNIGHT: "overnight"}
 EXT_WORDS = {"pre": "pre", "after": "post", "overnight": "night"}
 SUSPENDED = 9  # Qot_Common.SecurityStatus
+# The tape's subscription: every US session's prints (pre-market, after-hours, overnight), each
+# marked by its TickerType; OpenD needs a US LV1 right for the overnight, which any US right is
+TAPE_SUB = {"extendedTime": True, "session": Session.ALL}
 
 
 class ExtPrice(NamedTuple):

@@ -83,6 +83,7 @@ class Tick(NamedTuple):
     direction: int  # 1 buy (at the ask), 2 sell, 3 neutral
     seq: int
     turnover: float
+    kind: int = 0  # TickerType: TICKER_PRE_AFTER / TICKER_OVERNIGHT mark US extended-hours prints
 
 
 @dataclass(slots=True)
@@ -295,7 +296,7 @@ class Store:
                     and 0 <= t.turnover < wire.AMOUNT_MAX):
                 self.reject(f"ticker {code}", BadData("price, volume or turnover out of range"))
                 continue
-            tape.append(Tick(wire.stamp(t.time), t.price, t.volume, t.dir, t.sequence, t.turnover))
+            tape.append(Tick(wire.stamp(t.time), t.price, t.volume, t.dir, t.sequence, t.turnover, t.type))
             last_seq = t.sequence
         self.dirty_tapes.add(code)
 

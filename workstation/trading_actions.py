@@ -114,7 +114,7 @@ class TradingActions:
                          max_qtys=accounts.max_qtys, power_of=None if active else accounts.buying_power,
                          last_of=lambda: self.reference_price(code),
                          power_now=(lambda: (self.store.funds.power, self.store.funds.currency)) if active else None,
-                         can_send=self.why_not_send)
+                         can_send=self.why_not_send, halted_of=lambda: self.store.quote(code).halted)
         self.push_screen(form, self._order_ticket)
 
     def reference_price(self, code: str) -> float | None:
@@ -128,7 +128,10 @@ class TradingActions:
         return q.last if session_price is None else session_price
 
     def why_not_send(self, ticket: Ticket) -> str | None:
-        """Asked at Enter in the order form: REAL may have re-locked while the form was open."""
+        """Asked at Enter in the order form: REAL may have re-locked, or the code halted, while
+        the form was open."""
+        if self.store.quote(ticket.code).halted:
+            return f"{ticket.code} is halted: trading is suspended, no orders until it resumes"
         acc = self.trading.accounts.find(ticket.acc_id)
         if acc is None:
             return f"no trading account {ticket.acc_id}"

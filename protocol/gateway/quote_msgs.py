@@ -12,6 +12,7 @@ from datetime import date, datetime
 from protocol.gateway.history import Bar
 from protocol.gateway.instruments import QOT_MARKET, Instrument, grid_market
 from protocol.markets import SEC_ETF, SEC_INDEX, SEC_STOCK, TZ, UNIT, band_tick
+from protocol.gateway.ext_quotes import ticker_type
 from protocol.gateway.market import Book, FlowItem, Market, Quote, RTPoint, Trade, local_time
 from protocol.proto import Qot_Common_pb2 as qc
 from protocol.proto import Qot_GetCapitalFlow_pb2, Qot_GetSecuritySnapshot_pb2 as snap
@@ -193,11 +194,16 @@ def time_share(p: RTPoint) -> qc.TimeShare:
 
 
 def ticker(inst: Instrument, tr: Trade, push_type: int = PUSH_REALTIME) -> qc.Ticker:
-    t = qc.Ticker(time=local_time(inst.market, tr.time, ms=True), sequence=tr.seq, dir=tr.direction,
+    """A regular trade or an extended-hours print (ext_quotes: its TickerType says its session).
+    The sequence grows with time across both (the millisecond, then a counter), as the
+    client drops a tick whose sequence is not above the last one's."""
+    ext = ticker_type(tr)
+    seq = int(round(tr.time * 1000)) * 1000 + (tr.seq % 500 if ext is None else 500 + tr.seq % 500)
+    t = qc.Ticker(time=local_time(inst.market, tr.time, ms=True), sequence=seq, dir=tr.direction,
                   price=tr.price, volume=tr.volume, turnover=round(tr.turnover, 3), recvTime=tr.time,
                   pushDataType=push_type, timestamp=tr.time)
     if not inst.is_index:
-        t.type = TICKER_AUTOMATCH
+        t.type = TICKER_AUTOMATCH if ext is None else ext
     return t
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 from datetime import date, timedelta
 
+from protocol.gateway import ext_quotes as xq
 from protocol.gateway import klines as kl
 from protocol.gateway import quote_msgs as qm
 from protocol.gateway.instruments import MARKET_OF, WATCHLISTS, Instrument
@@ -103,7 +104,8 @@ class QuoteReads:
         inst = self._inst(c2s.security)
         if c2s.klType not in kl.ALL:
             raise ServiceError(f"unknown KLType {c2s.klType}")
-        query = (inst.code, c2s.klType, c2s.beginTime, c2s.endTime)
+        wanted = xq.sessions_wanted(c2s)  # extended hours only when asked
+        query = (inst.code, c2s.klType, c2s.beginTime, c2s.endTime, tuple(sorted(wanted)))
         tag = zlib.crc32(repr(query).encode())
         offset = 0
         if c2s.HasField("nextReqKey"):
@@ -123,6 +125,8 @@ class QuoteReads:
         cached = self._history.get(query)
         if cached is None or now - cached[0] > 60 or offset == 0:
             bars = self.market.klines(inst.code, c2s.klType, begin=c2s.beginTime, end=c2s.endTime)
+            bars = xq.with_extended(self.market, inst.code, c2s.klType, bars, wanted,
+                                    begin=c2s.beginTime, end=c2s.endTime)
             self._history[query] = (now, bars)
             while len(self._history) > HISTORY_CACHE:
                 self._history.pop(next(iter(self._history)))

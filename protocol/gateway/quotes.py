@@ -24,6 +24,7 @@ from protocol.codes import (
     KL_SUBTYPE, SUB_BROKER, SUB_ORDER_BOOK, SUB_ORDER_BOOK_ODD, SUB_QUOTE, SUB_RT, SUB_TICKER, SUBTYPE_KL,
     SUBTYPE_NAMES,
 )
+from protocol.gateway import ext_quotes as xq
 from protocol.gateway import klines as kl
 from protocol.gateway import quote_msgs as qm
 from protocol.gateway.instruments import Instrument
@@ -161,6 +162,9 @@ class QuoteService(QuoteReads):
             self.subs.subscribe(conn, keys)
         except SubscriptionError as exc:
             raise ServiceError(str(exc)) from None
+        wanted, ext = xq.sessions_wanted(c2s), session.data.setdefault("ext", {})
+        for key in keys:  # extended hours as this subscription asked (a later subscribe changes it)
+            ext[key] = wanted
         if c2s.HasField("isRegOrUnRegPush"):
             for key in keys:
                 self.subs.set_push(conn, key, session if c2s.isRegOrUnRegPush else None)
@@ -237,6 +241,8 @@ class QuoteService(QuoteReads):
         self._require(session, inst, KL_SUBTYPE[c2s.klType])
         count = max(0, min(c2s.reqNum, 1000))
         bars = self.market.klines(inst.code, c2s.klType, count=count)
+        bars = xq.with_extended(self.market, inst.code, c2s.klType, bars,
+                                self._wanted(session, (inst.code, KL_SUBTYPE[c2s.klType])), count=count)
         return Qot_GetKL_pb2.S2C(security=qm.security(inst), name=inst.name,
                                  klList=[qm.kline(inst, b) for b in bars])
 
@@ -249,7 +255,8 @@ class QuoteService(QuoteReads):
     def _ticker(self, session: Session, c2s: Qot_GetTicker_pb2.C2S) -> Qot_GetTicker_pb2.S2C:
         inst = self._inst(c2s.security)
         self._require(session, inst, SUB_TICKER)
-        trades = self.market.trades(inst.code, max(0, min(c2s.maxRetNum, 1000)))
+        trades = xq.merged_ticks(self.market, inst.code, max(0, min(c2s.maxRetNum, 1000)),
+                                 self._wanted(session, (inst.code, SUB_TICKER)))
         return Qot_GetTicker_pb2.S2C(security=qm.security(inst), name=inst.name,
                                      tickerList=[qm.ticker(inst, t) for t in trades])
 
@@ -259,6 +266,10 @@ class QuoteService(QuoteReads):
         bids, asks = self.market.brokers(inst.code)
         return Qot_GetBroker_pb2.S2C(security=qm.security(inst), name=inst.name,
                                      brokerBidList=qm.brokers(bids), brokerAskList=qm.brokers(asks))
+
+    def _wanted(self, session: Session, key: Key) -> frozenset[str]:
+        """The extended sessions this connection's subscription of key asked for."""
+        return session.data.get("ext", {}).get(key, frozenset())
 
     # -- pushes ---------------------------------------------------------------------------
 
@@ -321,6 +332,49 @@ class QuoteService(QuoteReads):
             return ids.QOT_UPDATE_KL, resp.SerializeToString()
         return PUSH_IDS[subtype], resp.SerializeToString()
 
+    def _ext_body(self, code: str, subtype: int, ticks: list, kind: int = qm.PUSH_REALTIME,
+                  bar: kl.Bar | None = None) -> tuple[int, bytes]:
+        """A ticker push of these ticks, or a K-line push of one bar (extended hours)."""
+        inst = self.market.instruments[code]
+        if subtype == SUB_TICKER:
+            resp = Qot_UpdateTicker_pb2.Response(retType=0)
+            resp.s2c.tickerList.extend(qm.ticker(inst, t, kind) for t in ticks)
+        else:
+            resp = Qot_UpdateKL_pb2.Response(retType=0)
+            resp.s2c.rehabType, resp.s2c.klType = 1, SUBTYPE_KL[subtype]
+            resp.s2c.klList.append(qm.kline(inst, bar))
+        resp.s2c.security.CopyFrom(qm.security(inst))
+        resp.s2c.name = inst.name
+        return (ids.QOT_UPDATE_TICKER if subtype == SUB_TICKER else ids.QOT_UPDATE_KL), resp.SerializeToString()
+
+    def _publish_ext(self, prints: list[xq.ExtTrade], out: dict) -> None:
+        """Extended-hours ticks and forming K-line bars, to the subscribers that asked for them."""
+        by_code: dict[str, list[xq.ExtTrade]] = {}
+        for tr in prints:
+            by_code.setdefault(tr.code, []).append(tr)
+        for code, code_prints in by_code.items():
+            for subtype, conns in list(self.subs.pushers.get(code, {}).items()):
+                if subtype != SUB_TICKER and subtype not in SUBTYPE_KL:
+                    continue
+                bodies: dict[frozenset, tuple[int, bytes] | None] = {}  # one per distinct wish
+                for conn_id, session in conns.items():
+                    wanted = self._wanted(session, (code, subtype))
+                    if not wanted:
+                        continue
+                    if wanted not in bodies:
+                        try:
+                            if subtype == SUB_TICKER:
+                                ticks = xq.new_ticks(code_prints, wanted)
+                                bodies[wanted] = self._ext_body(code, subtype, ticks) if ticks else None
+                            else:
+                                bar = xq.current_bar(self.market, code, SUBTYPE_KL[subtype], wanted)
+                                bodies[wanted] = None if bar is None else self._ext_body(code, subtype, [], bar=bar)
+                        except Exception:  # a bug in one push must not stop the market
+                            log.exception("extended push %s %s failed", code, SUBTYPE_NAMES.get(subtype, subtype))
+                            bodies[wanted] = None
+                    if bodies[wanted] is not None:
+                        out.setdefault(conn_id, (session, []))[1].append(bodies[wanted])
+
     def _first_push_soon(self, session: Session, keys: list[Key]) -> None:
         # after the reply to this request has been written
         asyncio.get_running_loop().call_soon(self._first_push, session, keys)
@@ -329,20 +383,31 @@ class QuoteService(QuoteReads):
         items = []
         for code, subtype in keys:
             if self.subs.pushes_to(session.conn_id, (code, subtype)):
-                body = self._body(code, subtype, None, first=True)
+                wanted = self._wanted(session, (code, subtype))
+                kl_type = SUBTYPE_KL.get(subtype)
+                bar = xq.current_bar(self.market, code, kl_type, wanted) if kl_type else None
+                if wanted and subtype == SUB_TICKER:  # the cached ticks this subscriber may see
+                    ticks = xq.merged_ticks(self.market, code, FIRST_PUSH_TICKS, wanted)
+                    body = self._ext_body(code, subtype, ticks, qm.PUSH_CACHE) if ticks else None
+                elif bar is not None and bar.t > getattr(self.market.current_kline(code, kl_type), "t", 0):
+                    body = self._ext_body(code, subtype, [], bar=bar)  # an extended session's bar is the latest
+                else:
+                    body = self._body(code, subtype, None, first=True)
                 if body is not None:
                     items.append(body)
         if items:
             session.push_bodies(items)
 
-    def publish(self, trades: list[Trade], quiet: Iterable[str] = ()) -> int:
+    def publish(self, trades: list[Trade], quiet: Iterable[str] = (), ext: Iterable[xq.ExtTrade] = ()) -> int:
         """Push what changed in one market step to the connections registered for it; `quiet`
-        codes changed without a trade (a halt, extended hours). Each push is serialised once
-        and the same bytes go to every subscriber."""
+        codes changed without a trade (a halt, extended hours); `ext`: extended-hours prints,
+        pushed only to who asked for their session. Each push is serialised once and the
+        same bytes go to every subscriber."""
         self.subs.sweep()
         pushers = self.subs.pushers
         quiet = [c for c in quiet if c in pushers]
-        if not (trades or quiet) or not pushers or not self.state.qot_logined:
+        ext = [tr for tr in ext if tr.code in pushers]
+        if not (trades or quiet or ext) or not pushers or not self.state.qot_logined:
             return 0
         by_code: dict[str, list[Trade]] = {}
         for tr in trades:
@@ -362,6 +427,7 @@ class QuoteService(QuoteReads):
                     continue
                 for conn_id, session in conns.items():
                     out.setdefault(conn_id, (session, []))[1].append(body)
+        self._publish_ext(ext, out)
         sent = 0
         for session, items in out.values():
             if session.push_bodies(items):

@@ -38,6 +38,7 @@ class Simulator:
             for code in codes:
                 self.market.pin(code, side)
         self.market.advance(self.market.start)  # backfill the live day now, not on the first step
+        self.market.extended.moved(self.market.start)  # extended prints before `start` are history, not pushes
         self._offset = self.market.start - time.time()  # the market clock runs on from `start`
         self._paused_at: float | None = time.time() if s.paused else None
         self.gateway.clock = self.now
@@ -108,7 +109,7 @@ class Simulator:
         trades = self.market.advance(now)
         quiet = self.market.extended.moved(now) | self._quiet
         self._quiet.clear()
-        self.quotes.publish(trades, quiet)
+        self.quotes.publish(trades, quiet, self.market.extended.take_prints())
         self.trade.publish(self.broker.on_trades(trades, now))
 
 

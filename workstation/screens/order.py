@@ -4,7 +4,8 @@ Nothing is sent from here: the form validates locally (lot, tick grid, price ban
 can-sell quantity, trigger side, buying power when known) and shows each problem next to
 the form; only a clean ticket is returned to the app, which sends it. Whether the account
 may trade at all (REAL re-locked while the form was open) is asked again at Enter; the form
-stays open with the reason.
+stays open with the reason. A halt that starts while the form is open shows at once (title
+and reason) and refuses Enter; the resume clears it.
 
 The preview is live: the last price and band each second from the store, buying power from
 the store (the active account) or from OpenD (another account), max quantities from OpenD
@@ -42,6 +43,7 @@ PowerOf = Callable[[int], Awaitable[tuple[float, str]]]  # account ID -> (buying
 Live = Callable[[], float | None]  # the code's last price now
 PowerNow = Callable[[], tuple[float, str]]  # the active account's buying power now, from the store
 CanSend = Callable[[Ticket], str | None]  # why this ticket may not be sent now, or None
+Halted = Callable[[], bool]  # the code is halted now (from the store)
 _max_asked: dict[int, float] = {}  # account ID -> when the last form asked OpenD for max quantities
 
 
@@ -73,7 +75,7 @@ class OrderForm(PriceQtyForm[Ticket | None]):
                  buying_power: float = math.nan, currency: str = "", max_qtys: MaxQtys | None = None,
                  power_of: PowerOf | None = None, spread: float | None = None, no_quote: str = "",
                  last_of: Live | None = None, power_now: PowerNow | None = None,
-                 can_send: CanSend | None = None) -> None:
+                 can_send: CanSend | None = None, halted_of: Halted | None = None) -> None:
         super().__init__()
         self.no_quote = no_quote  # why there is no live quote for this code ("" if there is one)
         if ticket.market == "US" and ticket.session == Session.NONE:
@@ -87,6 +89,8 @@ class OrderForm(PriceQtyForm[Ticket | None]):
         self.power_now = power_now  # reads it from the store (the active account's funds)
         self.last_of = last_of
         self.can_send = can_send
+        self.halted_of = halted_of
+        self.halted = False  # as last seen by the live check
         self.max_text = "max qty …" if max_qtys else ""
         self._max_for: float | None = None  # the price the shown max quantities are for
         self._max_at = -math.inf
@@ -155,6 +159,10 @@ class OrderForm(PriceQtyForm[Ticket | None]):
             self._power_at = time.monotonic()
             self.run_worker(self._fetch_power(), group="power", exclusive=True, exit_on_error=False)
         self._ask_max_qtys()
+        if self.halted_of is not None and self.halted_of() != self.halted:
+            self.halted = not self.halted
+            self._refresh_title()
+            self._show(self.checked()[1] if self.halted or self.problems else [])
         if changed:
             self._refresh_preview()
             if self.problems:
@@ -236,6 +244,7 @@ class OrderForm(PriceQtyForm[Ticket | None]):
         self.query_one("#title", Static).update(Text.assemble(
             (f" {side} ", "bold reverse"), " ", (t.code, "bold"), " ", self.sec_name, "   ",
             (f" {self.env_label} ", "bold white on #ff2d55" if self.env_label == "REAL" else "bold white on #3d8bfd"),
+            *(("  ", (" HALTED ", "bold reverse")) if self.halted else ()),
         ))
 
     def _refresh_preview(self) -> None:
