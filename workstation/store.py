@@ -181,7 +181,7 @@ class Store:
     dirty_flows: set[str] = field(default_factory=set)
     dirty_account: bool = False
 
-    def _touch(self) -> float:
+    def touch(self) -> float:
         now = self.last_push = time.monotonic()
         self.pushes += 1
         return now
@@ -191,7 +191,7 @@ class Store:
         self.admitted = frozenset(codes)
         self._codes = {k: c for k, c in self._codes.items() if c in self.admitted}
 
-    def _code(self, market: int, symbol: str) -> str | None:
+    def pushed_code(self, market: int, symbol: str) -> str | None:
         """The admitted code of a pushed security, or None (the push is dropped and counted)."""
         key = (market, symbol)
         code = self._codes.get(key)
@@ -228,13 +228,13 @@ class Store:
 
     def apply_basic_qots(self, items) -> None:
         """Qot_UpdateBasicQot / Qot_GetBasicQot rows."""
-        self.last_push = time.monotonic()  # _touch(), inline: this runs for every quote push
+        self.last_push = time.monotonic()  # touch(), inline: this runs for every quote push
         self.pushes += 1
         codes, quotes, dirty = self._codes, self.quotes, self.dirty_quotes
         lim, big = wire.PRICE_MAX, wire.AMOUNT_MAX
         for item in items:
             sec = item.security
-            code = codes.get((sec.market, sec.code)) or self._code(sec.market, sec.code)
+            code = codes.get((sec.market, sec.code)) or self.pushed_code(sec.market, sec.code)
             if code is None:
                 continue
             cur, pc, op, hi, lo = item.curPrice, item.lastClosePrice, item.openPrice, item.highPrice, item.lowPrice
@@ -261,8 +261,8 @@ class Store:
             dirty.add(code)
 
     def apply_order_book(self, s2c) -> None:
-        now = self._touch()
-        code = self._code(s2c.security.market, s2c.security.code)
+        now = self.touch()
+        code = self.pushed_code(s2c.security.market, s2c.security.code)
         if code is None:
             return
         try:
@@ -280,8 +280,8 @@ class Store:
         self.dirty_quotes.add(code)
 
     def apply_tickers(self, s2c) -> None:
-        now = self._touch()
-        code = self._code(s2c.security.market, s2c.security.code)
+        now = self.touch()
+        code = self.pushed_code(s2c.security.market, s2c.security.code)
         if code is None:
             return
         self.tape_at[code] = now
@@ -301,8 +301,8 @@ class Store:
         self.dirty_tapes.add(code)
 
     def apply_broker(self, s2c) -> None:
-        now = self._touch()
-        code = self._code(s2c.security.market, s2c.security.code)
+        now = self.touch()
+        code = self.pushed_code(s2c.security.market, s2c.security.code)
         if code is None:
             return
         self.book_at[code] = now
@@ -324,7 +324,7 @@ class Store:
     # -- K-lines ------------------------------------------------------------------------
 
     @staticmethod
-    def _bar(k) -> Bar:
+    def bar_of(k) -> Bar:
         """BadData unless every price and amount can be drawn."""
         p, big = wire.price, wire.AMOUNT_MAX
         volume = k.hpVolume if k.HasField("hpVolume") else k.volume
@@ -339,7 +339,7 @@ class Store:
         for k in klines:
             if not k.isBlank:
                 try:
-                    bars.append(self._bar(k))
+                    bars.append(self.bar_of(k))
                 except BadData as exc:
                     self.reject(f"K-line {code}", exc)
         self.bars[(code, kl_type)] = bars[-BARS_LEN:]
@@ -348,12 +348,12 @@ class Store:
 
     def apply_kl(self, s2c) -> None:
         """Qot_UpdateKL: the forming bar is replaced, a new bar is appended."""
-        now = self._touch()
-        code = self._code(s2c.security.market, s2c.security.code)
+        now = self.touch()
+        code = self.pushed_code(s2c.security.market, s2c.security.code)
         if code is None:
             return
         try:
-            new = [self._bar(k) for k in s2c.klList if not k.isBlank]
+            new = [self.bar_of(k) for k in s2c.klList if not k.isBlank]
         except BadData as exc:
             self.reject(f"K-line {code}", exc)
             return

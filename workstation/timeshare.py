@@ -60,8 +60,8 @@ def set_rt(store: Store, code: str, rows) -> None:
 
 def apply_rt(store: Store, s2c) -> None:
     """Qot_UpdateRT: the current minute is replaced, a new minute appended (a new day restarts)."""
-    now = store._touch()
-    code = store._code(s2c.security.market, s2c.security.code)
+    now = store.touch()
+    code = store.pushed_code(s2c.security.market, s2c.security.code)
     if code is None:
         return
     new = _rows(store, code, s2c.rtList)
@@ -86,7 +86,7 @@ def set_days(store: Store, code: str, klines) -> None:
     for k in klines:
         if not k.isBlank:
             try:
-                bars.append(store._bar(k))
+                bars.append(store.bar_of(k))
             except BadData as exc:
                 store.reject(f"K-line {code}", exc)
     store.bars[(code, RT_DAYS)] = bars[-DAYS_MAX:]
