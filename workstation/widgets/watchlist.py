@@ -19,7 +19,6 @@ from textual import events
 from textual.binding import Binding
 from textual.message import Message
 
-from protocol.markets import SEC_INDEX
 from workstation.sessions import EXT_WORDS, limit_state
 from workstation.store import Changes, Quote, Store
 from workstation.widgets.common import direction_style, fmt_big, fmt_pct, fmt_price, price_digits, price_styles
@@ -174,7 +173,7 @@ class Watchlist(Panel, LineTable):
         styles = price_styles(self.app)
         style = direction_style(q.last, q.prev_close, styles)  # against the previous close, never the last tick
         opend = self.store.opend
-        d = 2 if opend.sec_types.get(q.code) == SEC_INDEX else price_digits(q.code)
+        d = price_digits(q.code, opend.sec_types.get(q.code, 0))  # index levels to 2 places
         name = q.name or self.store.names.get(q.code, "")
         missing = opend.missing(q.code)
         if missing:  # said in the row, once, quietly: no warning per code and subtype
