@@ -80,12 +80,13 @@ async def test_burst_ends_on_the_last_price_without_moving_the_cursor(tmp_path):
             final = thread.call(burst, thread.sim, codes)
             await wait_until(pilot, lambda: all(app.store.quotes[c].last == p for c, p in final.items()),
                              timeout=30, what="the last pushed price of every code in the store")
-            await wait_until(pilot, lambda: all(app.watchlist.get_row(c)[2].plain == fmt_price(p, price_digits(c))
+            digits = {c: price_digits(c, app.store.opend.sec_types.get(c, 0)) for c in codes}  # indices: 2
+            await wait_until(pilot, lambda: all(app.watchlist.get_row(c)[2].plain == fmt_price(p, digits[c])
                                                 for c, p in final.items()), what="the last prices painted")
             elapsed = time.monotonic() - t0
             for code, price in final.items():
                 shown = app.watchlist.get_row(code)[2].plain
-                assert shown == fmt_price(price, price_digits(code)), (code, shown, price)
+                assert shown == fmt_price(price, digits[code]), (code, shown, price)
             assert app.watchlist.cursor_row == cursor
             refreshes = app.watchlist.flushes - flushes_before
             assert refreshes <= elapsed * FLUSH_HZ + 2, (refreshes, elapsed)

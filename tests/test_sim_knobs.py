@@ -36,6 +36,7 @@ BAD = {  # setting: (flag text, value given in-process)
     "seed": ("seven", NO_VALUE),
     "rate": ("0", 0.0),
     "clock": ("noon", "noon"),
+    "lang": ("cht", "cht"),
     "start": ("2026-11-26T10:30", math.inf),  # no UTC offset: which 10:30?
     "tick_ms": ("-5", -5),
     "quota": ("-1", -1),
@@ -80,13 +81,13 @@ def test_flags_set_their_settings(rsa_key_file, tmp_path):
     (tmp_path / "pw").write_text("654321\n")
     argv = ["--host", "0.0.0.0", "--port", "0", "--rsa-key", str(rsa_key_file), "--aes", "ecb",
             "--keepalive", "3", "--seed", "5", "--rate", "2.5", "--clock", "real",
-            "--start", "2026-11-26T10:30+08:00", "--paused", "--tick-ms", "20", "--quota", "0",
+            "--start", "2026-11-26T10:30+08:00", "--paused", "--tick-ms", "20", "--quota", "0", "--lang", "en",
             "--trade-password-file", str(tmp_path / "pw")]
     got = SimSettings.from_args(build_parser().parse_args(argv))
     assert isinstance(got.rsa, RsaCipher)
     assert dataclasses.replace(got, rsa=None) == SimSettings(
         host="0.0.0.0", port=0, aes_mode="ecb", keepalive=3, seed=5, rate=2.5, clock="real",
-        start=START, paused=True, tick_ms=20, quota=0, trade_password="654321")
+        start=START, paused=True, tick_ms=20, quota=0, lang="en", trade_password="654321")
     assert SimSettings.from_args(build_parser().parse_args(["--start", str(START)])).start == START
 
 

@@ -40,10 +40,11 @@ def ready(app: FutuTui) -> bool:
         all(c in s.quotes and not math.isnan(s.quotes[c].last) and s.quotes[c].name for c in CODES)
         and code in s.books and code in s.flows and code in s.dists
         and app.feed.has_history(code, app.chart.kl_type) and not math.isnan(s.funds.cash)
+        and len(app.watchlist.groups) > 1  # the Futu groups' tabs
     )
 
 
-@pytest.mark.parametrize("size", [(80, 24), (160, 45), (200, 60)], ids=["80x24", "160x45", "200x60"])
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (160, 45), (200, 60)], ids=["80x24", "120x40", "160x45", "200x60"])
 def test_layout(size, frozen_sim, tmp_path, snap_compare):
     wl = WatchlistFile(tmp_path / "watchlist.json")
     wl.save(CODES)

@@ -18,12 +18,14 @@ import themes
 from protocol.client import ConnState, OpenDClient
 from protocol.codes import valid_code
 from workstation.config import Config, Watchlist as WatchlistFile
-from workstation.feed import Feed, load_universe
+from workstation.feed import Feed
 from workstation.journal import Journal
 from workstation.prefs import Prefs
 from workstation.hours_actions import HoursActions
 from workstation.detail_actions import DetailActions
 from workstation.settings_actions import SettingsActions
+from workstation.watch_groups import WatchGroups
+from workstation.watch_reads import load_index
 from workstation.trading_actions import TradingActions
 from workstation.commands import WorkstationCommands
 from workstation.notices import Notices
@@ -45,7 +47,7 @@ FREEZE_AFTER = 5.0  # s after start-up: the long-lived heap is built by then
 PLOTS_SETTLE = 0.1  # s the focused code must rest before the chart and capital flow follow it
 
 
-class FutuTui(TradingActions, HoursActions, DetailActions, SettingsActions, App):
+class FutuTui(WatchGroups, TradingActions, HoursActions, DetailActions, SettingsActions, App):
     CSS_PATH = themes.CSS_PATH
     TITLE = "futu-tui"
     COMMANDS = App.COMMANDS | {WorkstationCommands}
@@ -92,7 +94,7 @@ class FutuTui(TradingActions, HoursActions, DetailActions, SettingsActions, App)
         self.palette, self.convention = self.remembered_theme()
         self.focus_code: str | None = None
         self.active_panel = "watchlist"
-        self.universe: list[tuple[str, str]] = []
+        self.universe: list = []  # a search.SymbolIndex once loaded
         self.panel_types = tuple(registry.PANELS)
         self.panels: dict[str, Panel] = {}  # by key, in tab order
         self._outage_reasons: set[str] = set()  # reasons already notified during this outage
@@ -330,8 +332,7 @@ class FutuTui(TradingActions, HoursActions, DetailActions, SettingsActions, App)
 
     def _watchlist_changed(self) -> None:
         self.watchlist_file.save(self.watchlist_codes)
-        self.watchlist.set_codes(self.watchlist_codes)
-        self.feed.set_watchlist(self.watchlist_codes)
+        self.show_local()  # unless a Futu group's tab is shown
 
     # -- actions -------------------------------------------------------------------------
 
@@ -345,7 +346,7 @@ class FutuTui(TradingActions, HoursActions, DetailActions, SettingsActions, App)
     async def _pick_symbol(self, title: str, then: Callable[[str | None], object]) -> None:
         if not self.universe and self.feed.client.ready:
             try:
-                self.universe = await load_universe(self.feed.client)
+                self.universe = await load_index(self.feed.client)
             except Exception as exc:  # offline: still allow typing a code by hand
                 self.notify(f"symbol list unavailable: {exc}", severity="warning")
         choices = self.universe or [(c, self.store.names.get(c, "")) for c in self.watchlist_codes]

@@ -118,6 +118,26 @@ UNIVERSE: tuple[Instrument, ...] = (
     _i("SH.000300", "沪深300", 0, SEC_INDEX, "2005-04-08", 3887.83, _SH, 0, 0, 0, 0, 0.012, 1.0, 2e6),
 )
 
+# What OpenD serves as names when its `lang` is `en` (the default `chs` serves `name`): HKEX short
+# names for HK, company names for US, English names for A-shares and indices.
+NAMES_EN: dict[str, str] = {
+    "HK.00700": "TENCENT", "HK.09988": "BABA-W", "HK.03690": "MEITUAN-W", "HK.00005": "HSBC HOLDINGS",
+    "HK.01810": "XIAOMI-W", "HK.00941": "CHINA MOBILE", "HK.01299": "AIA", "HK.00388": "HKEX",
+    "HK.02318": "PING AN", "HK.00939": "CCB", "HK.01211": "BYD COMPANY", "HK.02800": "TRACKER FUND",
+    "HK.00001": "CKH HOLDINGS", "HK.00883": "CNOOC", "HK.02020": "ANTA SPORTS", "HK.00981": "SMIC",
+    "HK.01024": "KUAISHOU-W", "HK.09618": "JD-SW", "HK.02269": "WUXI BIO", "HK.00027": "GALAXY ENT",
+    "HK.800000": "Hang Seng Index", "HK.800700": "Hang Seng TECH Index",
+    "US.AAPL": "Apple", "US.TSLA": "Tesla", "US.NVDA": "NVIDIA", "US.MSFT": "Microsoft", "US.AMZN": "Amazon",
+    "US.GOOG": "Alphabet-C", "US.META": "Meta Platforms", "US.BABA": "Alibaba", "US.AMD": "Advanced Micro Devices",
+    "US.NFLX": "Netflix", "US.JPM": "JPMorgan Chase", "US.KO": "Coca-Cola", "US.INTC": "Intel",
+    "US.PDD": "PDD Holdings", "US.SPY": "SPDR S&P 500 ETF Trust", "US.QQQ": "Invesco QQQ Trust",
+    "US..DJI": "Dow Jones Industrial Average", "US..IXIC": "NASDAQ Composite Index", "US..SPX": "S&P 500 Index",
+    "SH.600519": "Kweichow Moutai", "SH.601318": "Ping An Insurance", "SH.600036": "China Merchants Bank",
+    "SH.688981": "SMIC", "SZ.000001": "Ping An Bank", "SZ.300750": "CATL", "SZ.000858": "Wuliangye Yibin",
+    "SZ.002594": "BYD", "SH.601988": "Bank of China", "SZ.000333": "Midea Group", "SH.600900": "China Yangtze Power",
+    "SH.000001": "SSE Composite Index", "SZ.399001": "SZSE Component Index", "SH.000300": "CSI 300 Index",
+}
+
 # The user's watchlists: (name, GroupType 1 custom / 2 system, codes).
 WATCHLISTS: tuple[tuple[str, int, tuple[str, ...]], ...] = (
     ("All", 2, tuple(i.code for i in UNIVERSE if not i.is_index)),

@@ -221,6 +221,8 @@ class SimSettings:
     limit_down: tuple[str, ...] = setting(
         (), "A-share codes pinned at their daily limit down (the bid side of the book empty)",
         metavar="CODE[,CODE]", parse=_parse_codes, check=_a_share_codes, shown="none")
+    lang: str = setting("chs", "language of the names served, like OpenD's own `lang` setting: chs (Simplified "
+                        "Chinese) or en (English)", choices=("chs", "en"))
     paused: bool = setting(False, "start with the market clock stopped: no ticks, the same quotes every run",
                            shown="off")
     tick_ms: int = setting(50, "milliseconds between market steps (and push batches)", check=_positive)

@@ -17,6 +17,7 @@ import time
 from typing import Any
 
 from protocol.gateway.broker import Broker
+from protocol.gateway.instruments import NAMES_EN
 from protocol.gateway.knobs import Faults, SimSettings
 from protocol.gateway.market import Market
 from protocol.gateway.opend_state import OpenDState
@@ -32,6 +33,8 @@ class Simulator:
         self.settings = s = (settings or SimSettings()).replace(**changes)
         self.gateway = Gateway(s.host, s.port, rsa=s.rsa, keepalive_interval=s.keepalive, aes_mode=s.aes_mode)
         self.market = Market(seed=s.seed, clock=s.clock, rate=s.rate, start=s.start)
+        for code, name in (NAMES_EN.items() if s.lang == "en" else ()):  # OpenD serves one language
+            self.market.rename(code, name)
         for code in s.suspend:
             self.market.halt(code)
         for side, codes in (("up", s.limit_up), ("down", s.limit_down)):

@@ -1,4 +1,5 @@
-"""`/`: jump to a symbol, with completion from OpenD's static info (Qot_GetStaticInfo)."""
+"""`/`: jump to a symbol, with completion from OpenD's static info (Qot_GetStaticInfo): by code,
+unpadded HK code, name, or the pinyin of a Chinese name (workstation/search.py)."""
 
 from __future__ import annotations
 
@@ -11,25 +12,7 @@ from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
 from protocol.codes import normalize
-
-MAX_SHOWN = 30
-
-
-def matches(universe: list[tuple[str, str]], query: str) -> list[tuple[str, str]]:
-    """Code prefix matches first, then code or name substrings; case-insensitive."""
-    q = query.strip().upper()
-    if not q:
-        return universe[:MAX_SHOWN]
-    prefix, rest = [], []
-    for code, name in universe:
-        bare = code.rpartition(".")[2].upper() if "." in code else code.upper()
-        if code.upper().startswith(q) or bare.startswith(q):
-            prefix.append((code, name))
-        elif q in code.upper() or q in name.upper():
-            rest.append((code, name))
-        if len(prefix) >= MAX_SHOWN:
-            break
-    return (prefix + rest)[:MAX_SHOWN]
+from workstation.search import SymbolIndex
 
 
 class SymbolSearch(ModalScreen[str | None]):
@@ -47,14 +30,14 @@ class SymbolSearch(ModalScreen[str | None]):
     SymbolSearch OptionList { height: auto; max-height: 16; }
     """
 
-    def __init__(self, universe: list[tuple[str, str]], title: str = "Go to symbol") -> None:
+    def __init__(self, universe: SymbolIndex | list[tuple[str, str]], title: str = "Go to symbol") -> None:
         super().__init__()
-        self.universe = universe
+        self.universe = universe if isinstance(universe, SymbolIndex) else SymbolIndex(universe)
         self.title_text = title
 
     def compose(self):
         with Vertical():
-            yield Input(placeholder="code or name, e.g. 00700, AAPL, HK.09988", id="query")
+            yield Input(placeholder="code, name or pinyin: 700, AAPL, tencent, txkg", id="query")
             yield OptionList(id="choices")
 
     def on_mount(self) -> None:
@@ -68,7 +51,7 @@ class SymbolSearch(ModalScreen[str | None]):
     def _fill(self, query: str) -> None:
         options = self.query_one(OptionList)
         options.clear_options()
-        for code, name in matches(self.universe, query):
+        for code, name in self.universe.matches(query):
             options.add_option(Option(Text.assemble((f"{code:<12}", "bold"), name), id=code))
         if options.option_count:
             options.highlighted = 0

@@ -11,6 +11,8 @@ from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
 
+from protocol.markets import SEC_INDEX
+
 
 STALE_AFTER = 10.0  # seconds without an update before a panel's data counts as stale
 
@@ -102,9 +104,10 @@ def direction_style(value: float, base: float, styles: tuple[str, str, str]) -> 
     return styles[0] if value > base else styles[1]
 
 
-def price_digits(code: str | None) -> int:
-    """Decimals a price is shown with: HK quotes to 3 places (sub-dollar tick sizes), others 2."""
-    return 3 if code and code.startswith("HK.") else 2
+def price_digits(code: str | None, sec_type: int = 0) -> int:
+    """Decimals a price is shown with: HK quotes to 3 places (sub-dollar tick sizes), others
+    and index levels (when the type is known) 2."""
+    return 3 if code and code.startswith("HK.") and sec_type != SEC_INDEX else 2
 
 
 def fmt_price(x: float, digits: int = 2) -> str:

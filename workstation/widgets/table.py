@@ -74,6 +74,7 @@ class LineTable(ScrollView, can_focus=True):
         Binding("enter", "select", "Select", show=False),
     ]
     COMPONENT_CLASSES = {"table--header", "table--cursor", "table--even-row"}
+    gap = GAP  # blank cells per column: 2 is one each side, 1 one before (dense tables)
     DEFAULT_CSS = """
     LineTable { background: $surface; color: $foreground; }
     LineTable > .table--header { text-style: bold; background: $panel; color: $foreground; }
@@ -183,7 +184,7 @@ class LineTable(ScrollView, can_focus=True):
         return grew
 
     def _width(self) -> int:
-        return sum(c.width + GAP for c in self.columns)
+        return sum(c.width + self.gap for c in self.columns)
 
     def _resize(self) -> None:
         """Rows that fit need no scrolling; beyond that the height grows in steps, so that one
@@ -255,7 +256,7 @@ class LineTable(ScrollView, can_focus=True):
             mark = ""
             if self.sort_mark and self.sort_mark[0] == i:
                 mark = "▼" if self.sort_mark[1] else "▲"
-            labels.append(" " + _fit(col.label + mark, col.width, col.right) + " ")
+            labels.append(" " + _fit(col.label + mark, col.width, col.right) + " " * (self.gap - 1))
         return Strip([Segment("".join(labels), style)], self._width())
 
     def _row(self, i: int) -> Strip:
@@ -273,7 +274,7 @@ class LineTable(ScrollView, can_focus=True):
         run, run_style = "", None  # neighbouring cells of one style become one segment
         for (text, spec), col in zip(self._cells[key], self.columns):
             style = base + _style(spec) if spec else base
-            piece = " " + _fit(text, col.width, col.right, col.tail) + " "
+            piece = " " + _fit(text, col.width, col.right, col.tail) + " " * (self.gap - 1)
             if style == run_style:
                 run += piece
             else:
