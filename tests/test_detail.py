@@ -1,4 +1,4 @@
-"""The quote detail (`i`) through the real app against the simulated OpenD: the snapshot's
+"""The quote detail (`d`) through the real app against the simulated OpenD: the snapshot's
 figures for an HK and a US code, figures that move with a pushed quote, and the
 short-interest history paged with next_key; then a hostile OpenD's replies."""
 
@@ -31,7 +31,7 @@ def value_of(text: str, label: str) -> str:
 
 
 async def open_detail(pilot, app) -> QuoteDetail:
-    await pilot.press("i")
+    await pilot.press("d")
     screen = app.screen
     assert isinstance(screen, QuoteDetail) and screen.code == app.focus_code
     await wait_until(pilot, lambda: screen.snap is not None and screen.pages >= 1, what="snapshot and first page")
@@ -110,7 +110,7 @@ async def test_detail_shows_us_fields_pages_to_the_oldest_record_and_asks_nothin
             await pilot.press("down")  # SH.600519: OpenD serves no short interest there; nothing is asked
             await wait_until(pilot, lambda: app.focus_code == "SH.600519", what="SH.600519")
             asked = app.detail_reads.short_requests
-            await pilot.press("i")
+            await pilot.press("d")
             screen = app.screen
             await wait_until(pilot, lambda: screen.snap is not None, what="the SH snapshot")
             assert "HK and US stocks and funds, not SH" in screen.text()
@@ -187,7 +187,7 @@ async def test_a_hostile_opend_detail_shows_dashes_plain_text_and_stops_paging(t
 
             await pilot.press("down")
             await wait_until(pilot, lambda: app.focus_code == "HK.09988", what="HK.09988")
-            await pilot.press("i")
+            await pilot.press("d")
             screen = app.screen
             await wait_until(pilot, lambda: "WIPE" in screen.text(), what="the refusal shown")
             text = screen.text()

@@ -1,4 +1,4 @@
-"""Layout snapshots of the quote detail (`i`) at 80x24, 120x40 and 200x60: a paused market at
+"""Layout snapshots of the quote detail (`d`) at 80x24, 120x40 and 200x60: a paused market at
 a fixed instant, a frozen clock (see tests/test_snapshots.py)."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def test_detail_layout(size, frozen_sim, tmp_path, snap_compare):  # noqa: F811
         await wait_until(pilot, lambda: ready(app), what="every panel filled")
         app.status.wall_clock = lambda: START
         app.status.mono_clock = lambda: app.store.last_push
-        await pilot.press("i")
+        await pilot.press("d")
         screen = app.screen
         assert isinstance(screen, QuoteDetail)
         await wait_until(pilot, lambda: screen.snap is not None and screen.pages == 1, what="the detail filled")

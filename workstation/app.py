@@ -55,7 +55,7 @@ class FutuTui(WatchGroups, TradingActions, HoursActions, DetailActions, Settings
         Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit"),
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("slash", "search", "Symbol", id="app.search"),
-        Binding("i", "detail", "Detail", show=False, id="app.detail"),  # in help and the palette
+        Binding("d", "detail", "Detail", show=False, id="app.detail"),  # in help and the palette
         Binding("b", "order(1)", "Buy", id="app.buy"),
         Binding("s", "order(2)", "Sell", id="app.sell"),
         Binding("ctrl+k", "cancel_all", "Cancel all", priority=True, id="app.cancel_all"),

@@ -33,7 +33,7 @@ class WorkstationCommands(Provider):
         for key, panel in app.panels.items():
             cmds.append((f"Panel: {panel.title}", lambda k=key: app.action_show_panel(k), "focus this panel"))
         cmds.append(("Symbol search…", app.action_search, "find any symbol"))
-        cmds.append(("Quote detail and short interest", app.action_detail, "the focused symbol (i)"))
+        cmds.append(("Quote detail and short interest", app.action_detail, "the focused symbol (d)"))
         cmds.append(("Dismiss notifications", app.action_dismiss_toasts, "clear every toast"))
         return cmds
 

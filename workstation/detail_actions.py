@@ -1,4 +1,4 @@
-"""The App's side of the quote detail (`i`): a mixin of FutuTui, like HoursActions."""
+"""The App's side of the quote detail (`d`): a mixin of FutuTui, like HoursActions."""
 
 from __future__ import annotations
 

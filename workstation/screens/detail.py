@@ -1,4 +1,4 @@
-"""`i`: the quote detail of the focused code, with its short-interest history.
+"""`d`: the quote detail of the focused code, with its short-interest history.
 
 The figures come from OpenD's snapshot (polled every few seconds while the screen is open)
 and move at once with the pushed quote: price fields are taken from the push, and the
@@ -86,7 +86,7 @@ def _plain(x: float, digits: int = 2) -> str:
 
 class QuoteDetail(ModalScreen[None]):
     BINDINGS = [
-        Binding("escape,q,i", "dismiss", "Close", id="detail.close"),
+        Binding("escape,q,d", "dismiss", "Close", id="detail.close"),
         Binding("n", "older", "Older short interest", id="detail.older"),
     ]
     DEFAULT_CSS = """
