@@ -13,7 +13,7 @@ from protocol import ids
 from protocol.client import OpenDClient
 from protocol.proto import GetGlobalState_pb2
 from tests.test_app import wait_until
-from tests.test_snapshots import CODES, START, frozen_sim, ready  # noqa: F401 (a fixture)
+from tests.test_snapshots import CODES, START, freeze_ages, frozen_sim, ready  # noqa: F401 (a fixture)
 from workstation.app import FutuTui
 from workstation.config import Config, Watchlist as WatchlistFile
 from workstation.journal import Journal
@@ -48,7 +48,7 @@ def settle_for(app: FutuTui):
         await wait_until(pilot, lambda: feed.want <= feed.have.keys() | feed.failed, what="every subscription answered")
         await feed.client.request(ids.GET_GLOBAL_STATE, GetGlobalState_pb2.C2S(userID=0))
         app.status.wall_clock = lambda: START
-        app.status.mono_clock = lambda: app.store.last_push
+        freeze_ages(app)
         app.action_dismiss_toasts()
         app.flush()
         app.refresh_all()

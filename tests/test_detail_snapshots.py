@@ -7,7 +7,7 @@ import pytest
 
 from protocol.client import OpenDClient
 from tests.test_app import wait_until
-from tests.test_snapshots import CODES, START, frozen_sim, ready  # noqa: F401  (a fixture)
+from tests.test_snapshots import CODES, START, freeze_ages, frozen_sim, ready  # noqa: F401  (a fixture)
 from workstation.app import FutuTui
 from workstation.config import Config, Watchlist as WatchlistFile
 from workstation.journal import Journal
@@ -27,7 +27,7 @@ def test_detail_layout(size, frozen_sim, tmp_path, snap_compare):  # noqa: F811
     async def settle(pilot) -> None:
         await wait_until(pilot, lambda: ready(app), what="every panel filled")
         app.status.wall_clock = lambda: START
-        app.status.mono_clock = lambda: app.store.last_push
+        freeze_ages(app)
         await pilot.press("d")
         screen = app.screen
         assert isinstance(screen, QuoteDetail)

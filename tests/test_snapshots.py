@@ -24,6 +24,13 @@ START = 1_795_660_200.0  # 2026-11-26 10:30 in Hong Kong: a Thursday morning ses
 CODES = ["HK.00700", "HK.09988", "HK.03690", "US.AAPL", "US.NVDA", "SH.600519", "SZ.300750"]
 
 
+def freeze_ages(app: FutuTui) -> None:
+    """Stop the status clock at the oldest panel's last update: every age on screen reads 0,
+    however long a loaded machine took between the first pushes and the last."""
+    oldest = min([app.store.last_push] + [t for p in app.panels.values() if (t := p.updated_at()) is not None])
+    app.status.mono_clock = lambda: oldest
+
+
 @pytest.fixture
 def frozen_sim():
     """A fresh simulator per snapshot: one app's subscriptions must not show in another's quota."""
@@ -60,7 +67,7 @@ def test_layout(size, frozen_sim, tmp_path, snap_compare):
         await wait_until(pilot, lambda: feed.want <= feed.have.keys() | feed.failed, what="every subscription answered")
         await feed.client.request(ids.GET_GLOBAL_STATE, GetGlobalState_pb2.C2S(userID=0))
         app.status.wall_clock = lambda: START
-        app.status.mono_clock = lambda: app.store.last_push
+        freeze_ages(app)
         app.action_dismiss_toasts()
         app.flush()
         app.refresh_all()

@@ -41,7 +41,7 @@ class StatusBar(Static):
 
     def render_status(self) -> None:
         now = self.mono_clock()
-        age = now - self.last_push if self.last_push else None
+        age = max(0.0, now - self.last_push) if self.last_push else None
         age_text = "no data yet" if age is None else f"last push {age:.1f}s ago"
         badge = " REAL " if self.env == "REAL" else " SIM "
         badge_style = "bold white on #ff2d55" if self.env == "REAL" else "bold white on #3d8bfd"
