@@ -45,7 +45,8 @@ def settle_for(app: FutuTui):
         else:
             await wait_until(pilot, lambda: len(chart.visible_minutes) > 20, what="the time-share")
         feed = app.feed
-        await wait_until(pilot, lambda: feed.want <= feed.have.keys() | feed.failed, what="every subscription answered")
+        await wait_until(pilot, lambda: feed.want <= feed.have.keys() | feed.failed and feed.idle,
+                         what="every subscription and read answered")
         await feed.client.request(ids.GET_GLOBAL_STATE, GetGlobalState_pb2.C2S(userID=0))
         app.status.wall_clock = lambda: START
         freeze_ages(app)

@@ -26,6 +26,9 @@ def test_detail_layout(size, frozen_sim, tmp_path, snap_compare):  # noqa: F811
 
     async def settle(pilot) -> None:
         await wait_until(pilot, lambda: ready(app), what="every panel filled")
+        feed = app.feed  # the grid shows around the detail at 200x60: it is settled first
+        await wait_until(pilot, lambda: feed.want <= feed.have.keys() | feed.failed and feed.idle,
+                         what="every subscription and read answered")
         app.status.wall_clock = lambda: START
         freeze_ages(app)
         await pilot.press("d")

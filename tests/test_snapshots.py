@@ -64,7 +64,8 @@ def test_layout(size, frozen_sim, tmp_path, snap_compare):
         # Quiet (the market is paused, so only subscriptions push): every subscription is answered,
         # and a request sent now is answered after everything sent before it, first pushes included.
         feed = app.feed
-        await wait_until(pilot, lambda: feed.want <= feed.have.keys() | feed.failed, what="every subscription answered")
+        await wait_until(pilot, lambda: feed.want <= feed.have.keys() | feed.failed and feed.idle,
+                         what="every subscription and read answered")
         await feed.client.request(ids.GET_GLOBAL_STATE, GetGlobalState_pb2.C2S(userID=0))
         app.status.wall_clock = lambda: START
         freeze_ages(app)
