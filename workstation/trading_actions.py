@@ -29,6 +29,7 @@ class TradingActions:
     """Mixed into FutuTui: uses self.feed, self.store, self.config, self.focus_code."""
 
     keys_to_main: deque  # keys the App gave the main screen, until they bubble back (FutuTui sets it)
+    order_form: OrderForm | None = None  # the b / s form, kept between orders
 
     @property
     def trading(self) -> Trading:
@@ -105,16 +106,24 @@ class TradingActions:
                         session=self.feed.hours.default_session(code))
         funds = self.store.funds
         active = acc is accounts.active
-        form = OrderForm(ticket, name=q.name, lot_size=q.lot_size or 1,
-                         last_price=last if last == last and fresh else None, no_quote=no_quote,
-                         can_sell_qty=position.can_sell_qty if position else 0.0, limits=self.limits,
-                         env_label="REAL" if acc.is_real else "SIM", position_qty=position.qty if position else 0.0,
-                         buying_power=funds.power if active else float("nan"),
-                         currency=funds.currency if active else "",
-                         max_qtys=accounts.max_qtys, power_of=None if active else accounts.buying_power,
-                         last_of=lambda: self.reference_price(code),
-                         power_now=(lambda: (self.store.funds.power, self.store.funds.currency)) if active else None,
-                         can_send=self.why_not_send)
+        details = dict(name=q.name, lot_size=q.lot_size or 1,
+                       last_price=last if last == last and fresh else None, no_quote=no_quote,
+                       can_sell_qty=position.can_sell_qty if position else 0.0, limits=self.limits,
+                       env_label="REAL" if acc.is_real else "SIM", position_qty=position.qty if position else 0.0,
+                       buying_power=funds.power if active else float("nan"),
+                       currency=funds.currency if active else "",
+                       max_qtys=accounts.max_qtys, power_of=None if active else accounts.buying_power,
+                       last_of=lambda: self.reference_price(code),
+                       power_now=(lambda: (self.store.funds.power, self.store.funds.currency)) if active else None,
+                       can_send=self.why_not_send)
+        form = self.order_form
+        if form is None:  # built once, kept (installed) and refilled: a new form costs 50-150 ms to mount
+            form = self.order_form = OrderForm(ticket, **details)
+            self.install_screen(form, "order-form")
+        elif form in self.screen_stack:
+            return
+        else:
+            form.refill(ticket, **details)
         self.push_screen(form, self._order_ticket)
 
     def reference_price(self, code: str) -> float | None:
