@@ -13,6 +13,7 @@ from textual import events, work
 from protocol.markets import untradable
 from protocol.sanitize import NAME_CHARS, clean_text
 from protocol.trade import OrderType, Side, TrdEnv
+from workstation.account_rows import OrderRow
 from workstation.orders import TRADER_REMARK_BYTES, Limits, Ticket, fmt
 from workstation.screens.accounts import AccountPicker
 from workstation.screens.confirm import ConfirmScreen
@@ -22,7 +23,6 @@ from workstation.screens.order import OrderForm, order_currency
 from workstation.screens.unlock import UnlockScreen
 from workstation.trading import Trading
 from workstation.trading.messages import AccountSwitched, TradingRefused
-from workstation.widgets.account import AccountPanel
 
 
 class TradingActions:
@@ -193,8 +193,24 @@ class TradingActions:
 
     # -- open orders -------------------------------------------------------------------
 
-    def on_account_panel_modify_requested(self, event: AccountPanel.ModifyRequested) -> None:
-        order = self.trading.desk.changeable(event.order_id)
+    def selected_changeable(self, verb: str) -> OrderRow | None:
+        """The order under the orders tab's cursor, if it may be changed; else the trader is told why."""
+        if isinstance(self.screen, ConfirmScreen):
+            return None
+        order_id = self.account.selected_order()
+        if not order_id:
+            self.post_message(TradingRefused(f"{verb}: no order under the cursor"))
+            return None
+        if (why := self.trading.desk.why_unchangeable(order_id)) is not None:
+            done = {"modify": "modified", "cancel": "cancelled"}[verb]
+            self.post_message(TradingRefused(f"order {order_id} cannot be {done}: {why}"))
+            return None
+        return self.trading.desk.changeable(order_id)
+
+    def action_modify_selected(self) -> None:
+        """m on the orders tab: the modify form opens while m is handled, so the keys typed
+        after m (`m 575 Enter`) reach it in order, as after b."""
+        order = self.selected_changeable("modify")
         if order is None:
             return
         q = self.store.quote(order.code)
@@ -240,15 +256,14 @@ class TradingActions:
     async def modify_order(self, order_id: str, qty: float, price: float, aux_price: float | None = None) -> None:
         await self.trading.desk.modify(order_id, qty, price, aux_price)
 
-    def on_account_panel_cancel_requested(self, event: AccountPanel.CancelRequested) -> None:
-        order = self.trading.desk.changeable(event.order_id)
+    def action_cancel_selected(self) -> None:
+        """c on the orders tab: SIMULATE cancels at once, REAL asks first."""
+        order = self.selected_changeable("cancel")
         if order is None:
             return
         acc = self.trading.accounts.find(order.acc_id) or self.trading.accounts.active
         if acc is None or not acc.is_real:
-            self.cancel_order(event.order_id)
-            return
-        if isinstance(self.screen, ConfirmScreen):
+            self.cancel_order(order.order_id)
             return
         ticket = order_ticket(order)
         last = self.store.quote(order.code).last

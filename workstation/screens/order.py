@@ -136,7 +136,7 @@ class OrderForm(PriceQtyForm[Ticket | None]):
                 yield Label("Session", id="session-label")  # US orders only
                 yield Select(SESSIONS, value=Session.RTH, allow_blank=False, id="session")
                 yield Label("Remark")
-                yield Input(id="remark", placeholder=f"optional, up to {self.limits.remark_bytes} bytes")
+                yield Input(id="remark")
             yield Static(id="preview")
             yield Static(id="problems")
             yield Static(Text("Enter send · Esc · ^↑↓ tick · PgUp/Dn lot · ^s side",
@@ -168,7 +168,8 @@ class OrderForm(PriceQtyForm[Ticket | None]):
             self.query_one("#session", Select).value = t.session
         remark = self.query_one("#remark", Input)
         remark.value = t.remark
-        remark.placeholder = f"optional, up to {self.limits.remark_bytes} bytes"
+        # OpenD takes 64 bytes of UTF-8; our reference uses the rest (workstation.orders)
+        remark.placeholder = f"optional, up to {self.limits.remark_bytes} bytes (UTF-8)"
         self._show([])
         self._refresh_title()
         self._refresh_preview()
