@@ -199,7 +199,7 @@ class TradingActions:
             return None
         order_id = self.account.selected_order()
         if not order_id:
-            self.post_message(TradingRefused(f"{verb}: no order under the cursor"))
+            self.post_message(TradingRefused(f"nothing to {verb}: no order under the cursor on the Orders tab"))
             return None
         if (why := self.trading.desk.why_unchangeable(order_id)) is not None:
             done = {"modify": "modified", "cancel": "cancelled"}[verb]
