@@ -9,6 +9,8 @@ import re
 
 import pytest
 from textual import events
+from textual.color import Color
+from textual.containers import Vertical
 
 from protocol import ids
 from protocol.trade import Side
@@ -43,6 +45,8 @@ async def test_the_form_starts_fresh_each_time_and_the_remark_is_the_traders_own
         await wait_until(pilot, lambda: isinstance(app.screen, OrderForm) and app.screen.focused is not None,
                          what="the order form")
         form = app.screen
+        border = lambda: form.query_one(Vertical).styles.border_top[1]  # noqa: E731  (BUY: the theme's price-up)
+        up_before = border()
         remark = form.query_one("#remark")
         room = REMARK_BYTES - len(" ft:") - 12  # what our reference leaves of OpenD's 64 bytes
         assert f"up to {room} bytes" in remark.placeholder
@@ -72,6 +76,15 @@ async def test_the_form_starts_fresh_each_time_and_the_remark_is_the_traders_own
         assert (second.trdSide, second.price, second.qty) == (Side.BUY, price2, 100)
         assert REF.fullmatch(second.remark), "no remark of the trader's: only our reference"
         assert not isinstance(app.screen, OrderForm) and app.is_running
+
+        # Up and down colours swapped while the form was put away: it wears the new ones.
+        theme = app.theme
+        await pilot.press("u")
+        await wait_until(pilot, lambda: app.theme != theme, what="the other colour convention")
+        await pilot.press("b")
+        await wait_until(pilot, lambda: isinstance(app.screen, OrderForm), what="the form again")
+        await pilot.pause()
+        assert border() == Color.parse(app.current_theme.variables["price-up"]) and border() != up_before
 
 
 async def test_keys_typed_after_m_reach_the_form_and_unchangeable_orders_say_why(sim, tmp_path):
