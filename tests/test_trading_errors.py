@@ -11,6 +11,7 @@ import pytest
 from protocol import ids
 from workstation.screens.modify import ModifyForm
 from workstation.screens.order import OrderForm
+from workstation.widgets.account import ORDER_COLS
 from tests.test_app import wait_until
 from tests.test_trading import (  # noqa: F401  (sim is a fixture)
     CODE, errors, journal_lines, make_app, ready, received, resting_order, round_trip, row_cells, show_order_row,
@@ -18,6 +19,7 @@ from tests.test_trading import (  # noqa: F401  (sim is a fixture)
 )
 
 pytestmark = pytest.mark.slow
+MSG = [key for key, _ in ORDER_COLS].index("msg")  # the orders tab's Message column
 SUBMIT_FAILED, FAILED = 3, 21
 
 
@@ -61,7 +63,7 @@ async def test_an_order_refused_in_the_reply_is_notified_and_shown_in_its_row(si
         (key,) = [k for k, o in app.store.orders.items() if o.status == SUBMIT_FAILED]
         await wait_until(pilot, lambda: key in app.account.orders.keys, what="the row")
         cells = row_cells(app, key)
-        assert "SUBMIT_FAILED" in cells and why in cells[-1]
+        assert "SUBMIT_FAILED" in cells and why in cells[MSG]
         outcome = journal_lines(tmp_path)[-1]
         assert outcome["kind"] == "outcome" and why in outcome["error"] and outcome["order_id"] is None
 
@@ -82,7 +84,7 @@ async def test_a_refused_modify_and_a_refused_cancel_show_the_servers_message(si
         await pilot.press("enter")
         await wait_until(pilot, lambda: "insufficient buying power" in errors(seen), what="the refusal")
         assert f"modify {order_id} refused by OpenD: Trd_ModifyOrder: insufficient buying power" in errors(seen)
-        await wait_until(pilot, lambda: "insufficient buying power" in row_cells(app, order_id)[-1], what="the row")
+        await wait_until(pilot, lambda: "insufficient buying power" in row_cells(app, order_id)[MSG], what="the row")
         assert app.store.orders[order_id].qty == 100, "unchanged"
         assert received(sim, ids.TRD_MODIFY_ORDER)[-1].qty == qty
 
@@ -92,7 +94,7 @@ async def test_a_refused_modify_and_a_refused_cancel_show_the_servers_message(si
         await pilot.press("c")
         await wait_until(pilot, lambda: f"cancel {order_id} refused by OpenD: Trd_ModifyOrder: {why}" in errors(seen),
                          what="the refusal")
-        await wait_until(pilot, lambda: why in row_cells(app, order_id)[-1], what="the row")
+        await wait_until(pilot, lambda: why in row_cells(app, order_id)[MSG], what="the row")
         assert app.store.orders[order_id].is_open
         lines = [r for r in journal_lines(tmp_path) if r.get("op") in ("modify", "cancel") or r["kind"] == "outcome"]
         assert [(r["kind"], r.get("op")) for r in lines[-4:]] == [

@@ -13,6 +13,7 @@ from textual import events, work
 from protocol.markets import untradable
 from protocol.sanitize import NAME_CHARS, clean_text
 from protocol.trade import OrderType, Side, TrdEnv
+from workstation.account_rows import OrderRow
 from workstation.orders import TRADER_REMARK_BYTES, Limits, Ticket, fmt
 from workstation.screens.accounts import AccountPicker
 from workstation.screens.confirm import ConfirmScreen
@@ -22,13 +23,13 @@ from workstation.screens.order import OrderForm, order_currency
 from workstation.screens.unlock import UnlockScreen
 from workstation.trading import Trading
 from workstation.trading.messages import AccountSwitched, TradingRefused
-from workstation.widgets.account import AccountPanel
 
 
 class TradingActions:
     """Mixed into FutuTui: uses self.feed, self.store, self.config, self.focus_code."""
 
     keys_to_main: deque  # keys the App gave the main screen, until they bubble back (FutuTui sets it)
+    order_form: OrderForm | None = None  # the b / s form, kept between orders
 
     @property
     def trading(self) -> Trading:
@@ -105,16 +106,24 @@ class TradingActions:
                         session=self.feed.hours.default_session(code))
         funds = self.store.funds
         active = acc is accounts.active
-        form = OrderForm(ticket, name=q.name, lot_size=q.lot_size or 1,
-                         last_price=last if last == last and fresh else None, no_quote=no_quote,
-                         can_sell_qty=position.can_sell_qty if position else 0.0, limits=self.limits,
-                         env_label="REAL" if acc.is_real else "SIM", position_qty=position.qty if position else 0.0,
-                         buying_power=funds.power if active else float("nan"),
-                         currency=funds.currency if active else "",
-                         max_qtys=accounts.max_qtys, power_of=None if active else accounts.buying_power,
-                         last_of=lambda: self.reference_price(code),
-                         power_now=(lambda: (self.store.funds.power, self.store.funds.currency)) if active else None,
-                         can_send=self.why_not_send, halted_of=lambda: self.store.quote(code).halted)
+        details = dict(name=q.name, lot_size=q.lot_size or 1,
+                       last_price=last if last == last and fresh else None, no_quote=no_quote,
+                       can_sell_qty=position.can_sell_qty if position else 0.0, limits=self.limits,
+                       env_label="REAL" if acc.is_real else "SIM", position_qty=position.qty if position else 0.0,
+                       buying_power=funds.power if active else float("nan"),
+                       currency=funds.currency if active else "",
+                       max_qtys=accounts.max_qtys, power_of=None if active else accounts.buying_power,
+                       last_of=lambda: self.reference_price(code),
+                       power_now=(lambda: (self.store.funds.power, self.store.funds.currency)) if active else None,
+                       can_send=self.why_not_send, halted_of=lambda: self.store.quote(code).halted)
+        form = self.order_form
+        if form is None:  # built once, kept (installed) and refilled: a new form costs 50-150 ms to mount
+            form = self.order_form = OrderForm(ticket, **details)
+            self.install_screen(form, "order-form")
+        elif form in self.screen_stack:
+            return
+        else:
+            form.refill(ticket, **details)
         self.push_screen(form, self._order_ticket)
 
     def reference_price(self, code: str) -> float | None:
@@ -187,8 +196,24 @@ class TradingActions:
 
     # -- open orders -------------------------------------------------------------------
 
-    def on_account_panel_modify_requested(self, event: AccountPanel.ModifyRequested) -> None:
-        order = self.trading.desk.changeable(event.order_id)
+    def selected_changeable(self, verb: str) -> OrderRow | None:
+        """The order under the orders tab's cursor, if it may be changed; else the trader is told why."""
+        if isinstance(self.screen, ConfirmScreen):
+            return None
+        order_id = self.account.selected_order()
+        if not order_id:
+            self.post_message(TradingRefused(f"nothing to {verb}: no order under the cursor on the Orders tab"))
+            return None
+        if (why := self.trading.desk.why_unchangeable(order_id)) is not None:
+            done = {"modify": "modified", "cancel": "cancelled"}[verb]
+            self.post_message(TradingRefused(f"order {order_id} cannot be {done}: {why}"))
+            return None
+        return self.trading.desk.changeable(order_id)
+
+    def action_modify_selected(self) -> None:
+        """m on the orders tab: the modify form opens while m is handled, so the keys typed
+        after m (`m 575 Enter`) reach it in order, as after b."""
+        order = self.selected_changeable("modify")
         if order is None:
             return
         q = self.store.quote(order.code)
@@ -234,15 +259,14 @@ class TradingActions:
     async def modify_order(self, order_id: str, qty: float, price: float, aux_price: float | None = None) -> None:
         await self.trading.desk.modify(order_id, qty, price, aux_price)
 
-    def on_account_panel_cancel_requested(self, event: AccountPanel.CancelRequested) -> None:
-        order = self.trading.desk.changeable(event.order_id)
+    def action_cancel_selected(self) -> None:
+        """c on the orders tab: SIMULATE cancels at once, REAL asks first."""
+        order = self.selected_changeable("cancel")
         if order is None:
             return
         acc = self.trading.accounts.find(order.acc_id) or self.trading.accounts.active
         if acc is None or not acc.is_real:
-            self.cancel_order(event.order_id)
-            return
-        if isinstance(self.screen, ConfirmScreen):
+            self.cancel_order(order.order_id)
             return
         ticket = order_ticket(order)
         last = self.store.quote(order.code).last

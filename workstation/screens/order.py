@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.binding import Binding
 from textual.containers import Grid, Vertical
 from textual.widgets import Input, Label, Select, Static
@@ -61,7 +61,10 @@ def order_currency(ticket: Ticket) -> str:
 
 class OrderForm(PriceQtyForm[Ticket | None]):
     BINDINGS = [Binding("ctrl+s", "cycle_side", "Side", id="order.side")]
+    # Opaque: a see-through modal renders and tints every panel behind it on each frame
+    # (40-60 ms at 120x40); the form shows the last price, band and buying power itself.
     DEFAULT_CSS = """
+    OrderForm { background: $background; }
     OrderForm.-sell > Vertical { border: thick $price-down; }
     OrderForm.-buy > Vertical { border: thick $price-up; }
     OrderForm Select { height: 1; }
@@ -70,13 +73,18 @@ class OrderForm(PriceQtyForm[Ticket | None]):
     OrderForm #preview { color: $text-muted; height: auto; }
     """
 
-    def __init__(self, ticket: Ticket, *, name: str, lot_size: int, last_price: float | None,
-                 can_sell_qty: float, limits: Limits, env_label: str, position_qty: float = 0.0,
-                 buying_power: float = math.nan, currency: str = "", max_qtys: MaxQtys | None = None,
-                 power_of: PowerOf | None = None, spread: float | None = None, no_quote: str = "",
-                 last_of: Live | None = None, power_now: PowerNow | None = None,
-                 can_send: CanSend | None = None, halted_of: Halted | None = None) -> None:
+    def __init__(self, ticket: Ticket, **details) -> None:
         super().__init__()
+        self.shown = 0  # how many times the form was filled: a late look-up for an earlier order is dropped
+        self._fill(ticket, **details)
+
+    def _fill(self, ticket: Ticket, *, name: str, lot_size: int, last_price: float | None,
+              can_sell_qty: float, limits: Limits, env_label: str, position_qty: float = 0.0,
+              buying_power: float = math.nan, currency: str = "", max_qtys: MaxQtys | None = None,
+              power_of: PowerOf | None = None, spread: float | None = None, no_quote: str = "",
+              last_of: Live | None = None, power_now: PowerNow | None = None,
+              can_send: CanSend | None = None, halted_of: Halted | None = None) -> None:
+        self.shown += 1
         self.no_quote = no_quote  # why there is no live quote for this code ("" if there is one)
         if ticket.market == "US" and ticket.session == Session.NONE:
             ticket = replace(ticket, session=Session.RTH)
@@ -105,6 +113,15 @@ class OrderForm(PriceQtyForm[Ticket | None]):
         self.env_label = env_label
         self.problems: list[Problem] = []
 
+    def refill(self, ticket: Ticket, **details) -> None:
+        """The same form, for a new order (b / s again): building a form costs 50-150 ms,
+        filling this one a few. Keys typed from now on go to its first field, as in a new form."""
+        self._fill(ticket, **details)
+        self.dismissed = False
+        self.typed_ahead = []
+        self.set_focus(None)  # focusing the first field again selects its text
+        self._load()
+
     def compose(self):
         t = self.ticket
         with Vertical():
@@ -113,29 +130,55 @@ class OrderForm(PriceQtyForm[Ticket | None]):
                 yield Label("Type")
                 yield Select(TYPES, value=t.order_type, allow_blank=False, id="type")
                 yield Label("Price")
-                yield Input(fmt(t.price) if t.price else "", id="price")
+                yield Input(id="price")
                 yield Label("Trigger")
-                yield Input("" if t.aux_price is None else fmt(t.aux_price), id="aux", placeholder="stop orders only")
+                yield Input(id="aux", placeholder="stop orders only")
                 yield Label("Quantity")
-                yield Input(f"{t.qty:g}", id="qty")
+                yield Input(id="qty")
                 yield Label("Validity")
                 yield Select(TIFS, value=t.tif, allow_blank=False, id="tif")
-                if t.market == "US":
-                    yield Label("Session")
-                    yield Select(SESSIONS, value=t.session, allow_blank=False, id="session")
+                yield Label("Session", id="session-label")  # US orders only
+                yield Select(SESSIONS, value=Session.RTH, allow_blank=False, id="session")
                 yield Label("Remark")
-                yield Input(t.remark, id="remark", placeholder="optional, 64 bytes")
+                yield Input(id="remark")
             yield Static(id="preview")
             yield Static(id="problems")
             yield Static(Text("Enter send · Esc · ^↑↓ tick · PgUp/Dn lot · ^s side",
                               style="dim"))
 
+    styled_for = ""  # the theme the fields were last styled for
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        """Runs before Screen's own handler, which restyles every field when told to (about
+        20 ms): needed only when the theme changed while the form was put away."""
+        event.refresh_styles = self.styled_for != self.app.theme
+        self.styled_for = self.app.theme
+
     def on_mount(self) -> None:
+        self.set_interval(1.0, self._live, name="refresh the order preview")
+        self._load()
+
+    def _load(self) -> None:
+        """Show self.ticket in the fields, then take the keys typed so far."""
+        t = self.ticket
+        self.query_one("#type", Select).value = t.order_type
+        self.query_one("#price", Input).value = fmt(t.price) if t.price else ""
+        self.query_one("#aux", Input).value = "" if t.aux_price is None else fmt(t.aux_price)
+        self.query_one("#qty", Input).value = f"{t.qty:g}"
+        self.query_one("#tif", Select).value = t.tif
+        us = t.market == "US"
+        self.query_one("#session-label").display = self.query_one("#session").display = us
+        if us:
+            self.query_one("#session", Select).value = t.session
+        remark = self.query_one("#remark", Input)
+        remark.value = t.remark
+        # OpenD takes 64 bytes of UTF-8; our reference uses the rest (workstation.orders)
+        remark.placeholder = f"optional, up to {self.limits.remark_bytes} bytes (UTF-8)"
+        self._show([])
         self._refresh_title()
         self._refresh_preview()
-        self.take_focus(self.query_one("#price" if self.ticket.has_price else "#qty", Input))
+        self.take_focus(self.query_one("#price" if t.has_price else "#qty", Input))
         self.call_after_refresh(self._live)  # look-ups once the form is on screen
-        self.set_interval(1.0, self._live, name="refresh the order preview")
 
     @property
     def closing(self) -> bool:
@@ -169,11 +212,12 @@ class OrderForm(PriceQtyForm[Ticket | None]):
                 self._show(self.checked()[1])
 
     async def _fetch_power(self) -> None:
+        shown = self.shown
         try:
             power = await self.power_of(self.ticket.acc_id)
         except Exception:  # a preview must never break the form; "-" stays
             return
-        if self.closing:  # the answer came after the form closed
+        if self.closing or shown != self.shown:  # the answer came after the form closed
             return
         if power != (self.buying_power, self.currency):
             self.buying_power, self.currency = power
@@ -295,14 +339,17 @@ class OrderForm(PriceQtyForm[Ticket | None]):
                         exit_on_error=False)
 
     async def _fetch_max_qtys(self, ticket: Ticket) -> None:
+        shown = self.shown
         try:
             m = await self.max_qtys(ticket)
-        except Exception as exc:  # a preview must never break the form
-            self.max_text = f"max qty unavailable ({exc})"[:60]
-        else:
-            self.max_text = f"max buy {m.maxCashBuy:g}  max sell {m.maxPositionSell:g}"
+            text = f"max buy {m.maxCashBuy:g}  max sell {m.maxPositionSell:g}"
             if m.HasField("maxSellShort") and m.maxSellShort:
-                self.max_text += f"  short {m.maxSellShort:g}"
+                text += f"  short {m.maxSellShort:g}"
+        except Exception as exc:  # a preview must never break the form
+            text = f"max qty unavailable ({exc})"[:60]
+        if shown != self.shown:  # the answer is for an earlier order of this form
+            return
+        self.max_text = text
         if not self.closing:  # the answer may come after the form closed
             self._refresh_preview()
 

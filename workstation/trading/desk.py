@@ -55,10 +55,20 @@ class OrderDesk:
     def changeable(self, order_id: str) -> OrderRow | None:
         """The order, if it may be modified or cancelled: open, known to OpenD (not one whose
         fate is being verified), and not DISABLED (told as no longer valid; treated as final)."""
+        return self.store.orders.get(order_id) if self.why_unchangeable(order_id) is None else None
+
+    def why_unchangeable(self, order_id: str) -> str | None:
+        """Why the order may not be modified or cancelled (the trader is told); None if it may."""
         order = self.store.orders.get(order_id)
-        if order is None or order.status == VERIFYING or order.status == OrderStatus.DISABLED:
-            return None
-        return order if status_is_open(order.status) else None
+        if order is None:
+            return "it is no longer listed"
+        if order.status == VERIFYING:
+            return "its fate is still being checked with OpenD"
+        if order.status == OrderStatus.DISABLED:
+            return "OpenD shows it DISABLED (not working; it may be enabled again elsewhere)"
+        if not status_is_open(order.status):
+            return f"it is {OrderStatus.word_of(order.status)}"
+        return None
 
     def open_orders(self) -> int:
         """What cancel-all covers, as the trader counts it: every changeable order shown."""

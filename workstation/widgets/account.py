@@ -7,11 +7,11 @@ import math
 from rich.text import Text
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.message import Message
 from textual.widgets import Static, TabbedContent, TabPane
 
 from protocol.trade import OrderStatus, OrderType, Side
 from workstation.account_rows import VERIFYING
+from workstation.orders import split_remark
 from workstation.sessions import local_hms, row_time
 from workstation.store import Store
 from workstation.widgets.common import fmt_big, fmt_price, price_digits, price_styles
@@ -20,7 +20,7 @@ from workstation.widgets.table import Cells, Column, LineTable, as_cell
 
 ORDER_COLS = (("id", "Order"), ("code", "Code"), ("side", "Side"), ("type", "Type"), ("qty", "Qty"),
               ("price", "Price"), ("filled", "Filled"), ("avg", "Avg"), ("status", "Status"),
-              ("time", "Updated"), ("msg", "Message"))
+              ("time", "Updated"), ("msg", "Message"), ("remark", "Remark"))
 FILL_COLS = (("id", "Fill"), ("order", "Order"), ("code", "Code"), ("side", "Side"), ("qty", "Qty"),
              ("price", "Price"), ("time", "Time"))
 POS_COLS = (("code", "Code"), ("name", "Name"), ("qty", "Qty"), ("sell", "Can sell"), ("cost", "Cost"),
@@ -50,20 +50,12 @@ class KeyedTable(LineTable):
 class AccountPanel(Panel, Vertical):
     key, title, cell = "account", "Account", (1, 0)
     watches = ("account",)
+    # The App acts at once (the form opens while the key is handled, so keys typed after m
+    # reach it) and says why when the order under the cursor cannot be changed.
     BINDINGS = [
-        Binding("m", "modify", "Modify order", id="orders.modify"),
-        Binding("c,delete", "cancel", "Cancel order", id="orders.cancel"),
+        Binding("m", "app.modify_selected", "Modify order", id="orders.modify"),
+        Binding("c,delete", "app.cancel_selected", "Cancel order", id="orders.cancel"),
     ]
-
-    class ModifyRequested(Message):
-        def __init__(self, order_id: str) -> None:
-            super().__init__()
-            self.order_id = order_id
-
-    class CancelRequested(Message):
-        def __init__(self, order_id: str) -> None:
-            super().__init__()
-            self.order_id = order_id
 
     def __init__(self, store: Store, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -90,24 +82,8 @@ class AccountPanel(Panel, Vertical):
         tabs = self.query_one("#account-tabs", TabbedContent)
         return self.orders.current_key if tabs.active == "tab-orders" else None
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("modify", "cancel"):
-            order = self.store.orders.get(self.selected_order() or "")
-            return True if order is not None and order.is_open and order.status != VERIFYING else None
-        return True
-
     def on_line_table_row_highlighted(self, event: LineTable.RowHighlighted) -> None:
         event.stop()
-        if event.table is self.orders:
-            self.refresh_bindings()
-
-    def action_modify(self) -> None:
-        if order_id := self.selected_order():
-            self.post_message(self.ModifyRequested(order_id))
-
-    def action_cancel(self) -> None:
-        if order_id := self.selected_order():
-            self.post_message(self.CancelRequested(order_id))
 
     @property
     def focus_target(self):
@@ -155,4 +131,5 @@ class AccountPanel(Panel, Vertical):
             fmt_price(o.fill_avg_price, price_digits(o.code)) if o.fill_qty else "-",
             "UNKNOWN?" if o.status == VERIFYING else OrderStatus.short_of(o.status),
             local_hms(row_time(o.update_timestamp, o.update_time, o.code)), Text(o.last_error),
+            Text(split_remark(o.remark)[0]),  # the trader's text: our client reference is not shown
         ) for o in orders})
