@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from workstation import wire
 from workstation.account_rows import VERIFYING, FillRow, Funds, OrderRow, PositionRow, order_row, stamp_of
-from workstation.sessions import ext_prices, is_halted
+from workstation.sessions import SUSPENDED, ext_prices, is_halted
 from workstation.rights import OpenDStatus
 from workstation.wire import BadData
 
@@ -255,7 +255,7 @@ class Store:
             q.turnover = turnover
             t = item.updateTime  # cleaned only when it needs it: this runs for every quote push
             q.update_time = t if len(t) <= 32 and t.isprintable() else wire.stamp(t)
-            q.halted = is_halted(item)
+            q.halted = item.isSuspended or item.secStatus == SUSPENDED  # is_halted(), inline
             q.ext = ext_prices(item) if code[:3] == "US." else None
             q.seq += 1
             dirty.add(code)
