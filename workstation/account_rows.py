@@ -140,7 +140,7 @@ def position_row(p, acc_id: int = 0) -> PositionRow:
     code = wire.trade_code(p.secMarket, p.code)
     qty = wire.amount(p.qty, "qty")
     price = wire.price(p.price)
-    value = wire.amount(p.val, "value")
+    value = money(p.val)
 
     def opt(name: str) -> float:
         return money(getattr(p, name)) if p.HasField(name) else NAN
@@ -149,11 +149,13 @@ def position_row(p, acc_id: int = 0) -> PositionRow:
     diluted = opt("dilutedCostPrice") if p.HasField("dilutedCostPrice") else opt("costPrice")
     mult = value / (qty * price) if qty and price else 1.0
     mult = mult if 0.001 <= mult <= 1e6 else 1.0
+    if math.isnan(value):  # not sent sanely: quantity x price is what it means
+        value = money(qty * price)
     if p.HasField("unrealizedPL"):
         pl = money(p.unrealizedPL)
     else:
         pl = money(mult * qty * (price - avg))
-    diluted_pl = wire.amount(p.plVal, "P&L")
+    diluted_pl = money(p.plVal)
     row = PositionRow(
         code=code, name=wire.name(p.name), qty=qty, can_sell_qty=wire.amount(p.canSellQty, "can-sell qty"),
         avg_cost=avg, diluted_cost=diluted, price=price, value=value, pl_val=pl,

@@ -109,6 +109,7 @@ class LineTable(ScrollView, can_focus=True):
         self.columns = columns
         self.shown: list[Column] = list(columns)  # screen order: those that fit, then the rest
         self.fitted = len(columns)  # how many of `shown` fit the width
+        self._chosen_for = 0  # the width the columns were chosen for
         self._at = list(range(len(columns)))  # each shown column's index in `columns`
         self.keys: list[str] = []
         self._cells: dict[str, Cells] = {}
@@ -208,9 +209,10 @@ class LineTable(ScrollView, can_focus=True):
         """Order the columns for the width: those that fit, most important first (a priority
         that does not fit drops with every lower one), then the rest, off to the right where
         scrolling sideways reaches them. Spare width goes to cut cells. True if anything changed."""
-        room = self.scrollable_content_region.width
+        room = self._room()
         if room <= 0:  # not laid out yet, or on a hidden tab: keep what was chosen
             return False
+        self._chosen_for = room
         chosen, used, cut_at = set(), 0, None
         for col in sorted(self.columns, key=lambda c: c.priority):
             if cut_at is not None and col.priority >= cut_at:
@@ -227,10 +229,15 @@ class LineTable(ScrollView, can_focus=True):
             if col.key in chosen and spare > 0 and col.need > col.base:
                 col.width += min(spare, col.need - col.base)
                 spare -= col.width - col.base
-        self.shown = [c for c in self.columns if c.key in chosen] + [c for c in self.columns if c.key not in chosen]
+        rest = sorted((c for c in self.columns if c.key not in chosen), key=lambda c: c.priority)  # next most wanted first
+        self.shown = [c for c in self.columns if c.key in chosen] + rest
         self.fitted = len(chosen)
         self._at = [self.columns.index(c) for c in self.shown]
         return before != [(c.key, c.width) for c in self.shown]
+
+    def _room(self) -> int:
+        """The width for columns: a vertical scrollbar comes and goes without a resize."""
+        return self.size.width - self.scrollbar_size_vertical
 
     @property
     def fitted_keys(self) -> list[str]:
@@ -267,6 +274,12 @@ class LineTable(ScrollView, can_focus=True):
             self.virtual_size = size
 
     def on_resize(self) -> None:
+        self.refit()
+
+    def on_show(self) -> None:  # a tab shown again: the width may have changed while it was hidden
+        self.refit()
+
+    def refit(self) -> None:
         if self._choose_columns():
             self._strips.clear()
             self.refresh()
@@ -310,6 +323,8 @@ class LineTable(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         if y == 0:
+            if self._room() != self._chosen_for:  # a scrollbar came or went
+                self.call_later(self.refit)
             strip = self._header()
         else:
             i = self.scroll_offset.y + y - 1
