@@ -11,6 +11,7 @@ import math
 import time
 
 import pytest
+from rich.cells import cell_len
 from rich.console import Console
 from textual.widgets import Static, TabbedContent
 
@@ -66,6 +67,19 @@ async def three_orders(pilot, app) -> tuple[str, str, str]:
     return market, limit, stop
 
 
+def drawn_exactly(table) -> bool:
+    """Every line on screen is exactly the table's width (a longer one spills over the panels beside it)."""
+    return all(sum(cell_len(seg.text) for seg in table.render_line(y)) == table.size.width
+               for y in range(table.size.height))
+
+
+def widths_fit(table) -> bool:
+    """Each column as wide as its widest cell (up to its cap), shown or not: a hidden tab's
+    table is drawn at once from these when it is shown."""
+    return all(col.width >= min(col.max_width, max((cell_len(table.get_cell(k, col.key).plain) for k in table.keys),
+                                                   default=0)) for col in table.columns)
+
+
 def screen_line(table, key: str) -> str:
     """The row as drawn on screen, cut to the table's width (no sideways scrolling)."""
     return table.line_text(1 + table.get_row_index(key) - table.scroll_offset.y)
@@ -80,7 +94,7 @@ async def test_orders_fit_120_columns_keys_move_between_tabs_and_help_lists_them
         orders = app.account.orders
         await wait_until(pilot, lambda: app.store.orders[limit].status == SUBMITTED, what="the limit order resting")
         await pilot.pause()
-        assert orders.fitted_keys[:len(ORDER_FIELDS)] == ORDER_FIELDS  # time to status, without scrolling
+        assert set(ORDER_FIELDS) <= set(orders.fitted_keys)  # time to status, without scrolling
         header = orders.line_text(0)
         for label in ("Time", "Code", "Side", "Type", "Qty", "Price", "Trigger", "Filled", "Status"):
             assert label in header
@@ -100,11 +114,14 @@ async def test_orders_fit_120_columns_keys_move_between_tabs_and_help_lists_them
         await wait_until(pilot, lambda: tabs.active == "tab-positions", what="the positions tab")
         positions = app.account.positions
         await wait_until(pilot, lambda: CODE in positions.keys, what="the position row")
-        assert positions.fitted_keys[:len(POSITION_FIELDS)] == POSITION_FIELDS
+        assert set(POSITION_FIELDS) <= set(positions.fitted_keys)
         assert "HKD" in screen_line(positions, CODE)
+        funds = app.account.funds
+        assert funds.row_count and widths_fit(funds), "the hidden funds table's widths follow its rows"
         await pilot.press("right_square_bracket")
         await wait_until(pilot, lambda: tabs.active == "tab-funds", what="the funds tab")
         funds = app.account.funds
+        assert drawn_exactly(funds) and drawn_exactly(positions) and drawn_exactly(orders)
         cash = app.store.funds.cash
         assert any(f"{cash:,.2f}" in funds.line_text(y) for y in range(1, 10)), "money exact, not 1.00M"
         await pilot.press("right_square_bracket")
@@ -182,6 +199,18 @@ async def test_pnl_follows_the_quote_and_is_reconciled_and_frozen_cash_follows_a
         await app.feed.trading.desk.cancel(order_id)
         await wait_until(pilot, lambda: app.store.funds.frozen_cash == 0, what="frozen cash freed")
         assert time.monotonic() - start < 5.0
+
+        # The universal REAL account holds HKD, USD and CNH: totals in HKD at the rates OpenD's
+        # own figures give, and a column per currency.
+        await pilot.press("E")
+        await wait_until(pilot, lambda: set(app.store.funds.rates) == {"HKD", "USD", "CNH"}, what="the rates")
+        assert app.store.funds.rates["USD"] == pytest.approx(7.8) and app.store.funds.rates["CNH"] == pytest.approx(1.08)
+        await pilot.press("4", "right_square_bracket", "right_square_bracket", "right_square_bracket")
+        funds = app.account.funds
+        await wait_until(pilot, lambda: "Total HKD" in funds.line_text(0) and "USD" in funds.line_text(0),
+                         what="a column per currency")
+        usd_cash = app.store.funds.cash_by["USD"][0]
+        assert any(f"{usd_cash:,.2f}" in funds.line_text(y) for y in range(1, 12))
 
 
 def test_untrusted_position_figures_read_as_dashes_not_crashes():

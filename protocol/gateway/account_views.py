@@ -122,7 +122,8 @@ class AccountViews:
         return views
 
     def _prev_close(self, code: str) -> float:
-        return float(self.market.prev_close(code) or self.instrument(code).prev_close)
+        prev = getattr(self.market, "prev_close", None)  # the market's day; else the universe's
+        return float((prev(code) if prev else 0.0) or self.instrument(code).prev_close)
 
     def _position(self, acc: Account, code: str, name: str) -> Position:
         pos = acc.positions.get(code)

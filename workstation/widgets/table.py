@@ -35,6 +35,8 @@ def _style(spec: str) -> Style:
 def _fit(text: str, width: int, right: bool, tail: bool = False) -> str:
     """Exactly `width` cells: cut with an ellipsis (keeping the end if `tail`), or padded on
     the side away from the text."""
+    if width <= 0:
+        return ""
     n = cell_len(text)
     if n > width:
         if tail and n == len(text):  # IDs: the end is what tells them apart
@@ -210,8 +212,11 @@ class LineTable(ScrollView, can_focus=True):
         that does not fit drops with every lower one), then the rest, off to the right where
         scrolling sideways reaches them. Spare width goes to cut cells. True if anything changed."""
         room = self._room()
-        if room <= 0:  # not laid out yet, or on a hidden tab: keep what was chosen
-            return False
+        if room <= 0:  # not laid out yet, or on a hidden tab: the same columns, their new widths
+            before = [c.width for c in self.columns]
+            for col in self.columns:
+                col.width = col.base
+            return before != [c.width for c in self.columns]
         self._chosen_for = room
         chosen, used, cut_at = set(), 0, None
         for col in sorted(self.columns, key=lambda c: c.priority):
