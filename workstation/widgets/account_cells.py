@@ -15,8 +15,8 @@ from workstation.widgets.common import fmt_big, fmt_price, price_digits
 # (key, label, priority): 0 always shows; higher numbers drop first on narrow screens.
 ORDER_COLS = (("time", "Time", 1), ("code", "Code", 0), ("side", "Side", 0), ("type", "Type", 1),
               ("qty", "Qty", 0), ("price", "Price", 0), ("trigger", "Trigger", 2), ("filled", "Filled", 1),
-              ("status", "Status", 0), ("avg", "Avg fill", 3), ("id", "Order", 4), ("msg", "Message", 3),
-              ("updated", "Updated", 5), ("name", "Name", 6))
+              ("status", "Status", 0), ("avg", "Avg fill", 3), ("id", "Order", 4), ("updated", "Updated", 5),
+              ("name", "Name", 6), ("msg", "Message", 3))
 FILL_COLS = (("time", "Time", 0), ("code", "Code", 0), ("side", "Side", 0), ("qty", "Qty", 0),
              ("price", "Price", 0), ("order", "Order", 2), ("id", "Fill", 3), ("name", "Name", 4))
 POS_COLS = (("code", "Code", 0), ("name", "Name", 5), ("qty", "Qty", 0), ("sell", "Can sell", 4),
@@ -64,7 +64,7 @@ def order_cells(o: OrderRow, created: float) -> tuple:
         price, trigger, fmt_qty(o.fill_qty),
         "UNKNOWN?" if o.status == VERIFYING else OrderStatus.short_of(o.status),
         fmt_price(o.fill_avg_price, digits) if o.fill_qty else "-", o.order_id,
-        Text(o.last_error), local_hms(row_time(o.update_timestamp, o.update_time, o.code)), Text(o.name),
+        local_hms(row_time(o.update_timestamp, o.update_time, o.code)), Text(o.name), Text(o.last_error),
     )
 
 
