@@ -114,11 +114,11 @@ def funds_lines(f: Funds, positions, styles: tuple[str, str, str]) -> dict[str, 
             cells.append(x if isinstance(x, str) else signed(x, fmt_money(x), styles) if pl else fmt_money(x))
         return (label, *cells)
 
-    today = math.nan
+    today = 0.0  # in the account's currency; a position without the figure or a rate is left out
     for p in mine:
         rate = f.rates.get(p.currency)
         if rate is not None and not math.isnan(p.today_pl):
-            today = (0.0 if math.isnan(today) else today) + p.today_pl * rate
+            today += p.today_pl * rate
     rows = {
         "total": line("Total assets", f.total_assets),
         "cash": line("Cash", f.cash, per(0)),
