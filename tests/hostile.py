@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import math
 
-from protocol import ids
 from protocol.codes import security
 from protocol.gateway.sim import SimThread
 from protocol.proto import (

@@ -22,7 +22,6 @@ from textual.notifications import Notify
 from protocol import ids
 from protocol.client import ConnState, OpenDClient
 from protocol.gateway.sim import SimThread
-from protocol.proto import GetGlobalState_pb2
 from tests.test_app import priced, wait_until
 from tests.test_trading import round_trip
 from protocol.trade import Side

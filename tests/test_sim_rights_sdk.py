@@ -9,7 +9,7 @@ import pytest
 
 from protocol.gateway.knobs import SettingError, SimSettings
 from protocol.gateway.sim import SimThread
-from protocol.rights import BMP, LV1, LV2, NO, QuoteRights
+from protocol.rights import BMP, LV1, NO, QuoteRights
 
 pytestmark = pytest.mark.sdk
 

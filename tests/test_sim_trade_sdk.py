@@ -198,6 +198,8 @@ def test_filled_buy_shows_in_deals_positions_funds_fees_history_and_pushes(sim, 
     if not held_qty:
         assert pos["average_cost"] == pytest.approx(price)
         assert pos["diluted_cost"] == pytest.approx(price + fee / 100, abs=1e-3)
+        # td_plVal, as the SDK reads it: bought today, so the day's P&L is the move since the fill.
+        assert pos["today_pl_val"] == pytest.approx(100 * (pos["nominal_price"] - price), abs=0.01)
     assert pos["position_side"] == "LONG" and pos["position_market"] == "HK"
     assert pos["market_val"] == pytest.approx(pos["qty"] * pos["nominal_price"], abs=0.01)
 

@@ -65,7 +65,8 @@ async def test_selling_more_than_can_sell_is_refused_and_ctrl_s_chooses_a_short_
                          what="the short sale in the orders tab")
         (order,) = [o for o in app.store.orders.values() if o.side == Side.SELL_SHORT]
         await wait_until(pilot, lambda: order.order_id in app.account.orders.keys, what="its row")
-        assert row_cells(app, order.order_id)[:3] == [order.order_id, US, "SELL_SHORT"]
+        assert [app.account.orders.get_cell(order.order_id, k).plain for k in ("id", "code", "side")] == [
+            order.order_id, US, "SELL_SHORT"]
         assert broker_order(sim, US_SIM, order.order_id).status in (SUBMITTED, FILLED_ALL)
 
 

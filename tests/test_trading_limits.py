@@ -4,7 +4,6 @@ with a wait message and never sent; cancel-all counts one request per request it
 from __future__ import annotations
 
 import pytest
-from textual.notifications import Notify
 
 from protocol import ids
 from workstation.journal import CANCEL_ALL, MODIFY as MODIFY_OP

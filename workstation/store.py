@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from workstation import wire
-from workstation.account_rows import VERIFYING, FillRow, Funds, OrderRow, PositionRow, order_row, stamp_of
-from workstation.sessions import SUSPENDED, ext_prices, is_halted
+from workstation.account_rows import (FillRow, Funds, OrderRow, PositionRow, funds_of, mark_funds,
+                                      order_row, position_row, stamp_of)
+from workstation.sessions import SUSPENDED, ext_prices
 from workstation.rights import OpenDStatus
 from workstation.wire import BadData
 
@@ -137,6 +138,7 @@ class Changes:
     bars: set[tuple[str, int]] = field(default_factory=set)  # (code, K-line type)
     flows: set[str] = field(default_factory=set)  # capital flow or distribution
     account: bool = False  # orders, fills, positions or funds
+    marks: bool = False  # positions and funds marked to new quotes
 
 
 CHANGE_KINDS = frozenset(Changes.__dataclass_fields__)
@@ -447,46 +449,43 @@ class Store:
         self.dirty_account = True
 
     def set_positions(self, positions) -> None:
+        """(acc_id, Trd_Common.Position) pairs: OpenD's figures, then marked to the quotes held."""
         rows = {}
-        for p in positions:
+        for acc_id, p in positions:
             try:
-                code = wire.trade_code(p.secMarket, p.code)
-                rows[code] = PositionRow(
-                    code=code, name=wire.name(p.name), qty=wire.amount(p.qty, "qty"),
-                    can_sell_qty=wire.amount(p.canSellQty, "can-sell qty"),
-                    cost_price=wire.price(p.costPrice, "cost") if p.HasField("costPrice") else NAN,
-                    price=wire.price(p.price), value=wire.amount(p.val, "value"), pl_val=wire.amount(p.plVal, "P&L"),
-                    pl_ratio=wire.amount(p.plRatio, "P&L ratio") if p.HasField("plRatio") else NAN,
-                )
+                row = position_row(p, acc_id)
             except BadData as exc:
                 self.reject("position", exc)
+                continue
+            rows[row.code] = row
         self.positions = rows
+        self.mark_account(set(rows))
         self.dirty_account = True
 
-    def set_funds(self, f, currency: str = "") -> None:
-        o = wire.optional  # a figure that cannot be shown reads as "-", the rest still show
-        def shown(x: float, what: str) -> float:
-            try:
-                return o(x, what)
-            except BadData as exc:
-                self.reject("funds", exc)
-                return NAN
-        self.funds = Funds(
-            power=shown(f.power, "buying power"), total_assets=shown(f.totalAssets, "total assets"),
-            cash=shown(f.cash, "cash"), market_value=shown(f.marketVal, "market value"),
-            frozen_cash=shown(f.frozenCash, "frozen cash"),
-            unrealized_pl=shown(f.unrealizedPL, "unrealized P&L") if f.HasField("unrealizedPL") else NAN,
-            realized_pl=shown(f.realizedPL, "realized P&L") if f.HasField("realizedPL") else NAN,
-            currency=currency,
-        )
+    def set_funds(self, f, currency: str = "", acc_id: int = 0, rates: dict[str, float] | None = None) -> None:
+        self.funds = funds_of(f, currency, acc_id, self.reject)
+        self.funds.rates.update(rates or {})
+        mark_funds(self.funds, self.positions.values())
         self.dirty_account = True
+
+    def mark_account(self, codes) -> bool:
+        """Positions in `codes` marked to their quote's last price, then the funds; True if any moved."""
+        moved = False
+        for code in codes:
+            p, q = self.positions.get(code), self.quotes.get(code)
+            if p is not None and q is not None and p.mark(q.last):
+                moved = True
+        if moved:
+            mark_funds(self.funds, self.positions.values())
+        return moved
 
     # -- flushing -----------------------------------------------------------------------
 
     def take_dirty(self) -> Changes:
         """Everything changed since the last call, and start afresh."""
+        marks = bool(self.positions) and bool(self.dirty_quotes) and self.mark_account(self.dirty_quotes)
         out = Changes(self.dirty_quotes, self.dirty_books, self.dirty_tapes, self.dirty_bars, self.dirty_flows,
-                      self.dirty_account)
+                      self.dirty_account, marks)
         self.dirty_quotes, self.dirty_books, self.dirty_tapes = set(), set(), set()
         self.dirty_bars, self.dirty_flows, self.dirty_account = set(), set(), False
         return out

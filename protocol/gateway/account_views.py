@@ -110,14 +110,20 @@ class AccountViews:
             unreal = (price - pos.avg_cost) * pos.qty
             pl_val = value - pos.net_cost
             basis = abs(pos.net_cost)
+            bought, sold = (pos.today_buy_val, pos.today_sell_val) if today else (0.0, 0.0)
+            opening = pos.qty - (pos.today_buy_qty - pos.today_sell_qty if today else 0.0)
             views.append(PositionView(
                 position=pos, price=price, qty=pos.qty, can_sell=self.can_sell(acc, pos.code), value=value,
                 avg_cost=pos.avg_cost, diluted_cost=diluted, unrealized=unreal, pl_val=pl_val,
                 pl_ratio=pl_val / basis if pos.qty and basis > 1e-9 else None,
                 avg_pl_ratio=unreal / abs(pos.avg_cost * pos.qty) if pos.qty and pos.avg_cost else None,
-                today=today,
+                today=today, today_pl=value - opening * self._prev_close(pos.code) - bought + sold,
             ))
         return views
+
+    def _prev_close(self, code: str) -> float:
+        prev = getattr(self.market, "prev_close", None)  # the market's day; else the universe's
+        return float((prev(code) if prev else 0.0) or self.instrument(code).prev_close)
 
     def _position(self, acc: Account, code: str, name: str) -> Position:
         pos = acc.positions.get(code)

@@ -214,6 +214,7 @@ class PositionView:
     pl_ratio: float | None  # fraction of the diluted cost basis
     avg_pl_ratio: float | None  # fraction of the average cost basis
     today: bool  # the today_* counters are for today
+    today_pl: float = 0.0  # value now - value at the previous close of the day's opening quantity - buys + sells
 
 
 @dataclass(frozen=True)

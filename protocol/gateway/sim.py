@@ -48,7 +48,7 @@ class Simulator:
         self.opend = OpenDState(self.gateway, s.quote_rights, sub_quota=s.quota, history_quota=s.history_quota,
                                 history_period=s.history_quota_period, clock=self.now)
         self.quotes = QuoteService(self.gateway, self.market, quota=s.quota, state=self.opend)
-        self.broker = Broker(self.market, s.trade_password)
+        self.broker = Broker(self.market, s.trade_password, clock=self.now)  # orders stamped in market time
         self.trade = TradeService(self.gateway, self.broker)
         self._quiet: set[str] = set()  # codes changed without a trade, pushed on the next step
         self.faults = Faults(self.gateway, self.broker, self.opend, self.trade, self.market, self._quiet.add)

@@ -106,6 +106,7 @@ def position_pb(v: PositionView, acc_id: int, env: int) -> tc.Position:
         pb.plRatio = v.pl_ratio  # a fraction on the wire: the SDK multiplies by 100
     if v.avg_pl_ratio is not None:
         pb.averagePlRatio = v.avg_pl_ratio
+    pb.td_plVal = _r(v.today_pl)
     if v.today:
         pb.td_buyQty, pb.td_buyVal = p.today_buy_qty, _r(p.today_buy_val)
         pb.td_sellQty, pb.td_sellVal = p.today_sell_qty, _r(p.today_sell_val)

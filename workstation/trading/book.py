@@ -5,6 +5,7 @@ refreshed after fills at a rate OpenD allows, plus the rows for orders OpenD gav
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Callable
 
@@ -19,13 +20,14 @@ from protocol.proto import (
 from protocol.trade import FillStatus, OrderStatus, Side
 from workstation.messages import FeedNotice, FillReceived, OrderUpdated
 from workstation.orders import Ticket, fmt
-from workstation.account_rows import OrderRow
+from workstation.account_rows import MAX_CURRENCIES, OrderRow, currency_word
 from workstation.sessions import exchange_time
 from workstation.store import NAN, Store
 from workstation.trading.accounts import Accounts
 from workstation.trading.messages import FillBusted, OrderDisabled, OrderEnabled, OrderFailed, OrderTimedOut
 
 ACCOUNT_DEBOUNCE = 3.0  # funds/positions: 10 calls / 30 s allowed
+STATUS_DEBOUNCE = 0.5  # after an order changes status: frozen cash and buying power follow promptly
 # Pushed after OpenD accepted the order: told once as a failure. DISABLED is told as disabled
 # (it can be enabled again, and that is told too); TIMEOUT is verified against the order list.
 TOLD_STATUSES = frozenset({OrderStatus.SUBMIT_FAILED, OrderStatus.FAILED})
@@ -72,11 +74,30 @@ class AccountBook:
         positions = []
         for a in book:
             s2c = await self.client.request(ids.TRD_GET_POSITION_LIST, Trd_GetPositionList_pb2.C2S(header=header(a)))
-            positions.extend(s2c.positionList)
+            positions.extend((a.acc_id, p) for p in s2c.positionList)
         self.store.set_positions(positions)
         s2c = await self.client.request(ids.TRD_GET_FUNDS, Trd_GetFunds_pb2.C2S(header=header(acc),
                                                                                currency=acc.currency))
-        self.store.set_funds(s2c.funds, acc.currency.name)
+        rates = await self._rates(acc, s2c.funds)
+        self.store.set_funds(s2c.funds, acc.currency.name, acc.acc_id, rates)
+
+    async def _rates(self, acc, funds) -> dict[str, float]:
+        """The rate of each other currency the account holds, as OpenD converts: its total
+        assets in the account's currency over the same total in that currency."""
+        rates: dict[str, float] = {}
+        base = funds.totalAssets
+        for info in funds.cashInfoList[:MAX_CURRENCIES]:
+            word = currency_word(info.currency)
+            if not word or word == acc.currency.name or word in rates:
+                continue
+            s2c = await self.client.request(ids.TRD_GET_FUNDS, Trd_GetFunds_pb2.C2S(
+                header=self.accounts.header(acc), currency=info.currency))
+            other = s2c.funds.totalAssets
+            got = currency_word(s2c.funds.currency) if s2c.funds.HasField("currency") else word
+            rate = base / other if got == word and math.isfinite(base) and math.isfinite(other) and other else NAN
+            if 1e-6 < rate < 1e6:
+                rates[word] = rate
+        return rates
 
     # -- pushes --------------------------------------------------------------------------
 
@@ -84,9 +105,12 @@ class AccountBook:
         s2c = resp.s2c
         if not self._on_book(s2c.header.accID):
             return
+        before = self.store.orders.get(s2c.order.orderIDEx)
         row = self.store.apply_order(s2c.order, s2c.header.accID)
         if row is None:  # could not be shown: dropped and counted by the store
             return
+        if before is None or before.status != row.status:  # placed, cancelled, filled: funds moved
+            self.schedule_refresh(STATUS_DEBOUNCE)
         self.post(OrderUpdated(row))
         if row.status in TOLD_STATUSES and row.order_id not in self._failures_told:
             self._failures_told.add(row.order_id)
@@ -166,8 +190,9 @@ class AccountBook:
         """A refresh after fills is scheduled and has not started yet."""
         return self._refresh_timer is not None
 
-    def schedule_refresh(self) -> None:
-        """Coalesce refreshes after fills: funds and positions are rate limited."""
+    def schedule_refresh(self, delay: float = ACCOUNT_DEBOUNCE) -> None:
+        """Coalesce refreshes after fills and status changes (funds and positions are rate
+        limited when the cache is refreshed; these reads do not ask that)."""
         if self._refresh_timer is not None:
             return
 
@@ -176,7 +201,11 @@ class AccountBook:
             if self.client.ready:
                 asyncio.ensure_future(self._quiet_refresh())
 
-        self._refresh_timer = asyncio.get_running_loop().call_later(ACCOUNT_DEBOUNCE, fire)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # pushes replayed outside the app's loop (benchmarks): nothing to refresh on
+            return
+        self._refresh_timer = loop.call_later(delay, fire)
 
     async def _quiet_refresh(self) -> None:
         try:

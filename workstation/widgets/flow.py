@@ -39,6 +39,9 @@ class FlowPanel(Panel, Vertical):
         yield self.plot
         yield self.dist
 
+    def on_resize(self) -> None:
+        self.plot.display = self.size.height >= 11  # a plot in 3 lines is noise: the table alone
+
     def show(self, code: str | None) -> None:
         self.code = code
         self.refresh_flow()

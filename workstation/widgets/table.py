@@ -35,6 +35,8 @@ def _style(spec: str) -> Style:
 def _fit(text: str, width: int, right: bool, tail: bool = False) -> str:
     """Exactly `width` cells: cut with an ellipsis (keeping the end if `tail`), or padded on
     the side away from the text."""
+    if width <= 0:
+        return ""
     n = cell_len(text)
     if n > width:
         if tail and n == len(text):  # IDs: the end is what tells them apart
@@ -52,13 +54,19 @@ def as_cell(value) -> tuple[str, str]:
 
 
 class Column:
-    __slots__ = ("key", "label", "width", "right", "auto", "tail", "max_width")
+    """`priority` 0 is always shown; higher numbers go first when the width runs short.
+    An auto column is as wide as its widest cell up to `max_width`, wider still (up to the
+    widest cell) when every shown column fits and space is left over."""
+
+    __slots__ = ("key", "label", "width", "right", "auto", "tail", "max_width", "priority", "base", "need")
 
     def __init__(self, key: str, label: str, width: int = 0, right: bool = False, tail: bool = False,
-                 max_width: int = 40) -> None:
+                 max_width: int = 40, priority: int = 0) -> None:
         self.key, self.label, self.right, self.tail, self.max_width = key, label, right, tail, max_width
-        self.auto = not width  # as wide as its widest cell, up to max_width
-        self.width = width or cell_len(label)
+        self.priority = priority
+        self.auto = not width
+        self.need = width or cell_len(label)  # the widest cell (or label) seen
+        self.base = self.width = self.need if not self.auto else min(self.need, max_width)
 
 
 class LineTable(ScrollView, can_focus=True):
@@ -102,6 +110,10 @@ class LineTable(ScrollView, can_focus=True):
     def __init__(self, columns: list[Column], **kwargs) -> None:
         super().__init__(**kwargs)
         self.columns = columns
+        self.shown: list[Column] = list(columns)  # screen order: those that fit, then the rest
+        self.fitted = len(columns)  # how many of `shown` fit the width
+        self._chosen_for = 0  # the width the columns were chosen for
+        self._at = list(range(len(columns)))  # each shown column's index in `columns`
         self.keys: list[str] = []
         self._cells: dict[str, Cells] = {}
         self._strips: dict[tuple[str, int], Strip] = {}  # (key, background) -> the row, unscrolled
@@ -109,6 +121,16 @@ class LineTable(ScrollView, can_focus=True):
         self._cursor = 0
         self.sort_mark: tuple[int, bool] | None = None  # (column, descending) shown in the header
         self.virtual_size = Size(self._width(), 1)
+
+    def set_columns(self, columns: list[Column]) -> None:
+        """Other columns (the funds tab gains one per currency): the rows are drawn afresh."""
+        self.columns = columns
+        self.shown, self.fitted, self._at = list(columns), len(columns), list(range(len(columns)))
+        self.keys, self._cells, self._index = [], {}, {}
+        self._strips.clear()
+        self._choose_columns()
+        self._resize()
+        self.refresh()
 
     # -- rows ------------------------------------------------------------------------------
 
@@ -127,6 +149,7 @@ class LineTable(ScrollView, can_focus=True):
                 self._drop_strips(key)
                 changed.append(key)
         if self._fit_columns(changed):
+            self._choose_columns()
             self._strips.clear()
             order_changed = True
         if order_changed:
@@ -152,6 +175,7 @@ class LineTable(ScrollView, can_focus=True):
         self._cells[key] = cells
         self._drop_strips(key)
         if self._fit_columns([key]):
+            self._choose_columns()
             self._strips.clear()
             self._resize()
             self.refresh()
@@ -178,13 +202,69 @@ class LineTable(ScrollView, can_focus=True):
             if not col.auto:
                 continue
             widest = max((cell_len(self._cells[k][i][0]) for k in keys), default=0)
-            if widest > col.width:
-                col.width = min(widest, col.max_width)
+            if widest > col.need:
+                col.need = widest
+                col.base = min(widest, col.max_width)
                 grew = True
         return grew
 
+    def _choose_columns(self) -> bool:
+        """Order the columns for the width: those that fit, most important first (a priority
+        that does not fit drops with every lower one), then the rest, off to the right where
+        scrolling sideways reaches them. Spare width goes to cut cells. True if anything changed."""
+        room = self._room()
+        if room <= 0:  # not laid out yet, or on a hidden tab: the same columns, their new widths
+            before = [c.width for c in self.columns]
+            for col in self.columns:
+                col.width = col.base
+            return before != [c.width for c in self.columns]
+        self._chosen_for = room
+        chosen, used, cut_at = set(), 0, None
+        for col in sorted(self.columns, key=lambda c: c.priority):
+            if cut_at is not None and col.priority >= cut_at:
+                break
+            if col.priority and used + col.base + self.gap > room:
+                cut_at = col.priority
+                continue
+            chosen.add(col.key)
+            used += col.base + self.gap
+        before = [(c.key, c.width) for c in self.shown]
+        spare = room - used
+        for col in self.columns:
+            col.width = col.base
+            if col.key in chosen and spare > 0 and col.need > col.base:
+                col.width += min(spare, col.need - col.base)
+                spare -= col.width - col.base
+        rest = sorted((c for c in self.columns if c.key not in chosen), key=lambda c: c.priority)  # next most wanted first
+        self.shown = [c for c in self.columns if c.key in chosen] + rest
+        self.fitted = len(chosen)
+        self._at = [self.columns.index(c) for c in self.shown]
+        return before != [(c.key, c.width) for c in self.shown]
+
+    def _room(self) -> int:
+        """The width for columns: a vertical scrollbar comes and goes without a resize."""
+        return self.size.width - self.scrollbar_size_vertical
+
+    @property
+    def fitted_keys(self) -> list[str]:
+        """The keys of the columns on screen without scrolling sideways, in screen order."""
+        return [c.key for c in self.shown[:self.fitted]]
+
+    def scroll_columns(self, step: int) -> None:
+        """Scroll sideways by whole columns."""
+        edges, x = [], 0
+        for col in self.shown:
+            edges.append(x)
+            x += col.width + self.gap
+        now = self.scroll_offset.x
+        if step > 0:
+            target = next((e for e in edges if e > now), now)
+        else:
+            target = max((e for e in edges if e < now), default=0)
+        self.scroll_to(x=target, animate=False)
+
     def _width(self) -> int:
-        return sum(c.width + self.gap for c in self.columns)
+        return sum(c.width + self.gap for c in self.shown)
 
     def _resize(self) -> None:
         """Rows that fit need no scrolling; beyond that the height grows in steps, so that one
@@ -200,6 +280,15 @@ class LineTable(ScrollView, can_focus=True):
             self.virtual_size = size
 
     def on_resize(self) -> None:
+        self.refit()
+
+    def on_show(self) -> None:  # a tab shown again: the width may have changed while it was hidden
+        self.refit()
+
+    def refit(self) -> None:
+        if self._choose_columns():
+            self._strips.clear()
+            self.refresh()
         self._resize()
 
     def _refresh_row(self, i: int) -> None:
@@ -240,6 +329,8 @@ class LineTable(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         if y == 0:
+            if self._room() != self._chosen_for:  # a scrollbar came or went
+                self.call_later(self.refit)
             strip = self._header()
         else:
             i = self.scroll_offset.y + y - 1
@@ -252,7 +343,7 @@ class LineTable(ScrollView, can_focus=True):
     def _header(self) -> Strip:
         style = self.rich_style + self.get_component_rich_style("table--header")
         labels = []
-        for i, col in enumerate(self.columns):
+        for i, col in zip(self._at, self.shown):
             mark = ""
             if self.sort_mark and self.sort_mark[0] == i:
                 mark = "▼" if self.sort_mark[1] else "▲"
@@ -272,7 +363,9 @@ class LineTable(ScrollView, can_focus=True):
             base += self.get_component_rich_style("table--even-row")
         segments: list[Segment] = []
         run, run_style = "", None  # neighbouring cells of one style become one segment
-        for (text, spec), col in zip(self._cells[key], self.columns):
+        cells = self._cells[key]
+        for i, col in zip(self._at, self.shown):
+            text, spec = cells[i]
             style = base + _style(spec) if spec else base
             piece = " " + _fit(text, col.width, col.right, col.tail) + " " * (self.gap - 1)
             if style == run_style:

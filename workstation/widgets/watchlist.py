@@ -212,7 +212,7 @@ class Watchlist(Panel, LineTable):
         """Repaint the rows of `codes` whose text or colour changed; returns rows touched. A cell
         wider than its column (or a first word in Session) lays the columns out again."""
         self.flushes += 1
-        quote, full, widths, shown = self.store.quote, self.full, self.widths, self.shown
+        quote, full, widths = self.store.quote, self.full, self.widths
         touched, wider = [], False
         for code in codes:
             old = full.get(code)
