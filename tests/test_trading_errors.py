@@ -19,7 +19,7 @@ from tests.test_trading import (  # noqa: F401  (sim is a fixture)
 )
 
 pytestmark = pytest.mark.slow
-MSG = [key for key, _ in ORDER_COLS].index("msg")  # the orders tab's Message column
+MSG = [spec[0] for spec in ORDER_COLS].index("msg")  # the orders tab's Message column
 SUBMIT_FAILED, FAILED = 3, 21
 
 

@@ -17,7 +17,7 @@ from workstation.widgets.common import fmt_big, fmt_price, price_digits
 ORDER_COLS = (("time", "Time", 1), ("code", "Code", 0), ("side", "Side", 0), ("type", "Type", 1),
               ("qty", "Qty", 0), ("price", "Price", 0), ("trigger", "Trigger", 2), ("filled", "Filled", 1),
               ("status", "Status", 0), ("avg", "Avg fill", 3), ("id", "Order", 4), ("updated", "Updated", 5),
-              ("name", "Name", 6), ("msg", "Message", 3), ("remark", "Remark", 4))
+              ("name", "Name", 6), ("msg", "Message", 3), ("remark", "Remark", 7))
 FILL_COLS = (("time", "Time", 0), ("code", "Code", 0), ("side", "Side", 0), ("qty", "Qty", 0),
              ("price", "Price", 0), ("order", "Order", 2), ("id", "Fill", 3), ("name", "Name", 4))
 POS_COLS = (("code", "Code", 0), ("name", "Name", 5), ("qty", "Qty", 0), ("sell", "Can sell", 4),

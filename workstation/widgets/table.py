@@ -132,6 +132,13 @@ class LineTable(ScrollView, can_focus=True):
         self._resize()
         self.refresh()
 
+    def replace_columns(self, columns: list[Column]) -> None:
+        """Other columns for the same rows (the watchlist chooses its own by width)."""
+        self.columns = columns
+        self.shown, self.fitted, self._at = list(columns), len(columns), list(range(len(columns)))
+        self._chosen_for = 0
+        self._strips.clear()
+
     # -- rows ------------------------------------------------------------------------------
 
     def set_rows(self, keys: list[str], cells: dict[str, Cells]) -> int:

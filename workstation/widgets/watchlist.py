@@ -87,7 +87,7 @@ class Watchlist(Panel, LineTable):
         super().__init__([Column(s.key, s.label, len(s.label), s.right) for s in SPECS], **kwargs)
         self.store = store
         self.full: dict[str, Cells] = {}  # every column's cells by code, shown or not
-        self.shown: list[int] = list(range(len(SPECS)))  # indices into SPECS on screen
+        self.spec_cols: list[int] = list(range(len(SPECS)))  # indices into SPECS on screen
         self.widths: list[int] = []  # natural width of each column over the rows
         self.sort_key: str | None = None  # a key of SORT_KEYS, or None: the list's own order
         self.sort_desc = False
@@ -131,7 +131,7 @@ class Watchlist(Panel, LineTable):
     # -- columns by width ------------------------------------------------------------------
 
     def _project(self, cells: Cells) -> Cells:
-        return tuple(cells[i] for i in self.shown)
+        return tuple(cells[i] for i in self.spec_cols)
 
     def _sorted_col(self) -> int | None:
         return KEYS.index(self.sort_key) if self.sort_key else None
@@ -146,10 +146,10 @@ class Watchlist(Panel, LineTable):
         columns = [Column(SPECS[i].key, SPECS[i].label, w, SPECS[i].right) for i, w in picked]
         changed = [(c.key, c.width) for c in columns] != [(c.key, c.width) for c in self.columns]
         if changed:
-            self.shown = [i for i, _ in picked]
-            self.columns = columns
+            self.spec_cols = [i for i, _ in picked]
+            self.replace_columns(columns)
             col = self._sorted_col()
-            self.sort_mark = (self.shown.index(col), self.sort_desc) if col in self.shown else None
+            self.sort_mark = (self.spec_cols.index(col), self.sort_desc) if col in self.spec_cols else None
         keys = self._ordered()
         self.set_rows(keys, {c: self._project(self.full[c]) for c in keys})
         if changed or force:
@@ -273,7 +273,7 @@ class Watchlist(Panel, LineTable):
         prefs = getattr(self.app, "prefs", None)
         if prefs is not None:
             prefs.set("watchlist_sort", f"{key}:{'desc' if desc else 'asc'}" if key else "")
-        self.columns = []  # the header's sort mark may need a cell more
+        self.replace_columns([])  # the header's sort mark may need a cell more
         self._layout(force=True)
         self.move_cursor(self.cursor_row)
         label = next((s.label for s in SPECS if s.key == key), "")
@@ -284,7 +284,7 @@ class Watchlist(Panel, LineTable):
         if reverse:
             self.sort_by(self.sort_key or "pct", not self.sort_desc)
             return
-        keys = [SPECS[i].key for i in self.shown]
+        keys = [SPECS[i].key for i in self.spec_cols]
         i = keys.index(self.sort_key) + 1 if self.sort_key in keys else 0
         self.sort_by(keys[i] if i < len(keys) else None, self.sort_desc)
 
