@@ -15,6 +15,7 @@ from protocol.proto import GetGlobalState_pb2
 from protocol.trade import OrderType, Side
 from tests.test_account_tables import ready
 from tests.test_app import wait_until
+from tests.test_snapshots import freeze_ages
 from workstation.app import FutuTui
 from workstation.config import Config, Watchlist as WatchlistFile
 from workstation.journal import Journal
@@ -62,10 +63,11 @@ def test_account_tab(size, tab, frozen_sim, tmp_path, snap_compare):
         if tab == "positions":
             await pilot.press("right_square_bracket", "right_square_bracket")
         feed = app.feed
-        await wait_until(pilot, lambda: feed.want <= feed.have.keys() | feed.failed, what="every subscription answered")
+        await wait_until(pilot, lambda: feed.want <= feed.have.keys() | feed.failed and feed.idle,
+                         what="every subscription and read answered")
         await feed.client.request(ids.GET_GLOBAL_STATE, GetGlobalState_pb2.C2S(userID=0))
         app.status.wall_clock = lambda: START
-        app.status.mono_clock = lambda: app.store.last_push
+        freeze_ages(app)
         app.action_dismiss_toasts()
         app.flush()
         app.refresh_all()

@@ -31,6 +31,8 @@ def test_detail_layout(size, frozen_sim, tmp_path, snap_compare):  # noqa: F811
                          what="every subscription and read answered")
         app.status.wall_clock = lambda: START
         freeze_ages(app)
+        app.action_dismiss_toasts()  # before the modal: a toast on the screen below follows it up
+        await wait_until(pilot, lambda: not app.screen.query("Toast"), what="no toast")
         await pilot.press("d")
         screen = app.screen
         assert isinstance(screen, QuoteDetail)
