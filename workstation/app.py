@@ -11,7 +11,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
-from textual.widgets import Footer, Tab, Tabs
+from textual.widgets import Tab, Tabs
 from textual.worker import Worker, WorkerState
 
 import themes
@@ -38,6 +38,7 @@ from workstation.panels import PanelRef
 from workstation.store import Store
 from workstation.trading.messages import TradingLocked, TradingOutcome, TradingUnlocked, UnlockForgotten
 from workstation.widgets.chart import ChartPanel
+from workstation.widgets.footer import KeyBar
 from workstation.widgets.panel import Follow, Panel
 from workstation.widgets.statusbar import StatusBar
 from workstation.widgets.watchlist import Watchlist
@@ -124,7 +125,7 @@ class FutuTui(WatchGroups, TradingActions, HoursActions, DetailActions, Settings
                 yield panel
         self.status = StatusBar(id="status")
         yield self.status
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         for theme in themes.build_themes():
