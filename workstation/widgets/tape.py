@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from itertools import islice
 
-from rich.table import Table
 from rich.text import Text
 
 from protocol.hours import TICKER_OVERNIGHT, TICKER_PRE_AFTER
@@ -41,21 +40,26 @@ class TapePanel(FocusedPanel):
         recent = list(islice(reversed(tape), rows))
         mean = sum(t.volume for t in islice(reversed(tape), 100)) / min(len(tape), 100)
         d = price_digits(self.code)
-        table = Table.grid(expand=True, padding=(0, 1))
-        table.add_column(no_wrap=True, style="dim")
-        table.add_column(justify="right")
-        table.add_column(justify="right")
-        table.add_column(width=1)
         marks = any(t.kind in SESSION_MARKS for t in recent)
-        if marks:
-            table.add_column(width=1)
-        for t in recent:
+        times = [t.time[11:19] if len(t.time) >= 19 else t.time[:8] for t in recent]
+        prices = [fmt_price(t.price, d) for t in recent]
+        sizes = [fmt_big(t.volume) for t in recent]
+        pw, sw = max(map(len, prices)), max(map(len, sizes))
+        # Price and size always fit whole; the time gives way first (hh:mm:ss, then mm:ss, then none).
+        room = self.size.width - (pw + sw + 3 + (2 if marks else 0))
+        tw = 8 if room >= 9 else 5 if room >= 6 else 0
+        out = Text(no_wrap=True, overflow="crop")
+        for t, when, price, size in zip(recent, times, prices, sizes):
             colour = up if t.direction == 1 else down if t.direction == 2 else flat
             large = t.volume >= BIG_TRADE_FACTOR * mean
-            size_style = f"bold reverse {big}" if large else colour
-            cells = [t.time[11:19] if len(t.time) >= 19 else t.time, Text(fmt_price(t.price, d), style=colour),
-                     Text(fmt_big(t.volume), style=size_style), Text(DIRS.get(t.direction, " "), style=colour)]
+            if tw:
+                out.append(when[-tw:].ljust(tw) + " ", style="dim")
+            out.append(price.rjust(pw + max(0, room - tw - 1 if tw else room)), style=colour)
+            out.append(" ")
+            out.append(size.rjust(sw), style=f"bold reverse {big}" if large else colour)
+            out.append(" " + DIRS.get(t.direction, " "), style=colour)
             if marks:
-                cells.append(Text(SESSION_MARKS.get(t.kind, " "), style="dim italic"))
-            table.add_row(*cells)
-        self.update(table, layout=False)
+                out.append(" " + SESSION_MARKS.get(t.kind, " "), style="dim italic")
+            out.append("\n")
+        out.rstrip()
+        self.update(out, layout=False)
