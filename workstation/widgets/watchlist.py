@@ -245,7 +245,9 @@ class Watchlist(Panel, LineTable):
         """After a theme change: every colour may differ."""
         if self.full:
             self.full = {code: self._render_row(self.store.quote(code)) for code in self.full}
-            self._cells.update({code: self._project(self.full[code]) for code in self.keys})
+            # The rows may now hold data wider than the columns chosen before it came (a repaint
+            # that lands before the first refresh_codes): choose the columns again.
+            self._layout()
         super().repaint_all()
 
     # -- the live sort ---------------------------------------------------------------------
