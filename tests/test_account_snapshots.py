@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import pytest
 
-from protocol import ids
 from protocol.client import OpenDClient
 from protocol.gateway.sim import SimThread
-from protocol.proto import GetGlobalState_pb2
 from protocol.trade import OrderType, Side
 from tests.test_account_tables import ready
 from tests.test_app import wait_until
-from tests.test_snapshots import freeze_ages
+from tests.test_snapshots import still_screen
 from workstation.app import FutuTui
 from workstation.config import Config, Watchlist as WatchlistFile
 from workstation.journal import Journal
@@ -62,16 +60,6 @@ def test_account_tab(size, tab, frozen_sim, tmp_path, snap_compare):
         await pilot.press("4")
         if tab == "positions":
             await pilot.press("right_square_bracket", "right_square_bracket")
-        feed = app.feed
-        await wait_until(pilot, lambda: feed.want <= feed.have.keys() | feed.failed and feed.idle,
-                         what="every subscription and read answered")
-        await feed.client.request(ids.GET_GLOBAL_STATE, GetGlobalState_pb2.C2S(userID=0))
-        app.status.wall_clock = lambda: START
-        freeze_ages(app)
-        app.action_dismiss_toasts()
-        app.flush()
-        app.refresh_all()
-        app.tick_status()
-        await wait_until(pilot, lambda: not app.screen.query("Toast"), what="no toast")
+        await still_screen(pilot, app)
 
     assert snap_compare(app, terminal_size=size, run_before=settle)

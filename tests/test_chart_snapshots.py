@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from protocol import ids
 from protocol.client import OpenDClient
-from protocol.proto import GetGlobalState_pb2
 from tests.test_app import wait_until
-from tests.test_snapshots import CODES, START, freeze_ages, frozen_sim, ready  # noqa: F401 (a fixture)
+from tests.test_snapshots import CODES, START, frozen_sim, ready, still_screen  # noqa: F401 (a fixture)
 from workstation.app import FutuTui
 from workstation.config import Config, Watchlist as WatchlistFile
 from workstation.journal import Journal
@@ -44,17 +42,7 @@ def settle_for(app: FutuTui):
             await wait_until(pilot, lambda: len(chart.visible_bars) > 20, what="candles")
         else:
             await wait_until(pilot, lambda: len(chart.visible_minutes) > 20, what="the time-share")
-        feed = app.feed
-        await wait_until(pilot, lambda: feed.want <= feed.have.keys() | feed.failed and feed.idle,
-                         what="every subscription and read answered")
-        await feed.client.request(ids.GET_GLOBAL_STATE, GetGlobalState_pb2.C2S(userID=0))
-        app.status.wall_clock = lambda: START
-        freeze_ages(app)
-        app.action_dismiss_toasts()
-        app.flush()
-        app.refresh_all()
-        app.tick_status()
-        await wait_until(pilot, lambda: not app.screen.query("Toast"), what="no toast")
+        await still_screen(pilot, app)
 
     return settle
 

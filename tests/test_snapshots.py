@@ -31,6 +31,23 @@ def freeze_ages(app: FutuTui) -> None:
     app.status.mono_clock = lambda: oldest
 
 
+async def still_screen(pilot, app: FutuTui) -> None:
+    """Quiet (the market is paused, so only subscriptions push): every subscription and read is
+    answered, and a request sent now is answered after everything sent before it, first pushes
+    included. Then the clocks stop, toasts go and every panel is drawn from what it holds."""
+    feed = app.feed
+    await wait_until(pilot, lambda: feed.want <= feed.have.keys() | feed.failed and feed.idle,
+                     what="every subscription and read answered")
+    await feed.client.request(ids.GET_GLOBAL_STATE, GetGlobalState_pb2.C2S(userID=0))
+    app.status.wall_clock = lambda: START
+    freeze_ages(app)
+    app.action_dismiss_toasts()
+    app.flush()
+    app.refresh_all()
+    app.tick_status()
+    await wait_until(pilot, lambda: not app.screen.query("Toast"), what="no toast")  # snap_compare then waits for idle
+
+
 @pytest.fixture
 def frozen_sim():
     """A fresh simulator per snapshot: one app's subscriptions must not show in another's quota."""
@@ -61,18 +78,6 @@ def test_layout(size, frozen_sim, tmp_path, snap_compare):
 
     async def settle(pilot) -> None:
         await wait_until(pilot, lambda: ready(app), what="every panel filled")
-        # Quiet (the market is paused, so only subscriptions push): every subscription is answered,
-        # and a request sent now is answered after everything sent before it, first pushes included.
-        feed = app.feed
-        await wait_until(pilot, lambda: feed.want <= feed.have.keys() | feed.failed and feed.idle,
-                         what="every subscription and read answered")
-        await feed.client.request(ids.GET_GLOBAL_STATE, GetGlobalState_pb2.C2S(userID=0))
-        app.status.wall_clock = lambda: START
-        freeze_ages(app)
-        app.action_dismiss_toasts()
-        app.flush()
-        app.refresh_all()
-        app.tick_status()
-        await wait_until(pilot, lambda: not app.screen.query("Toast"), what="no toast")  # snap_compare then waits for idle
+        await still_screen(pilot, app)
 
     assert snap_compare(app, terminal_size=size, run_before=settle)
