@@ -35,11 +35,12 @@ def sim():
 
 def screen_lines(app) -> list[Text]:
     """The chart's lines as the panel renders them."""
-    return app.chart.render().split("\n")
+    chart = app.chart
+    return [Text.assemble(*((seg.text, seg.style) for seg in chart.render_line(y))) for y in range(chart.size.height)]
 
 
 def screen_text(app) -> str:
-    return "\n".join(line.plain for line in screen_lines(app))
+    return "\n".join(line.plain.rstrip() for line in screen_lines(app))
 
 
 def style_at(line: Text, col: int) -> str:

@@ -13,6 +13,7 @@ import time
 from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
+from textual.strip import Strip
 from textual.widget import Widget
 
 from protocol.codes import KL_SUBTYPES
@@ -22,6 +23,7 @@ from workstation.timeshare import RT, RT_DAYS, five_days
 from workstation.widgets.chart_draw import Look, draw_candles, draw_timeshare
 from workstation.widgets.common import price_digits, price_styles, set_titles
 from workstation.widgets.panel import Follow, Panel
+from workstation.widgets.strips import text_strip
 
 PERIODS = ("1m", "5m", "15m", "30m", "60m", "day", "week", "month")
 # What i cycles through: Bollinger bands on the price and one pane below, or all three panes.
@@ -76,6 +78,7 @@ class ChartPanel(Panel, Widget):
         self._drawn: tuple | None = None
         self._drawn_at = 0.0
         self._lines: list[Text] = []
+        self._strips: list[Strip] = []  # _lines on the panel's background, what render_line gives
         self.visible_bars: list[Bar] = []  # K-line view: the bars on screen, the focus bar last
         self.visible_minutes: list = []  # time-share view: the minutes up to the focus one
         self.readout = ""  # the focus bar's OHLC, volume and change, as on screen
@@ -233,14 +236,21 @@ class ChartPanel(Panel, Widget):
         self.bar_line = "" if self.back else "latest"
         set_titles(self, subtitle=self.subtitle())
 
-    def render(self) -> Text:
+        self._strips = []
+
+    def render_line(self, y: int) -> Strip:
+        base = self.rich_style
+        if not self._strips and self._lines:
+            console = self.app.console
+            self._strips = [text_strip(line, base, console) for line in self._lines[: max(1, self.size.height)]]
         width = max(1, self.size.width)
-        lines = []
-        for line in self._lines[: max(1, self.size.height)]:
-            if line.cell_len > width:  # a long readout is cut, never wrapped onto the plot
-                line = line[:width]
-            lines.append(line)
-        return Text("\n").join(lines)
+        if y < len(self._strips):  # a long readout is cut, never wrapped onto the plot
+            return self._strips[y].crop_extend(0, width, base)
+        return Strip.blank(width, base)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips = []  # the background (focus, dimming, theme) is in every strip
 
     def on_resize(self) -> None:
         self.refresh_chart(force=True)

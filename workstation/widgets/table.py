@@ -117,6 +117,7 @@ class LineTable(ScrollView, can_focus=True):
         self.keys: list[str] = []
         self._cells: dict[str, Cells] = {}
         self._strips: dict[tuple[str, int], Strip] = {}  # (key, background) -> the row, unscrolled
+        self._bases: tuple[Style, ...] | None = None  # odd, even, cursor, header row styles (DOM lookups are slow)
         self._index: dict[str, int] = {}
         self._cursor = 0
         self.sort_mark: tuple[int, bool] | None = None  # (column, descending) shown in the header
@@ -342,13 +343,23 @@ class LineTable(ScrollView, can_focus=True):
         else:
             i = self.scroll_offset.y + y - 1
             if i >= len(self.keys):
-                return Strip.blank(self.size.width, self.rich_style)
+                return Strip.blank(self.size.width, self.bases[0])
             strip = self._row(i)
         x = self.scroll_offset.x
-        return strip.crop_extend(x, x + self.size.width, self.rich_style)
+        return strip.crop_extend(x, x + self.size.width, self.bases[0])
+
+    @property
+    def bases(self) -> tuple[Style, ...]:
+        """The backgrounds of odd, even, cursor and header rows, looked up once per style change."""
+        if self._bases is None:
+            plain = self.rich_style
+            self._bases = (plain, plain + self.get_component_rich_style("table--even-row"),
+                           plain + self.get_component_rich_style("table--cursor"),
+                           plain + self.get_component_rich_style("table--header"))
+        return self._bases
 
     def _header(self) -> Strip:
-        style = self.rich_style + self.get_component_rich_style("table--header")
+        style = self.bases[3]
         labels = []
         for i, col in zip(self._at, self.shown):
             mark = ""
@@ -363,11 +374,7 @@ class LineTable(ScrollView, can_focus=True):
         strip = self._strips.get((key, bg))
         if strip is not None:
             return strip
-        base = self.rich_style
-        if bg == 2:
-            base += self.get_component_rich_style("table--cursor")
-        elif bg == 1:
-            base += self.get_component_rich_style("table--even-row")
+        base = self.bases[bg]
         segments: list[Segment] = []
         run, run_style = "", None  # neighbouring cells of one style become one segment
         cells = self._cells[key]
@@ -389,13 +396,16 @@ class LineTable(ScrollView, can_focus=True):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._strips.clear()  # focus, theme or class change: the backgrounds differ
+        self._bases = None
 
     def on_focus(self, event: events.Focus) -> None:
         self._strips.clear()
+        self._bases = None
         self.refresh()
 
     def on_blur(self, event: events.Blur) -> None:
         self._strips.clear()
+        self._bases = None
         self.refresh()
 
     # -- the cursor ------------------------------------------------------------------------
