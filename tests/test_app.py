@@ -31,13 +31,15 @@ def sim():
     thread.stop()
 
 
-def make_app(sim, tmp_path, codes=CODES, **settings) -> FutuTui:
+def make_app(sim, tmp_path, codes=CODES, prefs=None, **settings) -> FutuTui:
+    """The app against `sim` (a SimThread), its files in tmp_path; the watchlist file is
+    written only if absent (a restarted app keeps what the last one saved)."""
     wl = WatchlistFile(tmp_path / "watchlist.json")
     if not wl.path.exists():
         wl.save(codes)
     port = sim.sim.port
     return FutuTui(Config(port=port, **settings), lambda: OpenDClient("127.0.0.1", port), watchlist_file=wl,
-                   journal=Journal(tmp_path))
+                   journal=Journal(tmp_path), prefs=prefs)
 
 
 async def wait_until(pilot, predicate, timeout: float = 45.0, what: str = "condition") -> None:

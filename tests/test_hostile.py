@@ -4,19 +4,17 @@ to hurt never crash it, freeze it, reshape its screen or reach the terminal raw.
 from __future__ import annotations
 
 import math
-import time
 
 import pytest
 from textual.notifications import Notify
 
 from protocol import ids
-from protocol.client import ConnState, OpenDClient
+from protocol.client import ConnState
 from protocol.codes import KL_SUBTYPES
 from protocol.gateway.sim import SimThread
 from tests import hostile
+from tests.test_app import make_app as shared_app, wait_until
 from workstation.app import FutuTui
-from workstation.config import Config, Watchlist as WatchlistFile
-from workstation.journal import Journal
 from workstation.messages import FillReceived
 from workstation.trading.messages import OrderRejected
 from workstation.widgets.common import fmt_price, price_digits
@@ -35,19 +33,9 @@ def sim():
 
 
 def make_app(sim, tmp_path, codes=CODES) -> FutuTui:
-    wl = WatchlistFile(tmp_path / "watchlist.json")
-    wl.save(codes)
-    port = sim.sim.port
-    return FutuTui(Config(port=port), lambda: OpenDClient("127.0.0.1", port), watchlist_file=wl,
-                   journal=Journal(tmp_path))
+    return shared_app(sim, tmp_path, codes)
 
 
-async def wait_until(pilot, predicate, timeout: float = 45.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await pilot.pause()
 
 
 def settled(app) -> bool:

@@ -11,14 +11,13 @@ import pytest
 from textual.widgets import Static, Tabs
 
 from protocol import ids
-from protocol.client import ConnState, OpenDClient
+from protocol.client import ConnState
 from protocol.codes import security
 from protocol.gateway.sim import SimThread
 from protocol.proto import Qot_Common_pb2, Qot_UpdateBasicQot_pb2
+from tests.test_app import make_app as shared_app, wait_until
 from workstation import panels as registry
 from workstation.app import FutuTui
-from workstation.config import Config, Watchlist as WatchlistFile
-from workstation.journal import Journal
 from workstation.store import Changes, Store
 from workstation.widgets.common import fmt_price, price_digits
 from workstation.widgets.panel import Panel
@@ -37,19 +36,9 @@ def sim():
 
 
 def make_app(sim, tmp_path, codes=CODES) -> FutuTui:
-    wl = WatchlistFile(tmp_path / "watchlist.json")
-    wl.save(codes)
-    port = sim.sim.port
-    return FutuTui(Config(port=port), lambda: OpenDClient("127.0.0.1", port), watchlist_file=wl,
-                   journal=Journal(tmp_path))
+    return shared_app(sim, tmp_path, codes)
 
 
-async def wait_until(pilot, predicate, timeout: float = 45.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await pilot.pause()
 
 
 def priced(app, code) -> bool:

@@ -11,13 +11,11 @@ import pytest
 from textual.widgets import OptionList
 
 from protocol import ids
-from protocol.client import OpenDClient
 from protocol.gateway.instruments import WATCHLISTS
 from protocol.gateway.sim import SimThread
 from tests.hostile import push, quote
+from tests.test_app import make_app as shared_app, wait_until
 from workstation.app import FutuTui
-from workstation.config import Config, Watchlist as WatchlistFile
-from workstation.journal import Journal
 from workstation.prefs import Prefs
 from workstation.screens.symbol import SymbolSearch
 from workstation.widgets.common import price_styles
@@ -27,20 +25,9 @@ CODES = ["HK.00700", "HK.09988", "HK.03690", "US.AAPL"]
 
 
 def make_app(thread, tmp_path, codes=CODES, prefs: Prefs | None = None) -> FutuTui:
-    wl = WatchlistFile(tmp_path / "watchlist.json")
-    if not wl.path.exists():
-        wl.save(codes)
-    port = thread.sim.port
-    return FutuTui(Config(port=port), lambda: OpenDClient("127.0.0.1", port), watchlist_file=wl,
-                   journal=Journal(tmp_path), prefs=prefs)
+    return shared_app(thread, tmp_path, codes, prefs=prefs)
 
 
-async def wait_until(pilot, predicate, timeout: float = 45.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await pilot.pause()
 
 
 def priced(app, code) -> bool:

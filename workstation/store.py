@@ -335,8 +335,9 @@ class Store:
         return Bar(wire.stamp(k.time), p(k.openPrice), p(k.highPrice), p(k.lowPrice), p(k.closePrice),
                    int(volume), k.turnover)
 
-    def set_bars(self, code: str, kl_type: int, klines) -> None:
-        """History (RequestHistoryKL): replaces what we had for this code and period."""
+    def set_bars(self, code: str, kl_type: int, klines, keep: int = BARS_LEN) -> None:
+        """History (RequestHistoryKL): replaces what we had for this code and period (the
+        newest `keep` bars)."""
         bars = []
         for k in klines:
             if not k.isBlank:
@@ -344,7 +345,7 @@ class Store:
                     bars.append(self.bar_of(k))
                 except BadData as exc:
                     self.reject(f"K-line {code}", exc)
-        self.bars[(code, kl_type)] = bars[-BARS_LEN:]
+        self.bars[(code, kl_type)] = bars[-keep:]
         self.bars_at[(code, kl_type)] = time.monotonic()
         self.dirty_bars.add((code, kl_type))
 

@@ -82,16 +82,7 @@ def apply_rt(store: Store, s2c) -> None:
 
 def set_days(store: Store, code: str, klines) -> None:
     """The 1-minute history bars of the five-day view (more than the K-line chart keeps)."""
-    bars = []
-    for k in klines:
-        if not k.isBlank:
-            try:
-                bars.append(store.bar_of(k))
-            except BadData as exc:
-                store.reject(f"K-line {code}", exc)
-    store.bars[(code, RT_DAYS)] = bars[-DAYS_MAX:]
-    store.bars_at[(code, RT_DAYS)] = time.monotonic()
-    store.dirty_bars.add((code, RT_DAYS))
+    store.set_bars(code, RT_DAYS, klines, keep=DAYS_MAX)
 
 
 def day_minutes(bars: list[Bar]) -> list[Minute]:

@@ -3,8 +3,9 @@ at 200x60, from 600 fixed daily bars; the time to build it and render it to term
 
     python -m tests.bench.chart_build [--runs 200] [--size 200x60]
 
-"Build + render" is `draw_candles` (indicators computed with pandas, every cell drawn) plus
-rendering its lines to a truecolor ANSI string with Rich, what Textual does with them. Goal
+"Build + render" is `draw_candles` (indicators computed with pandas, every cell drawn), its
+lines cut into Strips as the panel does, and the Strips rendered to a truecolor ANSI string as
+Textual's compositor does for a frame. Goal
 (issue 15): under 20 ms. The official SDK draws nothing, so there is no SDK figure; the
 baseline is the chart this replaced, built the same way: plotext candles, three MA lines and
 a volume subplot (no indicators), `build()` plus `Text.from_ansi` as textual-plotext renders it.
@@ -18,10 +19,12 @@ import statistics
 import time
 
 from rich.console import Console
+from rich.style import Style
 from rich.text import Text
 
 from workstation.store import Bar
 from workstation.widgets.chart_draw import Look, draw_candles
+from workstation.widgets.strips import text_strip
 
 
 def fixed_bars(n: int = 600) -> list[Bar]:
@@ -36,10 +39,12 @@ def fixed_bars(n: int = 600) -> list[Bar]:
 
 
 def ours(bars: list[Bar], width: int, height: int, console: Console) -> str:
+    """What the chart panel does: draw, cut the lines into Strips, and (as Textual's
+    compositor does for each frame) turn the Strips into terminal text."""
     lines, _, _ = draw_candles(bars, 0, width, height, ("BOLL", "MACD", "RSI", "KDJ"), Look())
-    with console.capture() as cap:
-        console.print(Text("\n").join(lines), soft_wrap=True)
-    return cap.get()
+    base = Style.null()
+    strips = [text_strip(line, base, console).crop_extend(0, width, base) for line in lines]
+    return "\n".join(strip.render(console) for strip in strips)
 
 
 def plotext_baseline(bars: list[Bar], width: int, height: int) -> Text:
