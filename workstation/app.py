@@ -25,7 +25,7 @@ from workstation.hours_actions import HoursActions
 from workstation.detail_actions import DetailActions
 from workstation.settings_actions import SettingsActions
 from workstation.watch_groups import WatchGroups
-from workstation.watch_reads import load_index
+from workstation.watch_reads import load_index, watch_group_codes, watch_groups
 from workstation.trading_actions import TradingActions
 from workstation.commands import WorkstationCommands
 from workstation.notices import Notices
@@ -305,18 +305,18 @@ class FutuTui(WatchGroups, TradingActions, HoursActions, DetailActions, Settings
             self.notify("not connected to OpenD", severity="warning")
             return
         try:
-            names = await self.feed.watchlist_groups()
+            groups = dict(await watch_groups(self.feed.client))  # shown name -> the name OpenD knows
         except Exception as exc:
             self.notify(f"watchlist groups unavailable: {exc}", severity="warning")
             return
-        if not names:
+        if not groups:
             self.notify("OpenD offers no watchlist groups for this account")
             return
-        name = await self.push_screen_wait(SymbolSearch([(n, "") for n in names], "Import watchlist group"))
-        if not name:
+        name = await self.push_screen_wait(SymbolSearch([(n, "") for n in groups], "Import watchlist group"))
+        if name not in groups:
             return
         try:
-            codes = await self.feed.watchlist_group(name)
+            codes = await watch_group_codes(self.feed.client, groups[name])
         except Exception as exc:
             self.notify(f"{name}: {exc}", severity="warning")
             return

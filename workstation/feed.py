@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from protocol import ids
 from protocol.client import ConnState, NotConnected, OpenDClient, OpenDError, RequestTimeout
 from protocol.codes import KL_SUBTYPES, SUB_BROKER, SUB_ORDER_BOOK, SUB_QUOTE, SUB_TICKER, code_of, security
-from protocol.sanitize import NAME_CHARS, clean_text, valid_code
+from protocol.sanitize import NAME_CHARS, clean_text
 from protocol.proto import (
     GetGlobalState_pb2,
     Qot_GetBasicQot_pb2,
@@ -26,7 +26,6 @@ from protocol.proto import (
     Qot_GetCapitalFlow_pb2,
     Qot_GetStaticInfo_pb2,
     Qot_GetSubInfo_pb2,
-    Qot_GetUserSecurity_pb2, Qot_GetUserSecurityGroup_pb2,
     Qot_RequestHistoryKL_pb2,
     Qot_Sub_pb2,
 )
@@ -467,29 +466,6 @@ class Feed:
                     self._market_states(await self.client.request(
                         ids.GET_GLOBAL_STATE, GetGlobalState_pb2.C2S(userID=self.client.info.login_user_id)))
 
-    async def watchlist_groups(self) -> list[str]:
-        """Names of the account's Futu watchlist groups (Qot_GetUserSecurityGroup)."""
-        s2c = await self.client.request(ids.QOT_GET_USER_SECURITY_GROUP, Qot_GetUserSecurityGroup_pb2.C2S(groupType=3))
-        return [g.groupName for g in s2c.groupList]
-
-    async def watchlist_group(self, name: str) -> list[str]:
-        """The codes in one group (Qot_GetUserSecurity: 10 calls / 30 s, so one group at a time)."""
-        s2c = await self.client.request(ids.QOT_GET_USER_SECURITY, Qot_GetUserSecurity_pb2.C2S(groupName=name))
-        codes = (code_of(i.basic.security.market, i.basic.security.code) for i in s2c.staticInfoList)
-        return [c for c in codes if valid_code(c)]
 
 def _hms(t: float) -> str:
     return datetime.fromtimestamp(t).strftime("%H:%M:%S")
-
-
-async def load_universe(client: OpenDClient) -> list[tuple[str, str]]:
-    """Every stock, ETF and index OpenD lists in HK, US, SH and SZ: (code, name)."""
-    out: list[tuple[str, str]] = []
-    for market in (1, 11, 21, 22):
-        for sec_type in (3, 4, 6):
-            s2c = await client.request(ids.QOT_GET_STATIC_INFO, Qot_GetStaticInfo_pb2.C2S(market=market, secType=sec_type))
-            for i in s2c.staticInfoList:
-                code = code_of(i.basic.security.market, i.basic.security.code)
-                if valid_code(code):
-                    out.append((code, clean_text(i.basic.name, NAME_CHARS)))
-    return sorted(set(out))

@@ -11,9 +11,9 @@ import asyncio
 from protocol import ids
 from protocol.client import OpenDClient
 from protocol.codes import code_of
-from protocol.proto import Qot_GetUserSecurity_pb2, Qot_GetUserSecurityGroup_pb2
+from protocol.proto import Qot_GetStaticInfo_pb2, Qot_GetUserSecurity_pb2, Qot_GetUserSecurityGroup_pb2
 from protocol.sanitize import clean_text, valid_code
-from workstation.feed import load_universe
+from protocol.sanitize import NAME_CHARS
 from workstation.search import SymbolIndex
 
 GROUP_ALL = 3  # GroupType_All: the user's own groups and Futu's built-in ones
@@ -43,3 +43,16 @@ async def watch_group_codes(client: OpenDClient, raw_name: str) -> list[str]:
 async def load_index(client: OpenDClient) -> SymbolIndex:
     """Every code OpenD lists, indexed for search; the pinyin is worked out off the event loop."""
     return await asyncio.to_thread(SymbolIndex, await load_universe(client))
+
+
+async def load_universe(client: OpenDClient) -> list[tuple[str, str]]:
+    """Every stock, ETF and index OpenD lists in HK, US, SH and SZ: (code, name)."""
+    out: list[tuple[str, str]] = []
+    for market in (1, 11, 21, 22):
+        for sec_type in (3, 4, 6):
+            s2c = await client.request(ids.QOT_GET_STATIC_INFO, Qot_GetStaticInfo_pb2.C2S(market=market, secType=sec_type))
+            for i in s2c.staticInfoList:
+                code = code_of(i.basic.security.market, i.basic.security.code)
+                if valid_code(code):
+                    out.append((code, clean_text(i.basic.name, NAME_CHARS)))
+    return sorted(set(out))
