@@ -132,17 +132,20 @@ class Journal:
         except JournalError as exc:
             log.error("journal outcome for %s not written: %s", client_ref, exc.strerror)
 
-    def records(self) -> Iterator[dict[str, Any]]:
-        """Every readable line; a torn, garbled or hostile line is skipped, whatever it raises."""
+    def _lines(self) -> list[bytes]:
+        """The file's lines; none if it is missing or unreadable (said in the log)."""
         self.skipped = 0
         try:
-            data = self.path.read_bytes()
+            return self.path.read_bytes().split(b"\n")
         except FileNotFoundError:
-            return
+            return []
         except OSError as exc:
             log.warning("cannot read the order journal %s: %s", self.path, exc.strerror or exc)
-            return
-        for raw in data.split(b"\n"):
+            return []
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        """Every readable line; a torn, garbled or hostile line is skipped, whatever it raises."""
+        for raw in self._lines():
             if raw.strip() and (rec := self._parse(raw)) is not None:
                 yield rec
         if self.skipped:
@@ -151,17 +154,9 @@ class Journal:
     def _scan(self) -> dict[str, dict[str, Any]]:
         """What is unresolved, fast: a line as this class writes it is matched by its prefix
         and parsed only if it survives; any other line is parsed at once, in file order."""
-        self.skipped = 0
-        try:
-            data = self.path.read_bytes()
-        except FileNotFoundError:
-            return {}
-        except OSError as exc:
-            log.warning("cannot read the order journal %s: %s", self.path, exc.strerror or exc)
-            return {}
         open_: dict[str, bytes | dict[str, Any]] = {}
         claimed: set[str] = set()
-        for raw in data.split(b"\n"):
+        for raw in self._lines():
             m = _PREFIX.match(raw)
             if m is not None and raw.endswith(b"}"):
                 kind, ref = m.group(1), m.group(2).decode("utf-8", "replace")
