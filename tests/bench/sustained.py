@@ -1,7 +1,7 @@
 """Sustained load: the app headless at 2,000 quote pushes/s over 50 codes; push-to-screen
 latency and key-press-to-repaint latency.
 
-    python -m tests.bench.sustained [--seconds 60] [--rate 2000] [--size 120x40]
+    python -m tests.bench.sustained [--seconds 60] [--rate 2000] [--size 120x40] [--flush-hz N]
 
 The gateway is the simulated OpenD in another process (tests/bench/loadgen.py, market
 paused) writing every 2 ms whatever is due; quote k of a code carries the price 5000 + k/100,
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import math
 import random
 import time
@@ -69,12 +70,16 @@ async def press_keys(app, clock: PaintClock, stop: asyncio.Event, out: list[floa
         key = "up" if key == "down" else "down"
 
 
-async def run(lg: LoadGenProcess, codes: list[str], rate: float, seconds: float, size: tuple[int, int]) -> dict:
-    app = make_app(lg.port, codes)
+async def run(lg: LoadGenProcess, codes: list[str], rate: float, seconds: float, size: tuple[int, int],
+              flush_hz: float | None = None) -> dict:
+    app = make_app(lg.port, codes, flush_hz)
     async with app.run_test(size=size) as pilot:
         await wait_until(pilot, lambda: app.feed.client.ready and len(app.feed.have) >= 2 * len(codes),
                          what="subscriptions")
         await pilot.pause(1.5)  # names, history, capital flow: let the start-up requests finish
+        # The app's last start-up step: a full collection, then the heap frozen (~0.1 s, once).
+        # Steady state is after it; cold_start measures start-up.
+        await wait_until(pilot, lambda: gc.get_freeze_count() > 0, what="the start-up heap frozen", timeout=30)
         app.watchlist.focus()
         clock = PaintClock(app)
         m = len(codes)
@@ -134,12 +139,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rate", type=float, default=2000.0, help="quote pushes per second (default 2000)")
     parser.add_argument("--codes", type=int, default=50)
     parser.add_argument("--size", default="120x40", help="terminal size of the headless app (default 120x40)")
+    parser.add_argument("--flush-hz", type=float, default=None, help="the app's repaint rate (default: the config's)")
     args = parser.parse_args(argv)
     size = tuple(int(x) for x in args.size.split("x"))
     codes = bench_codes(args.codes)
     lg = LoadGenProcess()
     try:
-        r = asyncio.run(run(lg, codes, args.rate, args.seconds, size))
+        r = asyncio.run(run(lg, codes, args.rate, args.seconds, size, args.flush_hz))
     finally:
         lg.stop()
     sent = r["sent"]
