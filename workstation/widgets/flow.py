@@ -108,6 +108,8 @@ def flow_plot_lines(flow: FlowSnap, width: int, rows: int, up: str, down: str) -
     pad = (hi - lo) * 0.04
     probe = Canvas(1, plot_rows, lo - pad, hi + pad)
     labels = probe.ticks(0, fmt_big)
+    zero = round(probe.hi / (probe.hi - probe.lo) * (4 * plot_rows - 1)) >> 2  # the dotted zero line's row
+    labels[zero] = "0"
     gutter = max(map(len, labels.values())) + 1
     cv = Canvas(max(1, width - gutter), plot_rows, lo - pad, hi + pad)
     cv.hline(0.0, "grey42")
@@ -160,6 +162,10 @@ class FlowPanel(Panel, LinePanel):
         has_flow = flow is not None and bool(flow.times)
         if has_flow and height >= PLOT_MIN_HEIGHT and height - len(lines) >= 5:
             lines = flow_plot_lines(flow, width, height - len(lines), up, down) + lines
+        elif has_flow and lines and height > len(lines):  # no room for the plot: its latest figure
+            net = flow.total[-1]
+            lines.insert(0, Text.assemble(("Net inflow ", "bold"), (fmt_big(net), up if net > 0 else down if net < 0 else ""),
+                                          no_wrap=True, overflow="crop"))
         elif not lines or (height >= PLOT_MIN_HEIGHT and not has_flow):
             lines.insert(0, Text("waiting for capital flow…", style="dim"))
         self.update(Text("\n", no_wrap=True, overflow="crop").join(lines), layout=False)
