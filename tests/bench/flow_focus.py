@@ -34,7 +34,7 @@ async def run(runs: int, size: tuple[int, int]) -> list[float]:
     try:
         app = make_app(sim.sim.port, CODES)
         async with app.run_test(size=size) as pilot:
-            loaded = lambda: all(c in app.store.flows and c in app.store.dists for c in CODES)  # noqa: E731
+            loaded = lambda: all(c in app.store.flows and c in app.store.dists for c in CODES)
             await wait_until(pilot, lambda: app.focus_code in app.store.dists, what="the first distribution")
             await pilot.press("down")
             await wait_until(pilot, loaded, what="both codes' capital flow")
