@@ -1,21 +1,24 @@
 """The capital-flow panel through the real app against the simulated OpenD: every class's in
 and out amount is on screen whole at 120x40 and follows the data; in the narrow layout's flow
-tab the net-inflow plot shows the latest figure."""
+tab the net-inflow plot shows the latest figure. And its drawing at any width and any amounts
+the store lets through: nothing wider than the panel, no amount cut."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rich.color import Color
 
 from protocol.gateway.sim import SimThread
 from tests.test_app import make_app, wait_until
-from workstation.store import DistSnap
+from workstation.store import DistSnap, FlowSnap
 from workstation.widgets.common import fmt_big, price_styles
-from workstation.widgets.flow import CLASSES, SHORT
+from workstation.widgets.flow import CLASSES, SHORT, dist_lines, flow_plot_lines
+from workstation.wire import AMOUNT_MAX
 
-pytestmark = pytest.mark.slow
 AMOUNT = re.compile(r"^-?[\d,]+(?:\.(\d+))?[KMBT]?$")
 
 
@@ -60,6 +63,7 @@ def colour_at(strip, x: int):
     return None
 
 
+@pytest.mark.slow
 async def test_distribution_whole_at_120x40_and_following_the_data(sim, tmp_path):
     app = make_app(sim, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -96,3 +100,36 @@ async def test_distribution_whole_at_120x40_and_following_the_data(sim, tmp_path
                          what="the latest net inflow over the plot")
         lines = app.flow.lines_text().splitlines()
         assert sum(any("\u2800" < ch <= "\u28ff" for ch in line) for line in lines) >= 5  # braille lines
+
+
+amounts = st.floats(min_value=0, max_value=AMOUNT_MAX, exclude_max=True)
+
+
+@settings(max_examples=300, deadline=None)
+@given(width=st.integers(17, 200), ins=st.lists(amounts, min_size=4, max_size=4),
+       outs=st.lists(amounts, min_size=4, max_size=4))
+def test_distribution_fits_any_width_with_amounts_whole(width, ins, outs):
+    keys = [key for key, _ in CLASSES]
+    dist = DistSnap("HK.00700", dict(zip(keys, ins)), dict(zip(keys, outs)))
+    lines = dist_lines(dist, width, "red", "green")
+    assert len(lines) == 1 + len(CLASSES) and all(line.cell_len <= width for line in lines)
+    for line, key in zip(lines[1:], keys):
+        words = line.plain.split()
+        amounts_ = [w for w in words if AMOUNT.match(w)]
+        assert len(amounts_) == 2 and whole(amounts_[0], dist.inflow[key]) and whole(amounts_[1], dist.outflow[key])
+        assert "…" not in line.plain
+
+
+series = st.lists(st.floats(min_value=-AMOUNT_MAX / 2, max_value=AMOUNT_MAX / 2), min_size=1, max_size=400)
+
+
+@settings(max_examples=100, deadline=None)
+@given(width=st.integers(20, 200), rows=st.integers(5, 60), total=series)
+def test_plot_fills_its_rows_and_width(width, rows, total):
+    n = len(total)
+    times = tuple(f"2026-11-26 {9 + i // 60 % 8:02d}:{i % 60:02d}:00" for i in range(n))
+    half = tuple(v / 2 for v in total)
+    flow = FlowSnap("HK.00700", times, tuple(total), half, half, (0.0,) * n, (0.0,) * n)
+    lines = flow_plot_lines(flow, width, rows, "red", "green")
+    assert len(lines) == rows and all(line.cell_len <= width for line in lines)
+    assert lines[0].plain.startswith(f"Net {fmt_big(total[-1])}")
