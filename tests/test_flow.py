@@ -71,6 +71,8 @@ async def test_distribution_whole_at_120x40_and_following_the_data(sim, tmp_path
         code = app.focus_code
         await wait_until(pilot, lambda: shows(app, app.store.dists[code]), what="the store's figures on screen")
         first = app.store.dists[code]
+        await wait_until(pilot, lambda: app.flow.lines_text().startswith(
+            f"Net inflow {fmt_big(app.store.flows[code].total[-1])}\n"), what="the net inflow over the table")
         text = app.flow.lines_text()
         assert "…" not in text and app.flow.size.width <= 30  # a third of a column, nothing cut
         # In amounts in the up colour, out amounts in the down colour.

@@ -2,7 +2,8 @@
 
 Both are drawn as plain lines: the net-inflow lines in braille on the chart's `Canvas`, the
 distribution as a row per class (in bar, in amount, out amount, out bar). Amounts are
-always shown whole: the bars take the width that is left, then amounts lose decimals.
+always shown whole: the bars take the width that is left; labels shorten and amounts lose
+decimals only when even that is not enough.
 """
 
 from __future__ import annotations
@@ -130,7 +131,7 @@ class FlowPanel(Panel, LinePanel):
     DEFAULT_CSS = "FlowPanel { height: 1fr; }"
     key, title, cell = "flow", "Flow", (1, 1)
     watches = ("flows",)
-    follows = Follow.AT_ONCE  # plain lines, about a millisecond a redraw
+    follows = Follow.AT_ONCE  # plain lines: a redraw costs a millisecond or two
     stale_after = 20.0  # polled every 6 s, not pushed
 
     def __init__(self, store: Store, **kwargs) -> None:
