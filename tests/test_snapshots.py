@@ -81,3 +81,20 @@ def test_layout(size, frozen_sim, tmp_path, snap_compare):
         await still_screen(pilot, app)
 
     assert snap_compare(app, terminal_size=size, run_before=settle)
+
+
+def test_flow_tab(frozen_sim, tmp_path, snap_compare):
+    """The narrow layout's capital-flow tab: the net-inflow plot over the in/out distribution."""
+    wl = WatchlistFile(tmp_path / "watchlist.json")
+    wl.save(CODES)
+    port = frozen_sim.sim.port
+    app = FutuTui(Config(port=port), lambda: OpenDClient("127.0.0.1", port), watchlist_file=wl,
+                  journal=Journal(tmp_path))
+
+    async def settle(pilot) -> None:
+        await wait_until(pilot, lambda: ready(app), what="every panel filled")
+        await pilot.press("5")  # the flow tab: a hidden panel is not drawn
+        await wait_until(pilot, lambda: app.flow.display and app.flow.size.height > 11, what="the flow tab")
+        await still_screen(pilot, app)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=settle)

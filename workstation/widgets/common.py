@@ -124,14 +124,14 @@ def fmt_price(x: float, digits: int = 2) -> str:
     return f"{x:,.{digits}f}"
 
 
-def fmt_big(x: float) -> str:
-    """1234567 -> 1.23M; keeps columns narrow."""
+def fmt_big(x: float, digits: int = 2) -> str:
+    """1234567 -> 1.23M (1.2M with digits=1); keeps columns narrow."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "-"
     a = abs(x)
     for div, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
         if a >= div:
-            return f"{x / div:,.2f}{suffix}"
+            return f"{x / div:,.{digits}f}{suffix}"
     return f"{x:,.0f}"
 
 

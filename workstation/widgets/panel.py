@@ -23,8 +23,8 @@ class Follow(Enum):
     """How a panel follows the focused code."""
 
     NONE = "none"  # shows no single code (watchlist, account)
-    AT_ONCE = "at once"  # cheap to draw: moves with the cursor (book, tape)
-    SETTLED = "settled"  # plotext figures, tens of ms: once the cursor rests (chart, flow)
+    AT_ONCE = "at once"  # cheap to draw: moves with the cursor (book, tape, capital flow)
+    SETTLED = "settled"  # costly to draw: once the cursor rests (chart)
 
 
 class Panel:
