@@ -45,7 +45,7 @@ from workstation.widgets.watchlist import Watchlist
 
 NARROW_WIDTH, NARROW_HEIGHT = 110, 32
 FREEZE_AFTER = 5.0  # s after start-up: the long-lived heap is built by then
-PLOTS_SETTLE = 0.1  # s the focused code must rest before the chart and capital flow follow it
+PLOTS_SETTLE = 0.1  # s the focused code must rest before the chart follows it
 
 
 class FutuTui(WatchGroups, TradingActions, HoursActions, DetailActions, SettingsActions, App):
@@ -233,7 +233,7 @@ class FutuTui(WatchGroups, TradingActions, HoursActions, DetailActions, Settings
 
     def choose(self, code: str) -> None:
         """The focused code changes at once (orders and the detail use it); the panels follow
-        after the frame that moves the cursor: book and tape then, the chart and capital flow
+        after the frame that moves the cursor: book, tape and capital flow then, the chart
         (tens of ms to build) once the code has rested, so that holding an arrow key down the
         watchlist moves the cursor at key speed."""
         if code == self.focus_code:
