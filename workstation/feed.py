@@ -171,6 +171,7 @@ class Feed:
         task = asyncio.create_task(self._guard(coro))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(lambda _: coro.close())  # cancelled before it started (shutdown): no warning
         return task
 
     async def _guard(self, coro) -> None:
