@@ -169,19 +169,20 @@ class Watchlist(Panel, LineTable):
 
     # -- rows ------------------------------------------------------------------------------
 
-    def _render_row(self, q: Quote) -> Cells:
-        styles = price_styles(self.app)
+    def _render_row(self, q: Quote, styles: tuple[str, str, str] | None = None) -> Cells:
+        styles = styles or price_styles(self.app)
         style = direction_style(q.last, q.prev_close, styles)  # against the previous close, never the last tick
         opend = self.store.opend
         d = price_digits(q.code, opend.sec_types.get(q.code, 0))  # index levels to 2 places
         name = q.name or self.store.names.get(q.code, "")
         missing = opend.missing(q.code)
+        polls = not missing and opend.polls(q.code)
         if missing:  # said in the row, once, quietly: no warning per code and subtype
             name = missing
-        elif opend.polls(q.code):
+        elif polls:
             name = "≈ " + name  # priced by polling snapshots, not pushes
         return (
-            (q.code, "italic" if opend.polls(q.code) else ""),
+            (q.code, "italic" if polls else ""),
             (name, "dim italic" if missing else ""),
             (fmt_price(q.last, d), style),
             (fmt_pct(q.change_pct), style),
@@ -213,12 +214,13 @@ class Watchlist(Panel, LineTable):
         wider than its column (or a first word in Session) lays the columns out again."""
         self.flushes += 1
         quote, full, widths = self.store.quote, self.full, self.widths
+        styles = price_styles(self.app)
         touched, wider = [], False
         for code in codes:
             old = full.get(code)
             if old is None:
                 continue
-            cells = self._render_row(quote(code))
+            cells = self._render_row(quote(code), styles)
             if cells == old:
                 continue
             full[code] = cells
