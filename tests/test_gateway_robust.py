@@ -22,7 +22,7 @@ import time
 import pytest
 
 from protocol import ids
-from protocol.client import OpenDClient
+from protocol.client import OpenDClient, OpenDError
 from protocol.crypto import ALGO_NONE, RsaCipher, aes_cipher
 from protocol.frame import HEADER, BodyCrypto, FrameDecoder, encode_frame
 from protocol.gateway.instruments import QOT_MARKET, UNIVERSE
@@ -33,6 +33,7 @@ from protocol.proto import (
     KeepAlive_pb2,
     Qot_Common_pb2,
     Qot_GetStaticInfo_pb2,
+    Qot_RequestHistoryKL_pb2,
     Qot_Sub_pb2,
 )
 
@@ -530,3 +531,19 @@ async def test_a_gateway_that_stands_still_fails_the_watch():
             await watcher.assert_served(t0)
         stalled = float(re.search(r"([\d.]+) s of it", str(failed.value)).group(1))
         assert stalled >= 1.5, failed.value
+
+
+async def test_a_history_query_whose_times_are_no_times_is_refused_at_once():
+    """Compared as a range, text that is no time (as the fuzz test sends) took in every 1-minute
+    bar of the history: one page of 44,000 bars, ~0.7 s of CPU with every push waiting."""
+    async with running() as (sim, watcher):
+        t0 = time.monotonic()
+        spx = Qot_Common_pb2.Security(market=11, code=".SPX")
+        for begin, end in [("\x15", "\U000ecf83"), ("", "2099-12-31 23:59:59"), ("2026-11-20", "2026-13-01")]:
+            c2s = Qot_RequestHistoryKL_pb2.C2S(rehabType=0, klType=1, security=spx, beginTime=begin, endTime=end)
+            with pytest.raises(OpenDError, match="Time must be a time as YYYY-MM-DD HH:MM:SS"):
+                await watcher.client.request(ids.QOT_REQUEST_HISTORY_KL, c2s)
+        c2s = Qot_RequestHistoryKL_pb2.C2S(rehabType=0, klType=1, security=spx, beginTime="2026-11-20",
+                                           endTime="2026-11-20 10:00:00", maxAckKLNum=5)
+        assert len((await watcher.client.request(ids.QOT_REQUEST_HISTORY_KL, c2s)).klList) <= 5
+        await watcher.assert_served(t0)
