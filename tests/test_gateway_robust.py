@@ -142,8 +142,8 @@ class Watcher:
         stamps = [since] + [t for t in self.arrivals if t > since]
         start, end = max(itertools.pairwise(stamps), key=lambda gap: self.stalled(*gap))
         if (stalled := self.stalled(start, end)) >= MAX_GAP:
-            raise AssertionError(f"pushes paused for {end - start:.2f} s, {stalled:.2f} s of it while the "
-                                 "test process ran")
+            raise AssertionError(f"pushes paused for {end - start:.2f} s, {stalled:.2f} s of it the gateway's own "
+                                 "(the rest, the machine held it up)")
         s2c = await self.client.request(ids.GET_GLOBAL_STATE, GetGlobalState_pb2.C2S(userID=0))
         assert s2c.connID == self.client.info.conn_id
 
