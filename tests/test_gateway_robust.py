@@ -536,7 +536,7 @@ async def test_a_gateway_that_stands_still_fails_the_watch():
 async def test_a_history_query_whose_times_are_no_times_is_refused_at_once():
     """Compared as a range, text that is no time (as the fuzz test sends) took in every 1-minute
     bar of the history: one page of 44,000 bars, ~0.7 s of CPU with every push waiting."""
-    async with running() as (sim, watcher):
+    async with running() as (_sim, watcher):
         t0 = time.monotonic()
         spx = Qot_Common_pb2.Security(market=11, code=".SPX")
         for begin, end in [("\x15", "\U000ecf83"), ("", "2099-12-31 23:59:59"), ("2026-11-20", "2026-13-01")]:
