@@ -53,9 +53,13 @@ def test_account_tab(size, tab, frozen_sim, tmp_path, snap_compare):
             outcome = await app.feed.trading.desk.place(Ticket(code=CODE, qty=100.0, acc_id=acc.acc_id, **fields))
             assert isinstance(outcome, OrderSent), outcome.text
             sent.append(outcome.order_id)
-        await wait_until(pilot, lambda: all(k in app.store.orders for k in sent)
-                         and CODE in app.store.positions and app.store.orders[sent[1]].status == 5,
-                         what="the orders and the position")
+            # The cursor lands on the first row a shown table gets and stays on that order as
+            # newer ones come in above it: orders reaching one repaint together (a loaded
+            # machine) would put it on another row. A hidden table (80x24) gets all at once.
+            await wait_until(pilot, lambda: sent[-1] in app.store.orders and (
+                not app.is_visible("account") or sent[-1] in app.account.orders.keys), what="the order's row")
+        await wait_until(pilot, lambda: CODE in app.store.positions and app.store.orders[sent[1]].status == 5,
+                         what="the position and the resting limit order")
         await app.feed.trading.book.refresh()  # the funds and positions after all three
         await pilot.press("4")
         if tab == "positions":

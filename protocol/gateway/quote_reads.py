@@ -6,10 +6,11 @@ them and applies the rate limits.
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Callable
 from typing import Any
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from protocol.gateway import ext_quotes as xq
 from protocol.gateway import klines as kl
@@ -28,6 +29,18 @@ from protocol.proto import (
 MAX_CODES = qr.SNAPSHOT_CODES  # snapshot and market-state requests
 TRADE_DATE_MARKET = {1: "HK", 2: "US", 3: "SH"}  # Qot_Common.TradeDateMarket -> calendar
 HISTORY_CACHE = 16  # history-K-line queries kept for paging
+TIME_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}( [0-9]{2}:[0-9]{2}:[0-9]{2})?")
+
+
+def is_time(text: str) -> bool:
+    """A time as the SDK sends it ("YYYY-MM-DD HH:MM:SS"), or a date."""
+    if not TIME_TEXT.fullmatch(text):
+        return False
+    try:
+        datetime.strptime(text, "%Y-%m-%d %H:%M:%S" if len(text) > 10 else "%Y-%m-%d")
+    except ValueError:
+        return False
+    return True
 
 
 class QuoteReads:
@@ -104,6 +117,11 @@ class QuoteReads:
         inst = self._inst(c2s.security)
         if c2s.klType not in kl.ALL:
             raise ServiceError(f"unknown KLType {c2s.klType}")
+        # Refused before any work: text that is no time compared as a range took in the whole
+        # history (a 44,000-bar page of 1-minute bars, ~0.7 s of CPU with every push waiting).
+        for field, text in (("beginTime", c2s.beginTime), ("endTime", c2s.endTime)):
+            if not is_time(text):
+                raise ServiceError(f"{field} must be a time as YYYY-MM-DD HH:MM:SS (or a date YYYY-MM-DD)")
         wanted = xq.sessions_wanted(c2s)  # extended hours only when asked
         query = (inst.code, c2s.klType, c2s.beginTime, c2s.endTime, tuple(sorted(wanted)))
         tag = zlib.crc32(repr(query).encode())

@@ -64,6 +64,9 @@ class QuoteService(QuoteReads):
         self.subs = Subscriptions(quota, min_sub_age, clock, SUBTYPE_NAMES)
         self._kl_last: dict[tuple[str, int], str] = {}  # (code, KLType) -> time of the last pushed bar
         self._rt_last: dict[str, str] = {}
+        # (conn_id, code, SubType) registered for pushes whose first push (cached data) is not out
+        # yet: no live push of that key goes to that connection before it, as on OpenD
+        self._awaiting_first: set[tuple[int, str, int]] = set()
         self._history: dict[tuple, tuple[float, list]] = {}
         gateway.market_state = market.states
         gateway.on_close.append(self._closed)
@@ -359,7 +362,7 @@ class QuoteService(QuoteReads):
                 bodies: dict[frozenset, tuple[int, bytes] | None] = {}  # one per distinct wish
                 for conn_id, session in conns.items():
                     wanted = self._wanted(session, (code, subtype))
-                    if not wanted:
+                    if not wanted or (conn_id, code, subtype) in self._awaiting_first:
                         continue
                     if wanted not in bodies:
                         try:
@@ -376,12 +379,14 @@ class QuoteService(QuoteReads):
                         out.setdefault(conn_id, (session, []))[1].append(bodies[wanted])
 
     def _first_push_soon(self, session: Session, keys: list[Key]) -> None:
-        # after the reply to this request has been written
+        # after the reply to this request has been written; a market step may come first
+        self._awaiting_first.update((session.conn_id, code, st) for code, st in keys)
         asyncio.get_running_loop().call_soon(self._first_push, session, keys)
 
     def _first_push(self, session: Session, keys: list[Key]) -> None:
         items = []
         for code, subtype in keys:
+            self._awaiting_first.discard((session.conn_id, code, subtype))
             if self.subs.pushes_to(session.conn_id, (code, subtype)):
                 wanted = self._wanted(session, (code, subtype))
                 kl_type = SUBTYPE_KL.get(subtype)
@@ -416,6 +421,7 @@ class QuoteService(QuoteReads):
         for code in quiet:
             by_code.setdefault(code, [])
         out: dict[int, tuple[Session, list[tuple[int, bytes]]]] = {}
+        waiting = self._awaiting_first
         for code, code_trades in by_code.items():
             for subtype, conns in list(pushers.get(code, {}).items()):
                 try:
@@ -426,6 +432,8 @@ class QuoteService(QuoteReads):
                 if body is None:
                     continue
                 for conn_id, session in conns.items():
+                    if waiting and (conn_id, code, subtype) in waiting:
+                        continue  # the cached first push, due next, carries this step's data
                     out.setdefault(conn_id, (session, []))[1].append(body)
         self._publish_ext(ext, out)
         sent = 0
