@@ -373,14 +373,15 @@ class Feed:
             self.store.apply_basic_qots(s2c.basicQotList)
 
     async def _load_focus(self, code: str, period: str) -> None:
-        reads = (self._load_history(code, period), self._load_flow(code), self.charts.load(code))
-        await asyncio.gather(*(self._quiet(read) for read in reads))
+        await asyncio.gather(self._quiet(self._load_history, code, period), self._quiet(self._load_flow, code),
+                             self._quiet(self.charts.load, code))
 
-    async def _quiet(self, coro) -> None:
+    async def _quiet(self, read, *args) -> None:
         """Browsing never raises pop-ups: a refused or rate-limited read is logged; the next
-        focus, timer round or rights change asks again."""
+        focus, timer round or rights change asks again. (The read is started here: a read
+        made by the caller and cancelled before this started would never be awaited.)"""
         try:
-            await coro
+            await read(*args)
         except OpenDError as exc:
             if isinstance(exc, RequestTimeout) or not any(w in str(exc) for w in QUIET_REFUSALS):
                 raise  # a timeout or an unexpected refusal is still the trader's business
@@ -452,7 +453,7 @@ class Feed:
         while True:
             await asyncio.sleep(FLOW_EVERY)
             if self.client.ready and self.focus_code:
-                await self._quiet(self._load_flow(self.focus_code))
+                await self._quiet(self._load_flow, self.focus_code)
 
     def _market_states(self, s2c) -> None:
         states = {"HK": s2c.marketHK, "US": s2c.marketUS, "SH": s2c.marketSH, "SZ": s2c.marketSZ}
