@@ -232,9 +232,8 @@ class FutuTui(WatchGroups, TradingActions, HoursActions, DetailActions, Settings
     # -- symbol and period ---------------------------------------------------------------
 
     def choose(self, code: str) -> None:
-        """The focused code changes at once (orders and the detail use it); the panels follow
-        after the frame that moves the cursor: book, tape and capital flow then, the chart
-        (tens of ms to build) once the code has rested, so that holding an arrow key down the
+        """Book, tape and capital flow follow the focused code at once (a few ms); the chart
+        (tens of ms to build) once it has rested, so that holding an arrow key down the
         watchlist moves the cursor at key speed."""
         if code == self.focus_code:
             return
@@ -242,21 +241,13 @@ class FutuTui(WatchGroups, TradingActions, HoursActions, DetailActions, Settings
         self.focus_code = code
         self.status.market = code.partition(".")[0]
         self.feed.focus(code, self.chart.period)
-        if first:
-            self._follow(code)
-        else:
-            self.call_after_refresh(self._follow, code)
-
-    def _follow(self, code: str) -> None:
-        if code != self.focus_code:  # another code was chosen meanwhile; its own call follows it
-            return
         for panel in self.panels.values():
             if panel.follows is Follow.AT_ONCE:
                 panel.show(code)
         if self._plots_timer is not None:
             self._plots_timer.stop()
             self._plots_timer = None
-        if self.chart.code is None:
+        if first:
             self._show_plots()
         else:
             self._plots_timer = self.set_timer(PLOTS_SETTLE, self._show_plots, name="plots follow focus")
