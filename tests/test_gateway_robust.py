@@ -34,6 +34,7 @@ from protocol.proto import (
     Qot_Common_pb2,
     Qot_GetStaticInfo_pb2,
     Qot_RequestHistoryKL_pb2,
+    Qot_RequestTradeDate_pb2,
     Qot_Sub_pb2,
 )
 
@@ -547,3 +548,26 @@ async def test_a_history_query_whose_times_are_no_times_is_refused_at_once():
                                            endTime="2026-11-20 10:00:00", maxAckKLNum=5)
         assert len((await watcher.client.request(ids.QOT_REQUEST_HISTORY_KL, c2s)).klList) <= 5
         await watcher.assert_served(t0)
+
+
+async def test_times_that_are_not_utf8_are_refused_not_a_handler_crash(caplog):
+    """Protobuf hands over a string field that is not UTF-8 as bytes (a fuzz test's find)."""
+    spx = Qot_Common_pb2.Security(market=11, code=".SPX")
+    requests = {
+        ids.QOT_REQUEST_TRADE_DATE: (Qot_RequestTradeDate_pb2, Qot_RequestTradeDate_pb2.C2S(
+            market=1, beginTime="2026-01-01", endTime="2026-02-01"), "beginTime and endTime are dates"),
+        ids.QOT_REQUEST_HISTORY_KL: (Qot_RequestHistoryKL_pb2, Qot_RequestHistoryKL_pb2.C2S(
+            rehabType=0, klType=1, security=spx, beginTime="2026-01-01", endTime="2026-02-01"),
+            "beginTime must be a time"),
+    }
+    async with running() as (sim, watcher):
+        t0 = time.monotonic()
+        conn = await RawConn.open(sim.port)
+        for serial, (pid, (mod, c2s, refusal)) in enumerate(requests.items(), 10):
+            body = mod.Request(c2s=c2s).SerializeToString().replace(b"2026-01-01", b"\xff026-01-01")
+            conn.writer.write(encode_frame(pid, serial, body))
+            resp = mod.Response.FromString((await conn.next_frame()).body)
+            assert resp.retType != 0 and refusal in resp.retMsg, resp.retMsg
+        conn.close()
+        await watcher.assert_served(t0)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text

@@ -32,9 +32,10 @@ HISTORY_CACHE = 16  # history-K-line queries kept for paging
 TIME_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}( [0-9]{2}:[0-9]{2}:[0-9]{2})?")
 
 
-def is_time(text: str) -> bool:
-    """A time as the SDK sends it ("YYYY-MM-DD HH:MM:SS"), or a date."""
-    if not TIME_TEXT.fullmatch(text):
+def is_time(text: str | bytes) -> bool:
+    """A time as the SDK sends it ("YYYY-MM-DD HH:MM:SS"), or a date. (Protobuf hands over a
+    string field that is not UTF-8 as bytes.)"""
+    if not isinstance(text, str) or not TIME_TEXT.fullmatch(text):
         return False
     try:
         datetime.strptime(text, "%Y-%m-%d %H:%M:%S" if len(text) > 10 else "%Y-%m-%d")
@@ -189,7 +190,7 @@ class QuoteReads:
                 raise ServiceError(f"trade-date market {c2s.market} is not simulated (HK 1, US 2, CN 3)")
         try:
             begin, end = date.fromisoformat(c2s.beginTime[:10]), date.fromisoformat(c2s.endTime[:10])
-        except ValueError:
+        except (ValueError, TypeError):  # TypeError: not UTF-8, so protobuf gave bytes
             raise ServiceError(f"beginTime and endTime are dates like 2026-12-01, got {c2s.beginTime!r} "
                                f"and {c2s.endTime!r}") from None
         if end < begin:

@@ -122,6 +122,8 @@ def _market_name(trd_market: int) -> str:
 
 
 def _window(s: str, end: bool) -> str:
+    if not isinstance(s, str):  # not UTF-8: protobuf hands the field over as bytes
+        raise ServiceError("filterConditions beginTime and endTime are times as YYYY-MM-DD HH:MM:SS")
     s = s.strip()
     if len(s) == 10:
         s += " 23:59:59" if end else " 00:00:00"
