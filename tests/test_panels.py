@@ -20,7 +20,7 @@ from workstation import panels as registry
 from workstation.app import FutuTui
 from workstation.store import Changes, Store
 from workstation.widgets.common import fmt_price, price_digits
-from workstation.widgets.panel import Panel
+from workstation.widgets.panel import FOCUS_GRACE, Panel
 
 pytestmark = pytest.mark.slow
 CODES = ["HK.00700", "HK.09988", "US.AAPL"]
@@ -168,6 +168,28 @@ async def test_old_data_is_dimmed_and_aged_and_everything_dims_offline(tmp_path)
                              what="everything dimmed")
     finally:
         thread.stop()  # idempotent
+
+
+async def test_a_code_just_focused_is_loading_not_stale_until_its_grace_runs_out(sim, tmp_path):
+    """Moving onto a code whose data is old shows it undimmed while its subscription starts
+    (no dim-then-brighten flicker per cursor move); old data still dims after FOCUS_GRACE."""
+    app = make_app(sim, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        first, second = CODES[0], CODES[1]
+        await wait_until(pilot, lambda: first in app.store.books and app.book.code == first, what=f"{first}'s book")
+        await pilot.press("down")
+        await wait_until(pilot, lambda: app.book.code == second and second in app.store.books, what=f"{second}'s book")
+        await pilot.press("up")
+        await wait_until(pilot, lambda: app.book.code == first, what=f"back on {first}")
+        shift = [120.0]  # the status bar's clock runs ahead: every book update looks two minutes old
+        app.status.mono_clock = lambda: time.monotonic() + shift[0]
+        await wait_until(pilot, lambda: app.book.has_class("-stale"), what="old data dimmed once the grace ran out")
+        await pilot.press("down")  # onto a code whose book is (by that clock) two minutes old
+        await wait_until(pilot, lambda: app.book.code == second, what=f"the book on {second}")
+        assert not app.book.has_class("-stale") and "ago" not in str(app.book.border_subtitle or "")
+        shift[0] += FOCUS_GRACE + 1
+        await wait_until(pilot, lambda: app.book.has_class("-stale") and "m ago" in str(app.book.border_subtitle),
+                         what="old data dimmed after the grace")
 
 
 async def test_a_panel_registered_with_one_line_is_composed_flushed_and_tabbed(sim, tmp_path, monkeypatch):

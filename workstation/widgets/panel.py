@@ -19,6 +19,9 @@ from workstation.store import CHANGE_KINDS, Changes, Store
 from workstation.widgets.common import STALE_AFTER, LinePanel, fmt_age, set_titles
 
 
+FOCUS_GRACE = 3.0  # s a newly focused code's panel has for fresh data before old data dims
+
+
 class Follow(Enum):
     """How a panel follows the focused code."""
 
@@ -47,6 +50,8 @@ class Panel:
     flushes = 0  # redraws so far (burst tests bound them)
     age_label = ""  # what the border shows; "" while the data is fresh or absent
     hours: MarketHours | None = None  # the markets' sessions (set by the App): quiet is not stale
+    aged_code: str | None = None  # the code show_age last saw, and since when (its clock)
+    aged_since = 0.0
 
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
@@ -110,11 +115,17 @@ class Panel:
                 self.age_label = quiet
                 set_titles(self, subtitle=self.subtitle())
             return
+        if self.code != self.aged_code:
+            self.aged_code, self.aged_since = self.code, now
         at = self.updated_at()
         age = None if at is None else max(0.0, now - at)
-        stale = not online or (age is not None and age > self.stale_after)
+        # A code just focused shows what the store last had of it until its subscription's first
+        # push (~0.3-1 s): that is loading, not a feed gone quiet, and dimming it for that moment
+        # would repaint the panel twice per cursor move.
+        settling = now - self.aged_since < FOCUS_GRACE
+        stale = not online or (age is not None and age > self.stale_after and not settling)
         self.set_class(stale, "-stale")  # type: ignore[attr-defined]
-        label = "" if age is None or age < self.stale_after / 2 else fmt_age(age)
+        label = "" if age is None or settling or age < self.stale_after / 2 else fmt_age(age)
         if label != self.age_label:
             self.age_label = label
             set_titles(self, subtitle=self.subtitle())
