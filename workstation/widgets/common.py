@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from rich.cells import cell_len, set_cell_size
 from rich.console import RenderableType
 from rich.text import Text
 from textual.app import App
@@ -34,6 +35,20 @@ def set_titles(widget, title: str | None = None, subtitle: str | None = None) ->
         widget.border_title = title
     if subtitle is not None and widget.border_subtitle != subtitle:
         widget.border_subtitle = subtitle
+
+
+def fit(text: str, width: int, right: bool, tail: bool = False) -> str:
+    """Exactly `width` cells: cut with an ellipsis (keeping the end if `tail`), or padded on
+    the side away from the text."""
+    if width <= 0:
+        return ""
+    n = cell_len(text)
+    if n > width:
+        if tail and n == len(text):  # IDs: the end is what tells them apart
+            return "…" + text[n - width + 1:]
+        return set_cell_size(text, width - 1) + "…"
+    pad = " " * (width - n)
+    return pad + text if right else text + pad
 
 
 class LinePanel(Widget):

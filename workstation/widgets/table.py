@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -22,6 +22,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from workstation.widgets.common import fit
+
 GAP = 2  # blank cells between columns: one each side
 HEIGHT_STEP = 32  # rows the scrollable height grows by once rows no longer fit
 Cells = tuple[tuple[str, str], ...]  # (text, style) per column
@@ -30,20 +32,6 @@ Cells = tuple[tuple[str, str], ...]  # (text, style) per column
 @lru_cache(maxsize=512)
 def _style(spec: str) -> Style:
     return Style.parse(spec) if spec else Style.null()
-
-
-def _fit(text: str, width: int, right: bool, tail: bool = False) -> str:
-    """Exactly `width` cells: cut with an ellipsis (keeping the end if `tail`), or padded on
-    the side away from the text."""
-    if width <= 0:
-        return ""
-    n = cell_len(text)
-    if n > width:
-        if tail and n == len(text):  # IDs: the end is what tells them apart
-            return "…" + text[n - width + 1:]
-        return set_cell_size(text, width - 1) + "…"
-    pad = " " * (width - n)
-    return pad + text if right else text + pad
 
 
 def as_cell(value) -> tuple[str, str]:
@@ -365,7 +353,7 @@ class LineTable(ScrollView, can_focus=True):
             mark = ""
             if self.sort_mark and self.sort_mark[0] == i:
                 mark = "▼" if self.sort_mark[1] else "▲"
-            labels.append(" " + _fit(col.label + mark, col.width, col.right) + " " * (self.gap - 1))
+            labels.append(" " + fit(col.label + mark, col.width, col.right) + " " * (self.gap - 1))
         return Strip([Segment("".join(labels), style)], self._width())
 
     def _row(self, i: int) -> Strip:
@@ -381,7 +369,7 @@ class LineTable(ScrollView, can_focus=True):
         for i, col in zip(self._at, self.shown):
             text, spec = cells[i]
             style = base + _style(spec) if spec else base
-            piece = " " + _fit(text, col.width, col.right, col.tail) + " " * (self.gap - 1)
+            piece = " " + fit(text, col.width, col.right, col.tail) + " " * (self.gap - 1)
             if style == run_style:
                 run += piece
             else:
