@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from workstation.detail_reads import DetailReads
-from workstation.screens.detail import QuoteDetail
 
 
 class DetailActions:
@@ -19,6 +18,8 @@ class DetailActions:
         return self._detail_reads
 
     def action_detail(self) -> None:
+        from workstation.screens.detail import QuoteDetail  # here: plotext is not a start-up import
+
         code = self.focus_code  # type: ignore[attr-defined]
         if code:
             self.push_screen(QuoteDetail(code, self.store, self.detail_reads))  # type: ignore[attr-defined]

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
-import pandas as pd
+from workstation.lazy import LazyModule
+
+np = LazyModule("numpy")
+pd = LazyModule("pandas")
 
 INDICATORS = ("BOLL", "MACD", "RSI", "KDJ")  # what a chart can show; BOLL sits on the price
 LOWER = ("MACD", "RSI", "KDJ")  # each in its own pane below the price

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 from rich.text import Span, Text
+
+from workstation.lazy import LazyModule
+
+np = LazyModule("numpy")
 
 # braille dot bits by (sub-column, sub-row)
 _DOTS = ((0x01, 0x02, 0x04, 0x40), (0x08, 0x10, 0x20, 0x80))

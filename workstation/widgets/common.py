@@ -156,14 +156,3 @@ def fmt_pct(x: float) -> str:
 
 def fmt_change(x: float) -> str:
     return "-" if math.isnan(x) else f"{x:+,.3f}".rstrip("0").rstrip(".")
-
-
-def _stable_plotext() -> None:
-    """plotext de-duplicates ticks through a set(), so label order (and which overlapping
-    label wins) changes with Python's hash seed from run to run. Keep first-seen order."""
-    from plotext import _utility
-
-    _utility.no_duplicates = lambda data: list(dict.fromkeys(data))
-
-
-_stable_plotext()

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+from plotext import _utility
 from textual_plotext import PlotextPlot
+
+
+def _stable_plotext() -> None:
+    """plotext de-duplicates ticks through a set(), so label order (and which overlapping
+    label wins) changes with Python's hash seed from run to run. Keep first-seen order."""
+    _utility.no_duplicates = lambda data: list(dict.fromkeys(data))
+
+
+_stable_plotext()
 
 
 class CachedPlot(PlotextPlot):
