@@ -143,7 +143,8 @@ async def test_a_us_order_placed_after_an_hk_order_sorts_above_it(sim_at, tmp_pa
 
 
 async def test_a_day_order_expires_at_the_close(sim_at, tmp_path):
-    sim = sim_at("2026-12-01T15:59:35+08:00")
+    # The market clock stands still 5 s before the close while the order is placed, then runs.
+    sim = sim_at("2026-12-01T15:59:55+08:00", paused=True)
     app = make_app(sim, tmp_path, codes=["HK.00700"])
     async with app.run_test(size=(200, 50)) as pilot:
         await trading_ready(pilot, app, "HK.00700")
@@ -156,6 +157,8 @@ async def test_a_day_order_expires_at_the_close(sim_at, tmp_path):
         await wait_until(pilot, lambda: any(o.status == OrderStatus.SUBMITTED for o in app.store.orders.values()),
                          what="the order resting")
         (order_id,) = [k for k, o in app.store.orders.items() if o.status == OrderStatus.SUBMITTED]
+        assert "HK closed" not in status_text(app)
+        sim.call(sim.sim.resume)
         await wait_until(pilot, lambda: app.store.orders[order_id].status == OrderStatus.CANCELLED_ALL,
                          timeout=40, what="expiry at 16:00")
         assert "expired" in app.store.orders[order_id].last_error
