@@ -102,7 +102,12 @@ def trade_dates(market: str, begin: date, end: date) -> list[tuple[date, int]]:
 def trading_days_before(day: date, n: int, market: str | None = None, clock: str = "always") -> list[date]:
     """The n trading days before `day`, oldest first. With clock="always" (and for history
     before the calendar's years) every weekday counts; with "real" the holidays do not."""
-    cal = market if clock == "real" else None
+    return list(_trading_days_before(day, n, market if clock == "real" else None))
+
+
+@functools.lru_cache(maxsize=256)
+def _trading_days_before(day: date, n: int, cal: str | None) -> tuple[date, ...]:
+    """Worked out once per day, count and calendar: every instrument of a market asks the same."""
     out: list[date] = []
     d = day
     while len(out) < n:
@@ -110,7 +115,7 @@ def trading_days_before(day: date, n: int, market: str | None = None, clock: str
         if d.weekday() < 5 and (cal is None or not is_holiday(cal, d)):
             out.append(d)
     out.reverse()
-    return out
+    return tuple(out)
 
 
 # ------------------------------------------------------------------------------ sessions

@@ -33,7 +33,7 @@ from workstation.secrets import core_dumps_off, core_dumps_restored
 from workstation.messages import AccountChanged, FeedNotice, FeedStateChanged, FillReceived, OrderUpdated
 from workstation.screens.rights import RightsScreen
 from workstation.screens.symbol import SymbolSearch
-from workstation import lazy, panels as registry
+from workstation import panels as registry
 from workstation.panels import PanelRef
 from workstation.store import Store
 from workstation.trading.messages import TradingLocked, TradingOutcome, TradingUnlocked, UnlockForgotten

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, timedelta
 from random import Random
 from typing import NamedTuple
@@ -202,7 +203,18 @@ def day_minutes(inst: Instrument, seed: int, bar: DayBar, labels: tuple[int, ...
 def live_minutes(inst: Instrument, seed: int, day: date, prev_close: float, labels: tuple[int, ...],
                  count: int, day_start: float, shaped: bool) -> tuple[list[Bar], list[list[float]]]:
     """The first `count` 1-minute bars of the live day (before the simulator started), with
-    their buy (in) and sell (out) turnover per size class: [in x4, out x4] per minute."""
+    their buy (in) and sell (out) turnover per size class: [in x4, out x4] per minute.
+    The bars are the caller's own (the live day's forming bar changes in place)."""
+    bars, flows = _live_minutes(inst, seed, day, prev_close, labels, count, day_start, shaped)
+    return ([Bar(b.time, b.t, b.minute, b.open, b.high, b.low, b.close, b.volume, b.turnover, b.last_close)
+             for b in bars], [list(f) for f in flows])
+
+
+@lru_cache(maxsize=512)
+def _live_minutes(inst: Instrument, seed: int, day: date, prev_close: float, labels: tuple[int, ...],
+                  count: int, day_start: float, shaped: bool) -> tuple[tuple[Bar, ...], tuple[tuple[float, ...], ...]]:
+    """Generated once per process for the same inputs: simulators started in the same minute
+    (the tests start hundreds) share the ~0.4 s it takes for the whole universe."""
     rng = rng_for(seed, inst.code, f"{day.isoformat()}:live")
     market = grid_market(inst)
     lim = limit_units(inst, prev_close)
@@ -243,7 +255,7 @@ def live_minutes(inst: Instrument, seed: int, day: date, prev_close: float, labe
             flows.append(ins + outs)
         last = cu / UNIT
         price = cu
-    return bars, flows
+    return tuple(bars), tuple(tuple(f) for f in flows)
 
 
 class ShortItem(NamedTuple):
