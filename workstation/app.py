@@ -359,10 +359,15 @@ class FutuTui(WatchGroups, TradingActions, HoursActions, DetailActions, Settings
             self.prefs.set("layout", key)  # the panel on screen when there is room for one
         self._layout_for(self.size.width, self.size.height)
         self.panel_tabs.active = f"tab-{key}"
-        target = self.panels[key].focus_target
+        if not self._focus_active():  # a panel just shown is focusable once restyled
+            self.call_after_refresh(self._focus_active)
+        self.refresh_all()
+
+    def _focus_active(self) -> bool:
+        target = self.panels[self.active_panel].focus_target
         if target.focusable:
             target.focus()
-        self.refresh_all()
+        return target.focusable
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Trading keys are shown dimmed while there is no connection or no account."""
