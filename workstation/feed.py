@@ -77,6 +77,7 @@ class Feed:
         self.ready_at = 0.0  # wall time of the last READY
         self._ready_reason = ""
         self._epoch = 0  # bumped on every loss: replies from an older connection must not count
+        self._set_up_epoch = -1  # the epoch whose set-up (_on_ready) finished
         self._resync = False  # a subscribe timed out: the sub loop tries again
         self.sub_every = SUB_EVERY
         self._history_loaded: set[tuple[str, int]] = set()
@@ -140,11 +141,18 @@ class Feed:
         await self._sync_subscriptions()
         if self._epoch != epoch:
             raise NotConnected("connection lost while subscribing", -200)
+        self._set_up_epoch = epoch
         self.post(FeedStateChanged(ConnState.READY, self._ready_reason))
         self.spawn(self._load_names(self.watch))
         self.spawn(self._trading_ready())
         if self.focus_code:
             self.spawn(self._load_focus(self.focus_code, self.period))
+
+    @property
+    def set_up(self) -> bool:
+        """Connected, and this connection's set-up (rights first, then subscriptions) is done:
+        subscribing before the rights are known would ask for what the account may lack."""
+        return self.client.ready and self._set_up_epoch == self._epoch
 
     async def _trading_ready(self) -> None:
         """Accounts and the journal; after an outage, tell the trader what happened meanwhile."""
@@ -192,7 +200,7 @@ class Feed:
         added = [c for c in codes if c not in self.watch]
         self.watch = list(codes)
         self._recompute_wants()
-        if self.client.ready:
+        if self.set_up:
             self.spawn(self._sync_subscriptions())
             if added:
                 self.spawn(self._load_names(added))
@@ -211,7 +219,7 @@ class Feed:
     def _focus_settled(self) -> None:
         self._settle = None
         self._recompute_wants()
-        if self.client.ready and self.focus_code:
+        if self.set_up and self.focus_code:
             self.spawn(self._sync_subscriptions())
             self.spawn(self._load_focus(self.focus_code, self.period))
             code = self.focus_code
@@ -227,7 +235,7 @@ class Feed:
         self.failed.clear()
         self.quota_refused.clear()
         self._recompute_wants()
-        if self.client.ready:
+        if self.set_up:
             self.spawn(self._sync_subscriptions())
             if self.focus_code:
                 self.spawn(self._load_focus(self.focus_code, self.period))
@@ -236,7 +244,7 @@ class Feed:
         """US intraday history with or without extended hours: reload what is shown."""
         self.extended_bars = on
         self._history_loaded = {k for k in self._history_loaded if not k[0].startswith("US.")}
-        if self.client.ready and self.focus_code and self.focus_code.startswith("US."):
+        if self.set_up and self.focus_code and self.focus_code.startswith("US."):
             self.spawn(self._load_focus(self.focus_code, self.period))
 
     def _recompute_wants(self) -> None:
@@ -341,7 +349,7 @@ class Feed:
                 self.failed.clear()  # refusals are not forever: rights and quota change
                 self.quota_refused.clear()
                 self._resync = True
-            if self.client.ready and (self._resync or self.have.keys() - self.want):
+            if self.set_up and (self._resync or self.have.keys() - self.want):
                 self._resync = False
                 with contextlib.suppress(OpenDError):
                     await self._sync_subscriptions()
