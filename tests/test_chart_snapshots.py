@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from protocol.client import OpenDClient
-from tests.test_app import wait_until
+from tests.test_app import make_app, wait_until
 from tests.test_snapshots import CODES, START, frozen_sim, ready, still_screen  # noqa: F401 (a fixture)
 from workstation.app import FutuTui
-from workstation.config import Config, Watchlist as WatchlistFile
-from workstation.journal import Journal
 from workstation.prefs import Prefs
 
 pytestmark = pytest.mark.snapshot
@@ -22,14 +19,10 @@ SIZES = [(80, 24), (120, 40), (200, 60)]
 
 
 def chart_app(sim, tmp_path, view: str, indicators: list[str]) -> FutuTui:
-    wl = WatchlistFile(tmp_path / "watchlist.json")
-    wl.save(CODES)
     prefs = Prefs()
     prefs.set("chart_view", view)
     prefs.set("indicators", indicators)
-    port = sim.sim.port
-    return FutuTui(Config(port=port), lambda: OpenDClient("127.0.0.1", port), watchlist_file=wl,
-                   journal=Journal(tmp_path), prefs=prefs)
+    return make_app(sim, tmp_path, CODES, prefs=prefs)
 
 
 def settle_for(app: FutuTui):

@@ -5,12 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from protocol.client import OpenDClient
-from tests.test_app import wait_until
+from tests.test_app import make_app, wait_until
 from tests.test_snapshots import CODES, START, freeze_ages, frozen_sim, ready  # noqa: F401  (a fixture)
-from workstation.app import FutuTui
-from workstation.config import Config, Watchlist as WatchlistFile
-from workstation.journal import Journal
 from workstation.screens.detail import QuoteDetail
 
 pytestmark = pytest.mark.snapshot
@@ -18,11 +14,7 @@ pytestmark = pytest.mark.snapshot
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40), (200, 60)], ids=["80x24", "120x40", "200x60"])
 def test_detail_layout(size, frozen_sim, tmp_path, snap_compare):  # noqa: F811
-    wl = WatchlistFile(tmp_path / "watchlist.json")
-    wl.save(CODES)
-    port = frozen_sim.sim.port
-    app = FutuTui(Config(port=port), lambda: OpenDClient("127.0.0.1", port), watchlist_file=wl,
-                  journal=Journal(tmp_path))
+    app = make_app(frozen_sim, tmp_path, CODES)
 
     async def settle(pilot) -> None:
         await wait_until(pilot, lambda: ready(app), what="every panel filled")

@@ -11,13 +11,10 @@ import math
 import pytest
 
 from protocol import ids
-from protocol.client import OpenDClient
 from protocol.gateway.sim import SimThread
 from protocol.proto import GetGlobalState_pb2
-from tests.test_app import wait_until
+from tests.test_app import make_app, wait_until
 from workstation.app import FutuTui
-from workstation.config import Config, Watchlist as WatchlistFile
-from workstation.journal import Journal
 
 pytestmark = pytest.mark.snapshot
 START = 1_795_660_200.0  # 2026-11-26 10:30 in Hong Kong: a Thursday morning session
@@ -70,11 +67,7 @@ def ready(app: FutuTui) -> bool:
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40), (160, 45), (200, 60)], ids=["80x24", "120x40", "160x45", "200x60"])
 def test_layout(size, frozen_sim, tmp_path, snap_compare):
-    wl = WatchlistFile(tmp_path / "watchlist.json")
-    wl.save(CODES)
-    port = frozen_sim.sim.port
-    app = FutuTui(Config(port=port), lambda: OpenDClient("127.0.0.1", port), watchlist_file=wl,
-                  journal=Journal(tmp_path))
+    app = make_app(frozen_sim, tmp_path, CODES)
 
     async def settle(pilot) -> None:
         await wait_until(pilot, lambda: ready(app), what="every panel filled")
@@ -85,11 +78,7 @@ def test_layout(size, frozen_sim, tmp_path, snap_compare):
 
 def test_flow_tab(frozen_sim, tmp_path, snap_compare):
     """The narrow layout's capital-flow tab: the net-inflow plot over the in/out distribution."""
-    wl = WatchlistFile(tmp_path / "watchlist.json")
-    wl.save(CODES)
-    port = frozen_sim.sim.port
-    app = FutuTui(Config(port=port), lambda: OpenDClient("127.0.0.1", port), watchlist_file=wl,
-                  journal=Journal(tmp_path))
+    app = make_app(frozen_sim, tmp_path, CODES)
 
     async def settle(pilot) -> None:
         await wait_until(pilot, lambda: ready(app), what="every panel filled")
