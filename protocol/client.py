@@ -156,10 +156,9 @@ class OpenDClient:
         self._closing = False
         self._set_state(ConnState.CONNECTING, f"connecting to {self.host}:{self.port}")
         try:
-            self._reader, self._writer = await asyncio.wait_for(
-                asyncio.open_connection(self.host, self.port), self.connect_timeout
-            )
-        except (OSError, asyncio.TimeoutError) as exc:
+            async with asyncio.timeout(self.connect_timeout):
+                self._reader, self._writer = await asyncio.open_connection(self.host, self.port)
+        except (OSError, TimeoutError) as exc:
             reason = f"cannot reach OpenD at {self.host}:{self.port}: {exc or 'timed out'}"
             self._set_state(ConnState.LOST, reason)
             raise NotConnected(reason, -200) from None
@@ -293,9 +292,12 @@ class OpenDClient:
         self._pending[key] = future
         try:
             self._send(proto_id, serial, body)
+            # asyncio.timeout, not wait_for: on 3.11 wait_for loses a cancel that lands after
+            # the reply has come, and a stopping caller then runs on.
             try:
-                frame = await asyncio.wait_for(future, timeout)
-            except asyncio.TimeoutError:
+                async with asyncio.timeout(timeout):
+                    frame = await future
+            except TimeoutError:
                 raise RequestTimeout(f"{name}: no reply from OpenD within {timeout:g} s", -100, proto_id=proto_id) from None
         finally:
             self._pending.pop(key, None)
@@ -427,21 +429,23 @@ class OpenDClient:
             if task is not current:
                 task.cancel()
         writer.close()
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(writer.wait_closed(), 1.0)
-        for task in tasks:
-            if task is not current:
-                with contextlib.suppress(BaseException):
-                    await task
-        error = ConnectionLost(f"connection lost: {reason}", -200)
-        for future in self._pending.values():
-            if not future.done():
-                future.set_exception(error)
-        self._pending.clear()
-        self._crypto.aes = None
-        if self._lost is not None:
-            self._lost.set()
-        self._set_state(ConnState.CLOSED if final else ConnState.LOST, reason)
+        try:
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(1.0):
+                    await writer.wait_closed()
+            others = [task for task in tasks if task is not current]
+            if others:
+                await asyncio.wait(others)  # a cancel of this task still goes through
+        finally:  # cancelled or not, the callers and the owner learn of the end
+            error = ConnectionLost(f"connection lost: {reason}", -200)
+            for future in self._pending.values():
+                if not future.done():
+                    future.set_exception(error)
+            self._pending.clear()
+            self._crypto.aes = None
+            if self._lost is not None:
+                self._lost.set()
+            self._set_state(ConnState.CLOSED if final else ConnState.LOST, reason)
 
     async def close(self) -> None:
         """Close for good: no reconnect after this."""

@@ -290,3 +290,31 @@ async def test_run_reconnects_after_the_gateway_restarts():
     await asyncio.wait_for(runner, 2)
     await gw.stop()
     assert client.state is ConnState.CLOSED
+
+
+async def test_a_cancelled_request_ends_cancelled_in_every_loop_pass(gateway):
+    """A caller that stops waiting (a worker shutting down) gets CancelledError, never the reply.
+
+    The gateway shares this loop, so the reply reaches the client a fixed number of passes after
+    the request; cancelling at each pass in turn also cancels after the reply has arrived but
+    before the request resumed. asyncio.wait_for (Python 3.11) returned the reply there and the
+    cancel was lost: a stopping worker went on to wait forever.
+    """
+    client = OpenDClient("127.0.0.1", gateway.port)
+    await client.connect()
+    try:
+        late = 0
+        for passes in range(40):
+            task = asyncio.create_task(global_state(client))
+            for _ in range(passes):
+                await asyncio.sleep(0)
+            if not task.cancel():
+                late += 1  # it had finished: the reply came first
+                assert task.result().connID == client.info.conn_id
+                continue
+            with pytest.raises(asyncio.CancelledError):
+                await task
+        assert late > 0, "40 passes were not enough for a reply: the test covered nothing"
+        assert (await global_state(client)).connID == client.info.conn_id  # the link is still good
+    finally:
+        await client.close()

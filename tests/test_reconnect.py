@@ -36,14 +36,15 @@ from workstation.screens.help import HelpScreen
 pytestmark = pytest.mark.slow
 CODES = ["HK.00700", "HK.09988", "US.AAPL", "SH.600519", "SZ.000001"]
 CYCLES = 50
-KEEPALIVE = 1  # seconds: a silent gateway is noticed after ~2.5 s
+KEEPALIVE = 1  # seconds: the half-open test's gateway; its silence is noticed after ~2.5 s
+CALM_KEEPALIVE = 10  # everywhere else: only a real silence of 25 s trips it, never a loaded machine
 TIMEOUT = 2.5  # request timeout of the app's client (a loaded machine answers within it)
 BACKOFF = (0.05, 0.1)  # the app's reconnect backoff: first retry, cap
 RATE = 5  # market ticks 5x faster: every code moves within a fraction of a second
 
 
-def start_sim(port: int = 0, seed: int = 7, start: float | None = None) -> SimThread:
-    sim = SimThread(seed=seed, port=port, keepalive=KEEPALIVE, rate=RATE, start=start)
+def start_sim(port: int = 0, seed: int = 7, start: float | None = None, keepalive: int = CALM_KEEPALIVE) -> SimThread:
+    sim = SimThread(seed=seed, port=port, keepalive=keepalive, rate=RATE, start=start)
     sim.start()
     return sim
 
@@ -128,9 +129,9 @@ def resources() -> dict[str, object]:
 
 
 @contextlib.asynccontextmanager
-async def running(tmp_path):
+async def running(tmp_path, keepalive: int = CALM_KEEPALIVE):
     """A fresh simulator and the app on it, settled; the simulator stops afterwards."""
-    sim = start_sim()
+    sim = start_sim(keepalive=keepalive)
     app = make_app(sim.sim.port, tmp_path)
     rec = Recorder(app)
     try:
@@ -216,7 +217,7 @@ async def test_a_corrupt_frame_is_reported_and_the_feed_reconnects(tmp_path):
 
 
 async def test_a_half_open_link_is_noticed_and_replaced(tmp_path):
-    async with running(tmp_path) as (sim, app, rec, pilot):
+    async with running(tmp_path, keepalive=KEEPALIVE) as (sim, app, rec, pilot):
         m, n = len(rec.messages), len(rec.notes)
         t0 = time.monotonic()
         assert sim.call(sim.sim.faults.stall) == 1  # the socket stays open; nothing comes back
