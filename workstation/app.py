@@ -33,7 +33,7 @@ from workstation.secrets import core_dumps_off, core_dumps_restored
 from workstation.messages import AccountChanged, FeedNotice, FeedStateChanged, FillReceived, OrderUpdated
 from workstation.screens.rights import RightsScreen
 from workstation.screens.symbol import SymbolSearch
-from workstation import panels as registry
+from workstation import panels as registry, strip_cycles
 from workstation.panels import PanelRef
 from workstation.store import Store
 from workstation.trading.messages import TradingLocked, TradingOutcome, TradingUnlocked, UnlockForgotten
@@ -83,6 +83,7 @@ class FutuTui(WatchGroups, TradingActions, HoursActions, DetailActions, Settings
                  watchlist_file: WatchlistFile | None = None, start_sim: Callable[[], int] | None = None,
                  journal: Journal | None = None, prefs: Prefs | None = None) -> None:
         super().__init__()
+        strip_cycles.install()  # frames must not leave reference cycles for the collector
         self.config = config
         self.prefs = prefs or Prefs()  # in memory unless the caller gives it a file
         self.store = Store()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 
+from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
@@ -79,6 +80,7 @@ class ChartPanel(Panel, Widget):
         self._drawn_at = 0.0
         self._lines: list[Text] = []
         self._strips: list[Strip] = []  # _lines on the panel's background, what render_line gives
+        self._base: Style | None = None  # that background, looked up once per drawing (it walks the DOM)
         self.visible_bars: list[Bar] = []  # K-line view: the bars on screen, the focus bar last
         self.visible_minutes: list = []  # time-share view: the minutes up to the focus one
         self.readout = ""  # the focus bar's OHLC, volume and change, as on screen
@@ -236,13 +238,14 @@ class ChartPanel(Panel, Widget):
         self.bar_line = "" if self.back else "latest"
         set_titles(self, subtitle=self.subtitle())
 
-        self._strips = []
+        self._strips, self._base = [], None
 
     def render_line(self, y: int) -> Strip:
-        base = self.rich_style
-        if not self._strips and self._lines:
+        if self._base is None:
+            self._base = base = self.rich_style
             console = self.app.console
             self._strips = [text_strip(line, base, console) for line in self._lines[: max(1, self.size.height)]]
+        base = self._base
         width = max(1, self.size.width)
         if y < len(self._strips):  # a long readout is cut, never wrapped onto the plot
             return self._strips[y].crop_extend(0, width, base)
@@ -250,7 +253,7 @@ class ChartPanel(Panel, Widget):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._strips = []  # the background (focus, dimming, theme) is in every strip
+        self._strips, self._base = [], None  # the background (focus, dimming, theme) is in every strip
 
     def on_resize(self) -> None:
         self.refresh_chart(force=True)
