@@ -38,7 +38,7 @@ CODES = ["HK.00700", "HK.09988", "US.AAPL", "SH.600519", "SZ.000001"]
 CYCLES = 50
 KEEPALIVE = 1  # seconds: the half-open test's gateway; its silence is noticed after ~2.5 s
 CALM_KEEPALIVE = 10  # everywhere else: only a real silence of 25 s trips it, never a loaded machine
-TIMEOUT = 2.5  # request timeout of the app's client (a loaded machine answers within it)
+TIMEOUT = 4.0  # request timeout of the app's client (2.5 s was not enough with two suites at once)
 BACKOFF = (0.05, 0.1)  # the app's reconnect backoff: first retry, cap
 RATE = 5  # market ticks 5x faster: every code moves within a fraction of a second
 
@@ -88,14 +88,27 @@ def status_text(app: FutuTui) -> str:
     return app.status.content.plain
 
 
+def unsettled(app: FutuTui) -> list[str]:
+    """What the app still lacks after its start-up, in words (empty once settled)."""
+    s, code = app.store, app.focus_code
+    lacks = {
+        "prices": not all(priced(app, c) for c in CODES),
+        "accounts": not app.feed.trading.accounts.all,
+        "funds": math.isnan(s.funds.cash),
+        "capital flow": code not in s.flows,
+        "K-line history": not app.feed.has_history(code, app.chart.kl_type),
+        "READY": app.status.state is not ConnState.READY,
+        "no request in flight": not app.feed.idle,
+    }
+    return [what for what, missing in lacks.items() if missing]
+
+
 async def settled(pilot, app: FutuTui) -> None:
     """Every row priced, the focused panels and the account loaded, no request in flight."""
-    s = app.store
-    await wait_until(pilot, lambda: all(priced(app, c) for c in CODES) and app.feed.trading.accounts.all
-                     and not math.isnan(s.funds.cash) and app.focus_code in s.flows
-                     and app.feed.has_history(app.focus_code, app.chart.kl_type)
-                     and app.status.state is ConnState.READY and app.feed.idle,
-                     what="the app settled")
+    try:
+        await wait_until(pilot, lambda: not unsettled(app), what="the app settled")
+    except AssertionError:
+        raise AssertionError(f"the app did not settle; still missing: {', '.join(unsettled(app))}") from None
 
 
 async def prices_move(pilot, app: FutuTui, before: dict[str, int], what: str) -> None:
@@ -252,6 +265,27 @@ async def test_a_reply_later_than_the_timeout_is_reported_and_the_feed_carries_o
         await pilot.press("up", "down")  # ask again
         await wait_until(pilot, lambda: CODES[1] in app.store.flows, what="the capital flow after the fault")
         assert app.status.state is ConnState.READY
+
+
+async def test_reads_that_time_out_at_start_up_are_made_again_without_a_key(tmp_path):
+    """The focused code's K-line history and capital flow are read once when it is focused;
+    a late reply must not leave the chart loading, or end the flow's refreshes, until the
+    trader moves the cursor."""
+    sim = start_sim()
+    sim.call(lambda: sim.sim.faults.delay(3 * TIMEOUT, count=1, proto_id=ids.QOT_REQUEST_HISTORY_KL))
+    sim.call(lambda: sim.sim.faults.delay(3 * TIMEOUT, count=2, proto_id=ids.QOT_GET_CAPITAL_FLOW))
+    app = make_app(sim.sim.port, tmp_path)
+    app.feed.flow_every = 0.5
+    rec = Recorder(app)
+    try:
+        async with app.run_test(size=(160, 45), message_hook=rec.messages.append) as pilot:
+            await wait_until(pilot, lambda: rec.noted(0, "Qot_RequestHistoryKL", f"no reply from OpenD within {TIMEOUT:g} s")
+                             and rec.noted(0, "Qot_GetCapitalFlow", "no reply"), what="both reads timed out")
+            code = app.focus_code
+            await settled(pilot, app)  # history and flow read again, with no key pressed
+            assert app.focus_code == code and app.chart.visible_bars, "the chart drawn from the history read again"
+    finally:
+        sim.stop()
 
 
 async def test_a_reconnect_whose_setup_times_out_is_dropped_and_retried(tmp_path):

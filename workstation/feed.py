@@ -80,6 +80,7 @@ class Feed:
         self._set_up_epoch = -1  # the epoch whose set-up (_on_ready) finished
         self._resync = False  # a subscribe timed out: the sub loop tries again
         self.sub_every = SUB_EVERY
+        self.flow_every = FLOW_EVERY
         self._history_loaded: set[tuple[str, int]] = set()
         self.clock_skew = 0.0  # OpenD's clock minus ours, in seconds
         self.hours = MarketHours()  # each market's session, from OpenD's market states (polled)
@@ -458,10 +459,17 @@ class Feed:
         self.store.set_distribution(code, dist)
 
     async def _flow_loop(self) -> None:
+        """Every `flow_every` s: the focused code's capital flow again, and its K-line history if
+        the read made when it was focused failed (a late reply must not leave the chart loading
+        until the trader moves). A failed round is told like any read, and the loop goes on."""
         while True:
-            await asyncio.sleep(FLOW_EVERY)
-            if self.client.ready and self.focus_code:
-                await self._quiet(self._load_flow, self.focus_code)
+            await asyncio.sleep(self.flow_every)
+            code = self.focus_code
+            if not (self.set_up and code):
+                continue
+            if not self.has_history(code, KL_SUBTYPES[self.period][1]):
+                await self._guard(self._quiet(self._load_history, code, self.period))
+            await self._guard(self._quiet(self._load_flow, code))
 
     def _market_states(self, s2c) -> None:
         states = {"HK": s2c.marketHK, "US": s2c.marketUS, "SH": s2c.marketSH, "SZ": s2c.marketSZ}
