@@ -288,6 +288,23 @@ async def test_reads_that_time_out_at_start_up_are_made_again_without_a_key(tmp_
         sim.stop()
 
 
+async def test_a_trading_set_up_that_times_out_is_tried_again_on_the_same_connection(tmp_path):
+    """A late Trd_GetAccList reply at start-up must not leave the account empty until a reconnect."""
+    sim = start_sim()
+    sim.call(lambda: sim.sim.faults.delay(3 * TIMEOUT, count=1, proto_id=ids.TRD_GET_ACC_LIST))
+    app = make_app(sim.sim.port, tmp_path)
+    app.feed.sub_every = 0.5
+    rec = Recorder(app)
+    try:
+        async with app.run_test(size=(160, 45), message_hook=rec.messages.append) as pilot:
+            await wait_until(pilot, lambda: rec.noted(0, "Trd_GetAccList", f"no reply from OpenD within {TIMEOUT:g} s"),
+                             what="the late account list told")
+            await settled(pilot, app)  # accounts and funds read again, with no reconnect
+            assert not rec.lost(0), "on the same connection"
+    finally:
+        sim.stop()
+
+
 async def test_a_reconnect_whose_setup_times_out_is_dropped_and_retried(tmp_path):
     """READY without subscriptions would look alive and show nothing: the app must start over."""
     async with running(tmp_path) as (sim, app, rec, pilot):

@@ -78,9 +78,10 @@ class Feed:
         self._ready_reason = ""
         self._epoch = 0  # bumped on every loss: replies from an older connection must not count
         self._set_up_epoch = -1  # the epoch whose set-up (_on_ready) finished
+        self._trading_epoch = -1  # the epoch whose trading set-up (accounts, orders, journal) finished
+        self._trading_task: asyncio.Task | None = None
         self._resync = False  # a subscribe timed out: the sub loop tries again
-        self.sub_every = SUB_EVERY
-        self.flow_every = FLOW_EVERY
+        self.sub_every, self.flow_every = SUB_EVERY, FLOW_EVERY  # s between the loops' rounds
         self._history_loaded: set[tuple[str, int]] = set()
         self.clock_skew = 0.0  # OpenD's clock minus ours, in seconds
         self.hours = MarketHours()  # each market's session, from OpenD's market states (polled)
@@ -145,7 +146,7 @@ class Feed:
         self._set_up_epoch = epoch
         self.post(FeedStateChanged(ConnState.READY, self._ready_reason))
         self.spawn(self._load_names(self.watch))
-        self.spawn(self._trading_ready())
+        self._trading_task = self.spawn(self._trading_ready())
         if self.focus_code:
             self.spawn(self._load_focus(self.focus_code, self.period))
 
@@ -157,7 +158,13 @@ class Feed:
 
     async def _trading_ready(self) -> None:
         """Accounts and the journal; after an outage, tell the trader what happened meanwhile."""
-        changes = await self.trading.on_ready()
+        epoch = self._epoch
+        try:
+            changes = await self.trading.on_ready()
+        except Exception as exc:  # a timeout is tried again by the sub loop; a refusal is told once
+            self._trading_epoch = -1 if isinstance(exc, RequestTimeout) else epoch
+            raise
+        self._trading_epoch = epoch
         # Only now: if the re-sync failed, the next one still reports from the first loss.
         lost_at, self.lost_at = self.lost_at, None
         if lost_at is not None:
@@ -342,7 +349,7 @@ class Feed:
 
     async def _sub_loop(self) -> None:
         """Release subscriptions that are no longer on screen once they are a minute old,
-        and retry the ones whose subscribe timed out."""
+        retry the ones whose subscribe timed out, and a trading set-up that failed."""
         while True:
             await asyncio.sleep(self.sub_every)
             if self.failed and time.monotonic() - self._refused_at >= RETRY_REFUSED:
@@ -354,6 +361,9 @@ class Feed:
                 self._resync = False
                 with contextlib.suppress(OpenDError):
                     await self._sync_subscriptions()
+            trading = self._trading_task  # a set-up that timed out: no accounts until tried again
+            if self.set_up and self._trading_epoch != self._epoch and (trading is None or trading.done()):
+                self._trading_task = self.spawn(self._trading_ready())
 
     # -- quote data ----------------------------------------------------------------------
 
