@@ -142,14 +142,23 @@ def resources() -> dict[str, object]:
 
 
 @contextlib.asynccontextmanager
-async def running(tmp_path, keepalive: int = CALM_KEEPALIVE):
-    """A fresh simulator and the app on it, settled; the simulator stops afterwards."""
+async def running(tmp_path, keepalive: int = CALM_KEEPALIVE, faults=(), settle: bool = True,
+                  sub_every: float | None = None, flow_every: float | None = None):
+    """A fresh simulator (with `faults` set before the app connects) and the app on it, settled
+    unless told not to; the simulator stops afterwards."""
     sim = start_sim(keepalive=keepalive)
+    for fault in faults:  # each given the simulator's Faults, on its loop
+        sim.call(fault, sim.sim.faults)
     app = make_app(sim.sim.port, tmp_path)
+    if sub_every is not None:
+        app.feed.sub_every = sub_every
+    if flow_every is not None:
+        app.feed.flow_every = flow_every
     rec = Recorder(app)
     try:
         async with app.run_test(size=(160, 45), message_hook=rec.messages.append) as pilot:
-            await settled(pilot, app)
+            if settle:
+                await settled(pilot, app)
             yield sim, app, rec, pilot
     finally:
         sim.stop()
@@ -271,38 +280,24 @@ async def test_reads_that_time_out_at_start_up_are_made_again_without_a_key(tmp_
     """The focused code's K-line history and capital flow are read once when it is focused;
     a late reply must not leave the chart loading, or end the flow's refreshes, until the
     trader moves the cursor."""
-    sim = start_sim()
-    sim.call(lambda: sim.sim.faults.delay(3 * TIMEOUT, count=1, proto_id=ids.QOT_REQUEST_HISTORY_KL))
-    sim.call(lambda: sim.sim.faults.delay(3 * TIMEOUT, count=2, proto_id=ids.QOT_GET_CAPITAL_FLOW))
-    app = make_app(sim.sim.port, tmp_path)
-    app.feed.flow_every = 0.5
-    rec = Recorder(app)
-    try:
-        async with app.run_test(size=(160, 45), message_hook=rec.messages.append) as pilot:
-            await wait_until(pilot, lambda: rec.noted(0, "Qot_RequestHistoryKL", f"no reply from OpenD within {TIMEOUT:g} s")
-                             and rec.noted(0, "Qot_GetCapitalFlow", "no reply"), what="both reads timed out")
-            code = app.focus_code
-            await settled(pilot, app)  # history and flow read again, with no key pressed
-            assert app.focus_code == code and app.chart.visible_bars, "the chart drawn from the history read again"
-    finally:
-        sim.stop()
+    late = [lambda f: f.delay(3 * TIMEOUT, count=1, proto_id=ids.QOT_REQUEST_HISTORY_KL),
+            lambda f: f.delay(3 * TIMEOUT, count=2, proto_id=ids.QOT_GET_CAPITAL_FLOW)]
+    async with running(tmp_path, faults=late, settle=False, flow_every=0.5) as (_sim, app, rec, pilot):
+        await wait_until(pilot, lambda: rec.noted(0, "Qot_RequestHistoryKL", f"no reply from OpenD within {TIMEOUT:g} s")
+                         and rec.noted(0, "Qot_GetCapitalFlow", "no reply"), what="both reads timed out")
+        code = app.focus_code
+        await settled(pilot, app)  # history and flow read again, with no key pressed
+        assert app.focus_code == code and app.chart.visible_bars, "the chart drawn from the history read again"
 
 
 async def test_a_trading_set_up_that_times_out_is_tried_again_on_the_same_connection(tmp_path):
     """A late Trd_GetAccList reply at start-up must not leave the account empty until a reconnect."""
-    sim = start_sim()
-    sim.call(lambda: sim.sim.faults.delay(3 * TIMEOUT, count=1, proto_id=ids.TRD_GET_ACC_LIST))
-    app = make_app(sim.sim.port, tmp_path)
-    app.feed.sub_every = 0.5
-    rec = Recorder(app)
-    try:
-        async with app.run_test(size=(160, 45), message_hook=rec.messages.append) as pilot:
-            await wait_until(pilot, lambda: rec.noted(0, "Trd_GetAccList", f"no reply from OpenD within {TIMEOUT:g} s"),
-                             what="the late account list told")
-            await settled(pilot, app)  # accounts and funds read again, with no reconnect
-            assert not rec.lost(0), "on the same connection"
-    finally:
-        sim.stop()
+    late = [lambda f: f.delay(3 * TIMEOUT, count=1, proto_id=ids.TRD_GET_ACC_LIST)]
+    async with running(tmp_path, faults=late, settle=False, sub_every=0.5) as (_sim, app, rec, pilot):
+        await wait_until(pilot, lambda: rec.noted(0, "Trd_GetAccList", f"no reply from OpenD within {TIMEOUT:g} s"),
+                         what="the late account list told")
+        await settled(pilot, app)  # accounts and funds read again, with no reconnect
+        assert not rec.lost(0), "on the same connection"
 
 
 async def test_a_reconnect_whose_setup_times_out_is_dropped_and_retried(tmp_path):

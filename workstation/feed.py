@@ -162,7 +162,8 @@ class Feed:
         try:
             changes = await self.trading.on_ready()
         except Exception as exc:  # a timeout is tried again by the sub loop; a refusal is told once
-            self._trading_epoch = -1 if isinstance(exc, RequestTimeout) else epoch
+            if not isinstance(exc, RequestTimeout):
+                self._trading_epoch = epoch
             raise
         self._trading_epoch = epoch
         # Only now: if the re-sync failed, the next one still reports from the first loss.
@@ -477,8 +478,7 @@ class Feed:
             code = self.focus_code
             if not (self.set_up and code):
                 continue
-            if not self.has_history(code, KL_SUBTYPES[self.period][1]):
-                await self._guard(self._quiet(self._load_history, code, self.period))
+            await self._guard(self._quiet(self._load_history, code, self.period))  # at once if loaded
             await self._guard(self._quiet(self._load_flow, code))
 
     def _market_states(self, s2c) -> None:
