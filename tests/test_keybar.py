@@ -7,14 +7,14 @@ from rich.text import Text
 
 from protocol.client import ConnState, OpenDClient
 from protocol.gateway.sim import SimThread
+from tests.test_app import make_app, wait_until
 from workstation.app import FutuTui
-from workstation.config import Config, Watchlist as WatchlistFile
+from workstation.config import Config
+from workstation.config import Watchlist as WatchlistFile
 from workstation.journal import Journal
 from workstation.screens.help import HelpScreen
 from workstation.screens.order import OrderForm
 from workstation.widgets.footer import KeyBar
-
-from tests.test_app import make_app, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -40,7 +40,6 @@ def dim_at(line: Text, word: str) -> bool:
 async def test_the_bar_shows_the_focused_panels_keys_dims_trading_keys_until_ready_and_a_click_runs_a_key(sim, tmp_path):
     app = make_app(sim, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
-        bar = app.query_one(KeyBar)
         await wait_until(pilot, lambda: " b Buy " in bar_line(app).plain, what="the keys drawn")
         line = bar_line(app)
         assert len(line.plain) == 120 and line.plain.rstrip().endswith("▏^p palette")
