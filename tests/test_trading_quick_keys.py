@@ -5,6 +5,7 @@ changed say why. Pilot drives the real app against the simulator over TCP."""
 
 from __future__ import annotations
 
+import math
 import re
 
 import pytest
@@ -115,3 +116,24 @@ async def test_keys_typed_after_m_reach_the_form_and_unchangeable_orders_say_why
         assert modify_why.startswith(f"order {order_id} cannot be modified") and "DISABLED" in modify_why
         await round_trip(pilot, app, seen)
         assert not isinstance(app.screen, ModifyForm) and len(received(sim, ids.TRD_MODIFY_ORDER)) == 1
+
+
+async def test_cursor_keys_then_b_typed_together_open_the_form_for_the_row_under_the_cursor(sim, tmp_path):
+    """Down and b in one burst: the form is for the code the cursor moved to, never the one
+    it left (the cursor key and the panels that follow it take different routes)."""
+    app = make_app(sim, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await ready(pilot, app)
+        await wait_until(pilot, lambda: not math.isnan(app.store.quote("US.AAPL").ask), what="a US quote")
+        app.watchlist.focus()
+        assert app.watchlist.current_key == CODE
+        for keys, code, side in ((["down", "b"], "US.AAPL", Side.BUY), (["up", "s"], CODE, Side.SELL),
+                                 (["down", "up", "down", "b"], "US.AAPL", Side.BUY),
+                                 (["up", "down", "up", "s"], CODE, Side.SELL)):
+            depth = len(app.screen_stack)
+            burst(app, keys)
+            await wait_until(pilot, lambda: isinstance(app.screen, OrderForm), what=f"the form after {keys}")
+            assert (app.screen.ticket.code, app.screen.ticket.side) == (code, side), keys
+            assert app.watchlist.current_key == code and len(app.screen_stack) == depth + 1
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: not isinstance(app.screen, OrderForm), what="the form closed")

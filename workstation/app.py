@@ -233,18 +233,16 @@ class FutuTui(WatchGroups, TradingActions, HoursActions, DetailActions, Settings
     # -- symbol and period ---------------------------------------------------------------
 
     def choose(self, code: str) -> None:
-        """Book, tape and capital flow follow the focused code at once (a few ms); the chart
-        (tens of ms to build) once it has rested, so that holding an arrow key down the
-        watchlist moves the cursor at key speed."""
+        """The focused code changes at once (an order form reads it); book, tape and capital
+        flow follow in the next frame, the chart (tens of ms to build) once it has rested, so
+        that holding an arrow key down the watchlist moves the cursor at key speed."""
         if code == self.focus_code:
             return
         first = self.focus_code is None
         self.focus_code = code
         self.status.market = code.partition(".")[0]
         self.feed.focus(code, self.chart.period)
-        for panel in self.panels.values():
-            if panel.follows is Follow.AT_ONCE:
-                panel.show(code)
+        self.call_after_refresh(self._follow_focus)  # the frame that moves the cursor goes out first
         if self._plots_timer is not None:
             self._plots_timer.stop()
             self._plots_timer = None
@@ -253,6 +251,16 @@ class FutuTui(WatchGroups, TradingActions, HoursActions, DetailActions, Settings
         else:
             self._plots_timer = self.set_timer(PLOTS_SETTLE, self._show_plots, name="plots follow focus")
         self._show_staleness()
+
+    def _follow_focus(self) -> None:
+        """Book, tape and capital flow redraw for the focused code a frame after the cursor
+        moved: that frame then carries two watchlist rows instead of three whole panels, and
+        the key shows at once. Whatever reads the focused code (an order form) reads
+        `focus_code`, which is already set."""
+        code = self.focus_code
+        for panel in self.panels.values():
+            if panel.follows is Follow.AT_ONCE and panel.code != code:
+                panel.show(code)
 
     def _show_plots(self) -> None:
         self._plots_timer = None

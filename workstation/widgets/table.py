@@ -23,6 +23,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from workstation.widgets.common import fit
+from workstation.widgets.keys_first import BindingsAtFocus
 
 GAP = 2  # blank cells between columns: one each side
 HEIGHT_STEP = 32  # rows the scrollable height grows by once rows no longer fit
@@ -57,7 +58,7 @@ class Column:
         self.base = self.width = self.need if not self.auto else min(self.need, max_width)
 
 
-class LineTable(ScrollView, can_focus=True):
+class LineTable(BindingsAtFocus, ScrollView, can_focus=True):
     """Rows in `keys` order, a header line that does not scroll, a row cursor, zebra stripes."""
 
     BINDINGS = [

@@ -335,11 +335,27 @@ class Watchlist(Panel, LineTable):
 
     # -- actions ---------------------------------------------------------------------------
 
+    def move_cursor(self, row: int) -> None:
+        """The App follows the cursor before the next key is handled, not after a message
+        has gone round: `b` typed together with Down opens the form for the row the cursor
+        moved to, never the one it left."""
+        before = self.current_key
+        super().move_cursor(row)
+        if self.current_key not in (None, before):
+            self.chosen(self.current_key)
+
+    def chosen(self, code: str) -> None:
+        choose = getattr(self.app, "choose", None)
+        if choose is not None:
+            choose(code)
+        else:
+            self.post_message(self.SymbolChosen(code))
+
     def on_line_table_row_highlighted(self, event: LineTable.RowHighlighted) -> None:
+        """Rows replaced under the cursor (a sort, a removal): follow the row now there."""
         event.stop()
-        # Straight to the App, not bubbled through each container's queue: a cursor key's
-        # book and tape follow a few ms sooner, with fewer flushes slipping in between.
-        self.app.post_message(self.SymbolChosen(event.key))
+        if event.key == self.current_key:
+            self.chosen(event.key)
 
     def on_line_table_row_selected(self, event: LineTable.RowSelected) -> None:
         event.stop()
