@@ -77,6 +77,9 @@ async def test_search_by_english_name_pinyin_and_unpadded_hk_code(lang, tmp_path
             assert await search(pilot, app, "HK.700") == "HK.00700"
             assert await search(pilot, app, "700") == "HK.00700"
             await wait_until(pilot, lambda: app.focus_code == "HK.00700", what="Tencent focused")
+            # Chosen from a closing screen: book and tape still follow, a frame later.
+            await wait_until(pilot, lambda: all(app.panels[k].code == "HK.00700" for k in ("book", "tape")),
+                             what="book and tape on Tencent")
     finally:
         thread.stop()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import time
 from collections import deque
 from collections.abc import Callable
 
@@ -44,6 +45,7 @@ from workstation.widgets.statusbar import StatusBar
 from workstation.widgets.watchlist import Watchlist
 
 NARROW_WIDTH, NARROW_HEIGHT = 110, 32
+CURSOR_FRAME_WAIT = 0.05  # s a flush waits at most for a moved cursor's frame
 FREEZE_AFTER = 5.0  # s after start-up: the long-lived heap is built by then
 PLOTS_SETTLE = 0.1  # s the focused code must rest before the chart follows it
 
@@ -101,6 +103,7 @@ class FutuTui(WatchGroups, TradingActions, HoursActions, DetailActions, Settings
         self.panels: dict[str, Panel] = {}  # by key, in tab order
         self._outage_reasons: set[str] = set()  # reasons already notified during this outage
         self._plots_timer = None  # pending: the chart and flow catch up with the focused code
+        self.cursor_moved_at = 0.0  # monotonic time focus moved, until its frame is drawn
         self.keys_to_main: deque = deque(maxlen=32)  # see TradingActions.on_event
         self.notices = Notices(self)
         self.journal_problem: str | None = None  # why orders cannot be journalled (trading is off)
@@ -186,7 +189,12 @@ class FutuTui(WatchGroups, TradingActions, HoursActions, DetailActions, Settings
     # -- the flush timer -----------------------------------------------------------------
 
     def flush(self) -> None:
-        """Repaint what changed since the last flush; hidden panels catch up when shown."""
+        """Repaint what changed since the last flush; hidden panels catch up when shown.
+        Not while a moved cursor waits for its frame (that frame stays two rows), unless
+        the wait is over (the after-frame callback can be lost with a closing screen)."""
+        if self.cursor_moved_at and time.monotonic() - self.cursor_moved_at < CURSOR_FRAME_WAIT:
+            return
+        self._follow_focus()
         changes = self.store.take_dirty()
         narrow, active = self.narrow, self.active_panel
         with self.batch_update():
@@ -242,6 +250,7 @@ class FutuTui(WatchGroups, TradingActions, HoursActions, DetailActions, Settings
         self.focus_code = code
         self.status.market = code.partition(".")[0]
         self.feed.focus(code, self.chart.period)
+        self.cursor_moved_at = time.monotonic()
         self.call_after_refresh(self._follow_focus)  # the frame that moves the cursor goes out first
         if self._plots_timer is not None:
             self._plots_timer.stop()
@@ -256,7 +265,9 @@ class FutuTui(WatchGroups, TradingActions, HoursActions, DetailActions, Settings
         """Book, tape and capital flow redraw for the focused code a frame after the cursor
         moved: that frame then carries two watchlist rows instead of three whole panels, and
         the key shows at once. Whatever reads the focused code (an order form) reads
-        `focus_code`, which is already set."""
+        `focus_code`, which is already set. The flush calls it too, in case the callback
+        was lost with a screen that closed before its next frame."""
+        self.cursor_moved_at = 0.0
         code = self.focus_code
         for panel in self.panels.values():
             if panel.follows is Follow.AT_ONCE and panel.code != code:
