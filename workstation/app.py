@@ -26,7 +26,7 @@ from workstation.hours_actions import HoursActions
 from workstation.detail_actions import DetailActions
 from workstation.settings_actions import SettingsActions
 from workstation.watch_groups import WatchGroups
-from workstation.watch_reads import load_index, watch_group_codes, watch_groups
+from workstation.watch_reads import load_index
 from workstation.trading_actions import TradingActions
 from workstation.commands import WorkstationCommands
 from workstation.notices import Notices
@@ -304,38 +304,6 @@ class FutuTui(WatchGroups, TradingActions, HoursActions, DetailActions, Settings
     @on(Watchlist.RemoveRequested)
     def _remove_requested(self, event: Watchlist.RemoveRequested) -> None:
         self.remove_symbol(event.code)
-
-    @on(Watchlist.ImportRequested)
-    def _import_requested(self) -> None:
-        self.import_group()
-
-    @work(group="groups", exclusive=True)
-    async def import_group(self) -> None:
-        """Pick one of the account's Futu watchlist groups and add its codes."""
-        if not self.feed.client.ready:
-            self.notify("not connected to OpenD", severity="warning")
-            return
-        try:
-            groups = dict(await watch_groups(self.feed.client))  # shown name -> the name OpenD knows
-        except Exception as exc:
-            self.notify(f"watchlist groups unavailable: {exc}", severity="warning")
-            return
-        if not groups:
-            self.notify("OpenD offers no watchlist groups for this account")
-            return
-        name = await self.push_screen_wait(SymbolSearch([(n, "") for n in groups], "Import watchlist group"))
-        if name not in groups:
-            return
-        try:
-            codes = await watch_group_codes(self.feed.client, groups[name])
-        except Exception as exc:
-            self.notify(f"{name}: {exc}", severity="warning")
-            return
-        added = [c for c in codes if c not in self.watchlist_codes]
-        if added:
-            self.watchlist_codes.extend(added)
-            self._watchlist_changed()
-        self.notify(f"{name}: added {len(added)} of {len(codes)} codes", timeout=2)
 
     def add_symbol(self, code: str | None) -> None:
         if not valid_code(code) or code in self.watchlist_codes:

@@ -14,6 +14,7 @@ from textual import work
 
 from protocol.client import ConnState
 from workstation.messages import FeedStateChanged
+from workstation.screens.symbol import SymbolSearch
 from workstation.watch_reads import watch_group_codes, watch_groups
 from workstation.widgets.watchlist import Watchlist
 
@@ -82,3 +83,34 @@ class WatchGroups:
         if wl.groups[wl.group] == name:  # not moved on meanwhile
             wl.set_codes(codes)
             self.feed.set_watchlist(codes)
+
+    def on_watchlist_import_requested(self) -> None:  # by name: @on is not seen in a mixin
+        self.import_group()
+
+    @work(group="groups", exclusive=True)
+    async def import_group(self) -> None:
+        """Pick one of the account's Futu watchlist groups and add its codes."""
+        if not self.feed.client.ready:
+            self.notify("not connected to OpenD", severity="warning")
+            return
+        try:
+            groups = dict(await watch_groups(self.feed.client))  # shown name -> the name OpenD knows
+        except Exception as exc:
+            self.notify(f"watchlist groups unavailable: {exc}", severity="warning")
+            return
+        if not groups:
+            self.notify("OpenD offers no watchlist groups for this account")
+            return
+        name = await self.push_screen_wait(SymbolSearch([(n, "") for n in groups], "Import watchlist group"))
+        if name not in groups:
+            return
+        try:
+            codes = await watch_group_codes(self.feed.client, groups[name])
+        except Exception as exc:
+            self.notify(f"{name}: {exc}", severity="warning")
+            return
+        added = [c for c in codes if c not in self.watchlist_codes]
+        if added:
+            self.watchlist_codes.extend(added)
+            self._watchlist_changed()
+        self.notify(f"{name}: added {len(added)} of {len(codes)} codes", timeout=2)
