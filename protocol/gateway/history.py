@@ -10,14 +10,21 @@ volume and turnover add up to the day's: K-lines of every type agree with each o
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date, timedelta
 from random import Random
 from typing import NamedTuple
 
 from protocol.gateway.instruments import Instrument, grid_market, limit_units
-from protocol.markets import UNIT, ceil_units, floor_units, is_trading_day, session_minutes, to_units
+from protocol.markets import (
+    UNIT,
+    ceil_units,
+    floor_units,
+    is_trading_day,
+    session_minutes,
+    to_units,
+)
 
 HISTORY_DAYS = 1300  # trading days of daily bars (about five years)
 MINUTE_DAYS = 30  # trading days of 1-minute bars before the live day
@@ -205,57 +212,78 @@ def live_minutes(inst: Instrument, seed: int, day: date, prev_close: float, labe
     """The first `count` 1-minute bars of the live day (before the simulator started), with
     their buy (in) and sell (out) turnover per size class: [in x4, out x4] per minute.
     The bars are the caller's own (the live day's forming bar changes in place)."""
-    bars, flows = _live_minutes(inst, seed, day, prev_close, labels, count, day_start, shaped)
+    key = (inst, seed, day, prev_close, labels, day_start, shaped)
+    with _WALKS_LOCK:  # simulators in several threads of one process share the walks
+        walk = _WALKS.pop(key, None) or _LiveWalk(inst, seed, day, prev_close, labels, day_start, shaped)
+        _WALKS[key] = walk  # most recently used last
+        while len(_WALKS) > WALKS_KEPT:
+            del _WALKS[next(iter(_WALKS))]
+        walk.extend(count)
+        bars, flows = walk.bars[:count], walk.flows[:count]
     return ([Bar(b.time, b.t, b.minute, b.open, b.high, b.low, b.close, b.volume, b.turnover, b.last_close)
              for b in bars], [list(f) for f in flows])
 
 
-@lru_cache(maxsize=512)
-def _live_minutes(inst: Instrument, seed: int, day: date, prev_close: float, labels: tuple[int, ...],
-                  count: int, day_start: float, shaped: bool) -> tuple[tuple[Bar, ...], tuple[tuple[float, ...], ...]]:
-    """Generated once per process for the same inputs: simulators started in the same minute
-    (the tests start hundreds) share the ~0.4 s it takes for the whole universe."""
-    rng = rng_for(seed, inst.code, f"{day.isoformat()}:live")
-    market = grid_market(inst)
-    lim = limit_units(inst, prev_close)
-    n_day = len(labels)
-    sigma = inst.daily_vol / math.sqrt(n_day)
-    per_min = avg_daily_volume(inst) / session_minutes(inst.market, "real")
-    if shaped:
-        per_min *= n_day / sum(u_shape(i / n_day) for i in range(n_day))
-    lot = inst.lot
-    prefix = day.isoformat()
-    bars: list[Bar] = []
-    flows: list[list[float]] = []
-    last = prev_close
-    price = _clamp(_grid(market, prev_close * math.exp(rng.gauss(0, 0.3 * inst.daily_vol))), lim)
-    for i in range(count):
-        label = labels[i]
-        s = u_shape(i / n_day) if shaped else 1.0
-        step = rng.gauss(0, sigma * math.sqrt(s))
-        ou = price
-        cu = _clamp(_grid(market, ou / UNIT * math.exp(step)), lim)
-        # cheap uniform draws for the small stuff: this runs for every minute of every code
-        h = _clamp(ceil_units(market, max(ou, cu) / UNIT * (1 + rng.random() * sigma * 0.6)), lim)
-        low = _clamp(floor_units(market, min(ou, cu) / UNIT * (1 - rng.random() * sigma * 0.6)), lim)
-        h, low = max(h, ou, cu), min(low, ou, cu)
-        v = int(per_min * s * (0.4 + 1.2 * rng.random()) / lot) * lot
-        turnover = turnover_of(inst, v, (ou + h + low + cu) / 4 / UNIT)
-        bars.append(Bar(f"{prefix} {label // 60:02d}:{label % 60:02d}:00", day_start + label * 60, label,
-                        ou / UNIT, h / UNIT, low / UNIT, cu / UNIT, v, turnover, last))
-        if inst.is_index:
-            flows.append([0.0] * 8)
-        else:
-            bias = 0.5 + 0.3 * math.tanh(step / sigma)
-            ins, outs = [], []
-            for w in CLASS_WEIGHTS:
-                buy = min(0.95, max(0.05, bias + (rng.random() - 0.5) * 0.2))
-                ins.append(turnover * w * buy)
-                outs.append(turnover * w * (1 - buy))
-            flows.append(ins + outs)
-        last = cu / UNIT
-        price = cu
-    return tuple(bars), tuple(tuple(f) for f in flows)
+WALKS_KEPT = 512  # live days kept per process: 55 instruments x a few seeds
+_WALKS: dict[tuple, _LiveWalk] = {}
+_WALKS_LOCK = threading.Lock()
+
+
+class _LiveWalk:
+    """One instrument's live day, generated minute by minute and kept: the first n minutes
+    never depend on how many follow, so a simulator started a minute later (the tests start
+    hundreds) continues the walk instead of generating the day again (~1 s for the universe
+    in US overnight hours)."""
+
+    def __init__(self, inst: Instrument, seed: int, day: date, prev_close: float, labels: tuple[int, ...],
+                 day_start: float, shaped: bool) -> None:
+        self.inst, self.labels, self.day_start, self.shaped = inst, labels, day_start, shaped
+        self.rng = rng_for(seed, inst.code, f"{day.isoformat()}:live")
+        self.market = grid_market(inst)
+        self.lim = limit_units(inst, prev_close)
+        self.n_day = len(labels)
+        self.sigma = inst.daily_vol / math.sqrt(self.n_day)
+        per_min = avg_daily_volume(inst) / session_minutes(inst.market, "real")
+        if shaped:
+            per_min *= self.n_day / sum(u_shape(i / self.n_day) for i in range(self.n_day))
+        self.per_min = per_min
+        self.prefix = day.isoformat()
+        self.bars: list[Bar] = []
+        self.flows: list[tuple[float, ...]] = []
+        self.last = prev_close
+        self.price = _clamp(_grid(self.market, prev_close * math.exp(self.rng.gauss(0, 0.3 * inst.daily_vol))), self.lim)
+
+    def extend(self, count: int) -> None:
+        inst, rng, market, lim, sigma, n_day = self.inst, self.rng, self.market, self.lim, self.sigma, self.n_day
+        lot, labels, bars, flows = inst.lot, self.labels, self.bars, self.flows
+        price, last = self.price, self.last
+        for i in range(len(bars), count):
+            label = labels[i]
+            s = u_shape(i / n_day) if self.shaped else 1.0
+            step = rng.gauss(0, sigma * math.sqrt(s))
+            ou = price
+            cu = _clamp(_grid(market, ou / UNIT * math.exp(step)), lim)
+            # cheap uniform draws for the small stuff: this runs for every minute of every code
+            h = _clamp(ceil_units(market, max(ou, cu) / UNIT * (1 + rng.random() * sigma * 0.6)), lim)
+            low = _clamp(floor_units(market, min(ou, cu) / UNIT * (1 - rng.random() * sigma * 0.6)), lim)
+            h, low = max(h, ou, cu), min(low, ou, cu)
+            v = int(self.per_min * s * (0.4 + 1.2 * rng.random()) / lot) * lot
+            turnover = turnover_of(inst, v, (ou + h + low + cu) / 4 / UNIT)
+            bars.append(Bar(f"{self.prefix} {label // 60:02d}:{label % 60:02d}:00", self.day_start + label * 60, label,
+                            ou / UNIT, h / UNIT, low / UNIT, cu / UNIT, v, turnover, last))
+            if inst.is_index:
+                flows.append((0.0,) * 8)
+            else:
+                bias = 0.5 + 0.3 * math.tanh(step / sigma)
+                ins, outs = [], []
+                for w in CLASS_WEIGHTS:
+                    buy = min(0.95, max(0.05, bias + (rng.random() - 0.5) * 0.2))
+                    ins.append(turnover * w * buy)
+                    outs.append(turnover * w * (1 - buy))
+                flows.append(tuple(ins + outs))
+            last = cu / UNIT
+            price = cu
+        self.price, self.last = price, last
 
 
 class ShortItem(NamedTuple):
