@@ -208,10 +208,10 @@ def day_minutes(inst: Instrument, seed: int, bar: DayBar, labels: tuple[int, ...
 
 
 def live_minutes(inst: Instrument, seed: int, day: date, prev_close: float, labels: tuple[int, ...],
-                 count: int, day_start: float, shaped: bool) -> tuple[list[Bar], list[list[float]]]:
+                 count: int, day_start: float, shaped: bool) -> tuple[list[Bar], list[list[float]], DayTotals]:
     """The first `count` 1-minute bars of the live day (before the simulator started), with
-    their buy (in) and sell (out) turnover per size class: [in x4, out x4] per minute.
-    The bars are the caller's own (the live day's forming bar changes in place)."""
+    their buy (in) and sell (out) turnover per size class: [in x4, out x4] per minute, and
+    their totals. The lists are the caller's own; the bars in them are shared (`KeptBar`)."""
     key = (inst, seed, day, prev_close, labels, day_start, shaped)
     with _WALKS_LOCK:  # simulators in several threads of one process share the walks
         walk = _WALKS.pop(key, None) or _LiveWalk(inst, seed, day, prev_close, labels, day_start, shaped)
@@ -219,9 +219,26 @@ def live_minutes(inst: Instrument, seed: int, day: date, prev_close: float, labe
         while len(_WALKS) > WALKS_KEPT:
             del _WALKS[next(iter(_WALKS))]
         walk.extend(count)
-        bars, flows = walk.bars[:count], walk.flows[:count]
-    return ([Bar(b.time, b.t, b.minute, b.open, b.high, b.low, b.close, b.volume, b.turnover, b.last_close)
-             for b in bars], [list(f) for f in flows])
+        return walk.bars[:count], walk.flows[:count], walk.totals(count)
+
+
+class KeptBar(Bar):
+    """A generated minute, shared by every simulator of the process (bars and flows of the
+    minutes before a simulator started are never changed: trades go to the minutes after).
+    Changing one raises instead of changing it for all."""
+
+    __slots__ = ()
+
+    def __setattr__(self, name: str, value) -> None:
+        raise AttributeError(f"a generated minute is shared by every simulator: {name} cannot change")
+
+
+class DayTotals(NamedTuple):
+    high: float
+    low: float
+    volume: int
+    turnover: float
+    flows: tuple[float, ...]  # [in x4, out x4] summed over the minutes
 
 
 WALKS_KEPT = 512  # live days kept per process: 55 instruments x a few seeds
@@ -250,8 +267,17 @@ class _LiveWalk:
         self.prefix = day.isoformat()
         self.bars: list[Bar] = []
         self.flows: list[tuple[float, ...]] = []
+        self.summed: tuple[int, DayTotals] | None = None  # the last totals asked for, by count
         self.last = prev_close
         self.price = _clamp(_grid(self.market, prev_close * math.exp(self.rng.gauss(0, 0.3 * inst.daily_vol))), self.lim)
+
+    def totals(self, count: int) -> DayTotals:
+        if self.summed is None or self.summed[0] != count:
+            bars, flows = self.bars[:count], self.flows[:count]
+            self.summed = count, DayTotals(max(b.high for b in bars), min(b.low for b in bars),
+                                           sum(b.volume for b in bars), sum(b.turnover for b in bars),
+                                           tuple(map(sum, zip(*flows))))
+        return self.summed[1]
 
     def extend(self, count: int) -> None:
         inst, rng, market, lim, sigma, n_day = self.inst, self.rng, self.market, self.lim, self.sigma, self.n_day
@@ -269,8 +295,10 @@ class _LiveWalk:
             h, low = max(h, ou, cu), min(low, ou, cu)
             v = int(self.per_min * s * (0.4 + 1.2 * rng.random()) / lot) * lot
             turnover = turnover_of(inst, v, (ou + h + low + cu) / 4 / UNIT)
-            bars.append(Bar(f"{self.prefix} {label // 60:02d}:{label % 60:02d}:00", self.day_start + label * 60, label,
-                            ou / UNIT, h / UNIT, low / UNIT, cu / UNIT, v, turnover, last))
+            bar = Bar(f"{self.prefix} {label // 60:02d}:{label % 60:02d}:00", self.day_start + label * 60, label,
+                      ou / UNIT, h / UNIT, low / UNIT, cu / UNIT, v, turnover, last)
+            bar.__class__ = KeptBar  # from now on read-only
+            bars.append(bar)
             if inst.is_index:
                 flows.append((0.0,) * 8)
             else:

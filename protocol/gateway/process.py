@@ -21,13 +21,31 @@ from datetime import date
 from typing import NamedTuple
 
 from protocol.gateway.history import (
-    HISTORY_DAYS, MINUTE_DAYS, PARETO_ALPHA, PARETO_MEAN, Bar, DayBar, daily_history, live_minutes, rng_for,
-    turnover_of, u_shape,
+    HISTORY_DAYS,
+    MINUTE_DAYS,
+    PARETO_ALPHA,
+    PARETO_MEAN,
+    Bar,
+    DayBar,
+    daily_history,
+    live_minutes,
+    rng_for,
+    turnover_of,
+    u_shape,
 )
 from protocol.gateway.instruments import Instrument, limit_units
 from protocol.markets import (
-    UNIT, DayClock, band_tick, in_session, last_session_day, next_open, session_minutes, sessions,
-    tick_down_units, tick_up_units, trading_days_before,
+    UNIT,
+    DayClock,
+    band_tick,
+    in_session,
+    last_session_day,
+    next_open,
+    session_minutes,
+    sessions,
+    tick_down_units,
+    tick_up_units,
+    trading_days_before,
 )
 
 BUY, SELL, NEUTRAL = 1, 2, 3  # Qot_Common.TickerDirection
@@ -109,15 +127,13 @@ class Process:
         self.begin_day(live, inst.prev_close)
         count = sum(1 for lab in labels if self.day_start + lab * 60 <= start)
         if count:  # the live day before the simulator started, generated minute by minute
-            bars, flows = live_minutes(inst, seed, live, inst.prev_close, labels, count, self.day_start,
-                                       clock == "real")
+            bars, flows, day = live_minutes(inst, seed, live, inst.prev_close, labels, count, self.day_start,
+                                            clock == "real")
             self.minutes, self.flows = bars, flows
             self.open, self.last = bars[0].open, bars[-1].close
-            self.high, self.low = max(b.high for b in bars), min(b.low for b in bars)
-            self.volume, self.turnover = sum(b.volume for b in bars), sum(b.turnover for b in bars)
+            self.high, self.low, self.volume, self.turnover = day.high, day.low, day.volume, day.turnover
             self.last_time = bars[-1].t
-            self.dist_in = [sum(f[k] for f in flows) for k in range(4)]
-            self.dist_out = [sum(f[4 + k] for f in flows) for k in range(4)]
+            self.dist_in, self.dist_out = list(day.flows[:4]), list(day.flows[4:])
         self.last_u = round(self.last * UNIT)
         self.fair = float(self.last_u)
         if not inst.is_index:
