@@ -302,3 +302,25 @@ def test_short_interest_and_flows_history():
     assert hk[0].day.isocalendar()[:2] != m.trading_day("HK.00700").isocalendar()[:2]
     daily_flows = m.capital_flow_daily("US.AAPL")
     assert len(daily_flows) >= 250 and all(f.time.endswith("00:00:00") for f in daily_flows)
+
+
+def test_simulators_of_one_process_share_the_live_day_and_none_can_change_it():
+    """The minutes before a simulator started are generated once per process and shared: a
+    second simulator of the same seed starts with the same day, and a change to a shared
+    minute raises instead of reaching every simulator."""
+    from protocol.gateway.knobs import SimSettings
+    from protocol.gateway.sim import Simulator
+
+    start = datetime(2026, 12, 2, 14, 30).timestamp()  # a weekday afternoon: hours of HK minutes
+    a = Simulator(SimSettings(port=0, seed=41, start=start, paused=True))
+    b = Simulator(SimSettings(port=0, seed=41, start=start, paused=True))
+    code = "HK.00700"
+    ma, mb = a.market.minute_bars(code), b.market.minute_bars(code)
+    assert len(ma) > 60 and [m.close for m in ma] == [m.close for m in mb]
+    qa, qb = a.market.quote(code), b.market.quote(code)
+    assert (qa.high, qa.low, qa.volume, qa.turnover) == (qb.high, qb.low, qb.volume, qb.turnover)
+    assert a.market.capital_distribution(code) == b.market.capital_distribution(code)
+    close = mb[0].close
+    with pytest.raises(AttributeError, match="shared"):
+        ma[0].close = close + 1.0
+    assert mb[0].close == close
