@@ -269,9 +269,13 @@ class FutuTui(WatchGroups, TradingActions, HoursActions, DetailActions, Settings
         was lost with a screen that closed before its next frame."""
         self.cursor_moved_at = 0.0
         code = self.focus_code
+        moved = False
         for panel in self.panels.values():
             if panel.follows is Follow.AT_ONCE and panel.code != code:
                 panel.show(code)
+                moved = True
+        if moved:  # their new code's grace starts with it: no dimmed frame on a code just focused
+            self._show_staleness()
 
     def _show_plots(self) -> None:
         self._plots_timer = None
