@@ -6,8 +6,7 @@ import pytest
 from rich.text import Text
 
 from protocol.client import ConnState, OpenDClient
-from protocol.gateway.sim import SimThread
-from tests.test_app import make_app, wait_until
+from tests.test_app import make_app, sim, wait_until  # noqa: F401  (sim is a fixture)
 from workstation.app import FutuTui
 from workstation.config import Config
 from workstation.config import Watchlist as WatchlistFile
@@ -17,14 +16,6 @@ from workstation.screens.order import OrderForm
 from workstation.widgets.footer import KeyBar
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def sim():
-    thread = SimThread(seed=7)
-    thread.start()
-    yield thread
-    thread.stop()
 
 
 def bar_line(app) -> Text:

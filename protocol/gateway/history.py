@@ -17,14 +17,7 @@ from random import Random
 from typing import NamedTuple
 
 from protocol.gateway.instruments import Instrument, grid_market, limit_units
-from protocol.markets import (
-    UNIT,
-    ceil_units,
-    floor_units,
-    is_trading_day,
-    session_minutes,
-    to_units,
-)
+from protocol.markets import UNIT, ceil_units, floor_units, is_trading_day, session_minutes, to_units
 
 HISTORY_DAYS = 1300  # trading days of daily bars (about five years)
 MINUTE_DAYS = 30  # trading days of 1-minute bars before the live day
@@ -208,10 +201,11 @@ def day_minutes(inst: Instrument, seed: int, bar: DayBar, labels: tuple[int, ...
 
 
 def live_minutes(inst: Instrument, seed: int, day: date, prev_close: float, labels: tuple[int, ...],
-                 count: int, day_start: float, shaped: bool) -> tuple[list[Bar], list[list[float]], DayTotals]:
+                 count: int, day_start: float, shaped: bool) -> tuple[list[Bar], list[tuple[float, ...]], DayTotals]:
     """The first `count` 1-minute bars of the live day (before the simulator started), with
     their buy (in) and sell (out) turnover per size class: [in x4, out x4] per minute, and
-    their totals. The lists are the caller's own; the bars in them are shared (`KeptBar`)."""
+    their totals. The lists are the caller's own; the bars and flow tuples in them are shared
+    (`KeptBar`)."""
     key = (inst, seed, day, prev_close, labels, day_start, shaped)
     with _WALKS_LOCK:  # simulators in several threads of one process share the walks
         walk = _WALKS.pop(key, None) or _LiveWalk(inst, seed, day, prev_close, labels, day_start, shaped)

@@ -21,31 +21,13 @@ from datetime import date
 from typing import NamedTuple
 
 from protocol.gateway.history import (
-    HISTORY_DAYS,
-    MINUTE_DAYS,
-    PARETO_ALPHA,
-    PARETO_MEAN,
-    Bar,
-    DayBar,
-    daily_history,
-    live_minutes,
-    rng_for,
-    turnover_of,
-    u_shape,
+    HISTORY_DAYS, MINUTE_DAYS, PARETO_ALPHA, PARETO_MEAN, Bar, DayBar, daily_history, live_minutes, rng_for,
+    turnover_of, u_shape,
 )
 from protocol.gateway.instruments import Instrument, limit_units
 from protocol.markets import (
-    UNIT,
-    DayClock,
-    band_tick,
-    in_session,
-    last_session_day,
-    next_open,
-    session_minutes,
-    sessions,
-    tick_down_units,
-    tick_up_units,
-    trading_days_before,
+    UNIT, DayClock, band_tick, in_session, last_session_day, next_open, session_minutes, sessions,
+    tick_down_units, tick_up_units, trading_days_before,
 )
 
 BUY, SELL, NEUTRAL = 1, 2, 3  # Qot_Common.TickerDirection

@@ -159,7 +159,7 @@ class LineTable(BindingsAtFocus, ScrollView, can_focus=True):
             self._resize()
             self.refresh()
             if self.keys and self.current_key != current:
-                self.post_message(self.RowHighlighted(self, self.keys[self._cursor]))
+                self.highlighted(self.keys[self._cursor])
         else:
             for key in changed:
                 self._refresh_row(self._index[key])
@@ -414,7 +414,12 @@ class LineTable(BindingsAtFocus, ScrollView, can_focus=True):
         self._refresh_row(old)
         self._refresh_row(row)
         if row != old:
-            self.post_message(self.RowHighlighted(self, self.keys[row]))
+            self.highlighted(self.keys[row])
+
+    def highlighted(self, key: str) -> None:
+        """The cursor is on another row: a key, a click, or rows replaced under it. A table
+        whose owner must follow before the next key is handled overrides this."""
+        self.post_message(self.RowHighlighted(self, key))
 
     def action_cursor(self, step: int) -> None:
         self.move_cursor(self._cursor + step)

@@ -335,27 +335,15 @@ class Watchlist(Panel, LineTable):
 
     # -- actions ---------------------------------------------------------------------------
 
-    def move_cursor(self, row: int) -> None:
-        """The App follows the cursor before the next key is handled, not after a message
-        has gone round: `b` typed together with Down opens the form for the row the cursor
-        moved to, never the one it left."""
-        before = self.current_key
-        super().move_cursor(row)
-        if self.current_key not in (None, before):
-            self.chosen(self.current_key)
-
-    def chosen(self, code: str) -> None:
+    def highlighted(self, key: str) -> None:
+        """The App follows the cursor in the same call, not after a message has gone round:
+        `b` typed together with Down opens the form for the row the cursor moved to, never
+        the one it left. (A bare App, in tests of the table alone, gets the message.)"""
         choose = getattr(self.app, "choose", None)
         if choose is not None:
-            choose(code)
+            choose(key)
         else:
-            self.post_message(self.SymbolChosen(code))
-
-    def on_line_table_row_highlighted(self, event: LineTable.RowHighlighted) -> None:
-        """Rows replaced under the cursor (a sort, a removal): follow the row now there."""
-        event.stop()
-        if event.key == self.current_key:
-            self.chosen(event.key)
+            self.post_message(self.SymbolChosen(key))
 
     def on_line_table_row_selected(self, event: LineTable.RowSelected) -> None:
         event.stop()
